@@ -1,0 +1,74 @@
+/** What every transport (ssh2 to a node, local for the workstation) offers to the engine. */
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** Exit code; 128+N when killed by signal N; -1 when it could not be determined. */
+  code: number;
+  durationMs: number;
+}
+
+export interface ExecOptions {
+  /** Per-command timeout; the remote process is signalled and a TransportError('timeout') thrown. */
+  timeoutMs?: number;
+  /** Data written to the command's stdin (then stdin is closed). */
+  stdin?: string | Buffer;
+  /** Run as the login user instead of root (default: root, through sudo when the login user is not root). */
+  asLoginUser?: boolean;
+  /** Values that must never reach a log line (tokens, passwords); redacted as "<redacted>". */
+  secrets?: string[];
+}
+
+export interface PutOptions {
+  /** File mode, e.g. 0o644. */
+  mode: number;
+  owner?: string;
+  group?: string;
+  secrets?: string[];
+}
+
+export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'sudo' | 'protocol';
+
+export class TransportError extends Error {
+  constructor(
+    readonly kind: TransportErrorKind,
+    readonly host: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+/** One line of the per-host command log. Secrets are already redacted by the logger. */
+export interface CommandRecord {
+  host: string;
+  command: string;
+  code: number;
+  durationMs: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CommandLogger {
+  record(entry: CommandRecord, secrets?: string[]): void;
+}
+
+export interface Forward {
+  localPort: number;
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  /** The node name this transport talks to (used in errors and logs). */
+  readonly name: string;
+  connect(): Promise<void>;
+  /** argv is quoted for a POSIX shell on the remote side; never a pre-joined command string. */
+  exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Upload whole file content: temp file, then atomic install with mode/owner. */
+  put(content: string | Buffer, dest: string, opts: PutOptions): Promise<void>;
+  /** Forward a local port on 127.0.0.1 to remoteHost:remotePort as seen from the node. */
+  forward?(remoteHost: string, remotePort: number): Promise<Forward>;
+  close(): Promise<void>;
+}
