@@ -1,0 +1,39 @@
+import { runPhases, succeeded } from '../engine/run.js';
+import type { RunMode } from '../engine/types.js';
+import { selectPhases } from '../phases/index.js';
+import { defaultOutput, makeReporter } from '../report/index.js';
+import type { CliContext } from './cli-context.js';
+import { listOption, parseCommon } from './options.js';
+import { openSession } from './session.js';
+
+/** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
+export async function applyCommand(mode: RunMode, args: string[], ctx: CliContext): Promise<number> {
+  const { common, values } = parseCommon(args, { only: { type: 'string' } });
+  const phases = selectPhases(listOption(values.only));
+  const session = await openSession(common.inventory, ctx);
+  const stepCount = new Map(phases.map((p) => [p.name, p.steps.length]));
+  const reporter = await makeReporter(common.output ?? defaultOutput(ctx.stdout), ctx.stdout, (p) => stepCount.get(p) ?? 0);
+  try {
+    const summary = await runPhases({
+      inv: session.inv,
+      phases,
+      mode,
+      reporter: {
+        event(e) {
+          if (e.type === 'step' && e.outcome !== 'ok') {
+            session.logs.note(e.host, `${e.phase}/${e.step} ${e.outcome}: ${e.error ?? e.reason ?? e.changes.join('; ')}`);
+          }
+          reporter.event(e);
+        },
+        close: () => reporter.close(),
+      },
+      transports: session.transports,
+      concurrency: common.concurrency,
+      logDir: session.logs.dir,
+    });
+    return succeeded(summary) ? 0 : 1;
+  } finally {
+    reporter.close();
+    await session.close();
+  }
+}

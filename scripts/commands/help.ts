@@ -1,0 +1,22 @@
+export const HELP = `kubelab: build and keep a kubeadm lab cluster on a few VMs, over SSH
+
+Usage: kubelab <command> [options]
+
+Commands:
+  plan            show, per node, what \`up\` would change; changes nothing
+  up              prepare the nodes (applies every phase, or those named by --only)
+  exec -- CMD...  run a command (as root) on every node, or on those named by --nodes
+
+Options:
+  -i, --inventory FILE   inventory file (default inventory/lab.yaml)
+  -o, --output MODE      tty | plain | json (default: tty on a terminal, plain otherwise)
+      --only a,b         plan/up: run just these phases (phases: PHASES)
+      --nodes a,b        exec: run on these nodes only
+      --concurrency N    hosts handled at once (default 10)
+      --timeout SECONDS  exec: per-command timeout (default: none)
+  -h, --help             this help
+      --version          print the version
+
+Exit codes: 0 success; 1 a step failed or a host was unreachable; 2 bad input (inventory, options).
+Logs: .kubelab/<cluster>/logs/<run>/<node>.log (every command, exit code, duration, output; secrets redacted).
+`;

@@ -1,0 +1,16 @@
+/** A step failed on a host: carries what was being done and a tail of the command's stderr. */
+export class StepError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'StepError';
+  }
+}
+
+/** Last lines of a command's output, for error messages (the full output goes to the host log). */
+export function tail(text: string, lines = 5): string {
+  const all = text.trimEnd().split('\n');
+  return all.slice(-lines).join('\n');
+}

@@ -1,0 +1,166 @@
+import type { Inventory, InventoryNode } from '../inventory/types.js';
+import { TransportError, type ExecOptions, type Transport } from '../transport/types.js';
+import { StepError, tail } from './errors.js';
+import { FactCache } from './facts.js';
+import { forEachLimit } from './pool.js';
+import type { Facts, HostContext, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
+
+export interface RunOptions {
+  inv: Inventory;
+  phases: readonly Phase[];
+  mode: RunMode;
+  reporter: Reporter;
+  transports: TransportPool;
+  /** Hosts handled at once within a phase. */
+  concurrency: number;
+  logDir: string;
+}
+
+/** Why a host is out of the run: set once, then every later step on it is skipped with this reason. */
+interface HostState {
+  tally: HostTally;
+  blocked?: string;
+  facts?: FactCache;
+}
+
+/**
+ * Runs phases in order over their hosts (in parallel up to the concurrency limit), steps in order on each host.
+ * One host failing or unreachable never stops the others; what depends on it is skipped with the reason.
+ */
+export async function runPhases(opts: RunOptions): Promise<Summary> {
+  const { inv, phases, mode, reporter } = opts;
+  const states = new Map<string, HostState>(
+    inv.spec.nodes.map((n) => [n.name, { tally: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false } }]),
+  );
+  const state = (name: string): HostState => states.get(name)!;
+  const emit = (e: RunEvent): void => {
+    if (e.type === 'step') state(e.host).tally[e.outcome]++;
+    reporter.event(e);
+  };
+
+  emit({
+    type: 'run-start',
+    mode,
+    cluster: inv.metadata.name,
+    phases: phases.map((p) => p.name),
+    hosts: inv.spec.nodes.map((n) => n.name),
+    logDir: opts.logDir,
+  });
+
+  for (const phase of phases) {
+    const hosts = phase.hosts ? phase.hosts(inv) : [...inv.spec.nodes];
+    const started = Date.now();
+    emit({ type: 'phase-start', phase: phase.name, title: phase.title, hosts: hosts.map((h) => h.name) });
+
+    await forEachLimit(hosts, opts.concurrency, async (node) => {
+      const hs = state(node.name);
+      const blockedBy = (phase.dependsOn?.(node, inv) ?? [])
+        .filter((dep) => dep !== node.name && state(dep).blocked)
+        .map((dep) => `${dep} ${state(dep).blocked}`);
+      const reason = hs.blocked ?? (blockedBy.length ? `depends on ${blockedBy.join('; ')}` : undefined);
+      if (reason) {
+        for (const step of phase.steps) {
+          emit({ type: 'step', phase: phase.name, host: node.name, step: step.name, outcome: 'skipped', changes: [], durationMs: 0, reason });
+        }
+        return;
+      }
+      await runHost(phase, node, hs, opts, emit);
+    });
+    emit({ type: 'phase-end', phase: phase.name, durationMs: Date.now() - started });
+  }
+
+  const summary = summarize(states);
+  emit(summary);
+  return summary;
+}
+
+async function runHost(
+  phase: Phase,
+  node: InventoryNode,
+  hs: HostState,
+  opts: RunOptions,
+  emit: (e: RunEvent) => void,
+): Promise<void> {
+  const transport = opts.transports.get(node);
+  const markUnreachable = (err: TransportError): void => {
+    hs.blocked = 'is unreachable';
+    hs.tally.unreachable = true;
+    emit({ type: 'host-unreachable', phase: phase.name, host: node.name, error: err.message, hint: err.hint });
+  };
+  try {
+    await transport.connect();
+  } catch (err) {
+    if (err instanceof TransportError) return markUnreachable(err);
+    throw err;
+  }
+  hs.facts ??= new FactCache(transport);
+  const host = hostContext(opts.inv, node, transport, hs.facts);
+
+  for (const step of phase.steps) {
+    const base = { type: 'step' as const, phase: phase.name, host: node.name, step: step.name };
+    if (hs.blocked) {
+      emit({ ...base, outcome: 'skipped', changes: [], durationMs: 0, reason: `${step.name}: host ${hs.blocked}` });
+      continue;
+    }
+    const t0 = Date.now();
+    try {
+      const changes = await step.plan(host);
+      if (opts.mode === 'apply') {
+        for (const change of changes) {
+          await change.apply(host);
+          host.facts.clear();
+        }
+      }
+      const outcome = changes.length ? 'changed' : 'ok';
+      emit({ ...base, outcome, changes: changes.map((c) => c.description), durationMs: Date.now() - t0 });
+    } catch (err) {
+      if (err instanceof TransportError && err.kind === 'unreachable') {
+        markUnreachable(err);
+        continue;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      const hint = err instanceof StepError || err instanceof TransportError ? err.hint : undefined;
+      if (!(err instanceof StepError || err instanceof TransportError)) {
+        // a bug, not a host problem: keep the stack for the log, never hide it
+        emit({ ...base, outcome: 'failed', changes: [], durationMs: Date.now() - t0, error: (err as Error)?.stack ?? message });
+      } else {
+        emit({ ...base, outcome: 'failed', changes: [], durationMs: Date.now() - t0, error: message, hint });
+      }
+      hs.blocked = `failed at ${phase.name}/${step.name}`;
+    }
+  }
+}
+
+export function hostContext(inv: Inventory, node: InventoryNode, transport: Transport, facts: Facts): HostContext {
+  return {
+    inv,
+    node,
+    transport,
+    facts,
+    async run(argv, opts: ExecOptions & { okCodes?: readonly number[] } = {}) {
+      const result = await transport.exec(argv, opts);
+      if (!(opts.okCodes ?? [0]).includes(result.code)) {
+        const detail = tail(result.stderr || result.stdout);
+        throw new StepError(`${argv.slice(0, 3).join(' ')} exited ${result.code}${detail ? `: ${detail}` : ''}`);
+      }
+      return result;
+    },
+  };
+}
+
+function summarize(states: Map<string, HostState>): Summary {
+  const summary: Summary = { type: 'summary', ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, hosts: {} };
+  for (const [name, { tally }] of states) {
+    summary.ok += tally.ok;
+    summary.changed += tally.changed;
+    summary.failed += tally.failed;
+    summary.skipped += tally.skipped;
+    summary.unreachable += tally.unreachable ? 1 : 0;
+    summary.hosts[name] = { ...tally };
+  }
+  return summary;
+}
+
+export function succeeded(summary: Summary): boolean {
+  return summary.failed === 0 && summary.unreachable === 0;
+}

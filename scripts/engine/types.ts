@@ -1,0 +1,102 @@
+import type { Inventory, InventoryNode } from '../inventory/types.js';
+import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
+
+/** A fact reads state on one host and has no side effects: a command plus a parser. */
+export interface Fact<T> {
+  /** Cache key, unique per fact and argument (e.g. "file:/etc/hosts"). */
+  readonly key: string;
+  readonly argv: readonly string[];
+  /** Exit codes that are a valid answer (default [0]); anything else is an error. */
+  readonly okCodes?: readonly number[];
+  parse(result: ExecResult): T;
+}
+
+/** Facts of one host, read once per run and forgotten when a change is applied. */
+export interface Facts {
+  get<T>(fact: Fact<T>): Promise<T>;
+  clear(): void;
+}
+
+/** What a step needs to look at one host and change it. */
+export interface HostContext {
+  readonly inv: Inventory;
+  readonly node: InventoryNode;
+  readonly transport: Transport;
+  readonly facts: Facts;
+  /** Run a command that changes the host; a non-zero exit throws StepError with the stderr tail. */
+  run(argv: readonly string[], opts?: ExecOptions & { okCodes?: readonly number[] }): Promise<ExecResult>;
+}
+
+/** One change a step would make. Empty change list = the host is already as desired. */
+export interface Change {
+  readonly description: string;
+  apply(host: HostContext): Promise<void>;
+}
+
+export interface Step {
+  readonly name: string;
+  plan(host: HostContext): Promise<Change[]>;
+}
+
+export interface Phase {
+  readonly name: string;
+  readonly title: string;
+  /** The nodes this phase runs on (default: every node). */
+  hosts?(inv: Inventory): InventoryNode[];
+  /** Nodes that must have come through every earlier phase for this host's run to make sense. */
+  dependsOn?(node: InventoryNode, inv: Inventory): string[];
+  readonly steps: readonly Step[];
+}
+
+export type Outcome = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export type RunMode = 'plan' | 'apply';
+
+export type RunEvent =
+  | { type: 'run-start'; mode: RunMode; cluster: string; phases: string[]; hosts: string[]; logDir: string }
+  | { type: 'phase-start'; phase: string; title: string; hosts: string[] }
+  | { type: 'host-unreachable'; phase: string; host: string; error: string; hint?: string }
+  | {
+      type: 'step';
+      phase: string;
+      host: string;
+      step: string;
+      outcome: Exclude<Outcome, 'unreachable'>;
+      changes: string[];
+      durationMs: number;
+      error?: string;
+      hint?: string;
+      reason?: string;
+    }
+  | { type: 'phase-end'; phase: string; durationMs: number }
+  | Summary;
+
+export interface HostTally {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: boolean;
+}
+
+export interface Summary {
+  type: 'summary';
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+  hosts: Record<string, HostTally>;
+}
+
+export interface Reporter {
+  event(e: RunEvent): void;
+  /** Called once after the summary; flushes spinners and tables. */
+  close(): void;
+}
+
+/** Creates (once) and hands out the transport for a node. */
+export interface TransportPool {
+  get(node: InventoryNode): Transport;
+  closeAll(): Promise<void>;
+}

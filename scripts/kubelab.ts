@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { createRequire } from 'node:module';
+import { UsageError } from './commands/errors.js';
+import { HELP } from './commands/help.js';
+import { PHASES } from './phases/index.js';
+import { InventoryError } from './inventory/errors.js';
+import { TransportError } from './transport/types.js';
+import type { CliContext } from './commands/cli-context.js';
+import { askSecret } from './commands/prompt.js';
+
+const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
+  plan: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('plan', args, ctx),
+  up: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('apply', args, ctx),
+  exec: async (args, ctx) => (await import('./commands/exec.js')).execCommand(args, ctx),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const ctx: CliContext = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    askSecret: process.stdin.isTTY ? askSecret : undefined,
+  };
+  const [command, ...rest] = argv;
+  const help = HELP.replace('PHASES', PHASES.map((p) => p.name).join(', '));
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    ctx.stdout.write(help);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version') {
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+    ctx.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    ctx.stderr.write(`kubelab: unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')}; see kubelab --help)\n`);
+    return 2;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    ctx.stdout.write(help);
+    return 0;
+  }
+  try {
+    return await run(rest, ctx);
+  } catch (err) {
+    if (err instanceof InventoryError) {
+      ctx.stderr.write(`${err.format()}\n`);
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      ctx.stderr.write(`kubelab: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof TransportError) {
+      ctx.stderr.write(`kubelab: ${err.host}: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`kubelab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,17 @@
+import { UsageError } from '../commands/errors.js';
+import type { Phase } from '../engine/types.js';
+import { osPhase } from './os.js';
+
+/** Every phase `kubelab up` runs, in order. */
+export const PHASES: readonly Phase[] = [osPhase];
+
+/** Phases selected by `--only a,b` (in their run order); unknown names are an error naming the valid ones. */
+export function selectPhases(only: readonly string[] | undefined): Phase[] {
+  if (!only?.length) return [...PHASES];
+  const known = new Set(PHASES.map((p) => p.name));
+  const unknown = only.filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw new UsageError(`--only: unknown phase ${unknown.join(', ')} (phases: ${[...known].join(', ')})`);
+  }
+  return PHASES.filter((p) => only.includes(p.name));
+}

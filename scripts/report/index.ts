@@ -1,0 +1,26 @@
+import type { Reporter } from '../engine/types.js';
+import { JsonReporter } from './json.js';
+import { PlainReporter } from './plain.js';
+
+export type OutputMode = 'tty' | 'plain' | 'json';
+export const OUTPUT_MODES: readonly OutputMode[] = ['tty', 'plain', 'json'];
+
+/** tty by default on a terminal, plain otherwise. */
+export function defaultOutput(stream: NodeJS.WriteStream): OutputMode {
+  return stream.isTTY ? 'tty' : 'plain';
+}
+
+/** The tty reporter (and ora) is loaded only when used: plain and json start faster. */
+export async function makeReporter(
+  mode: OutputMode,
+  stream: NodeJS.WriteStream,
+  stepsPerPhase: (phase: string) => number,
+): Promise<Reporter> {
+  const write = (text: string): void => {
+    stream.write(text);
+  };
+  if (mode === 'json') return new JsonReporter(write);
+  if (mode === 'plain') return new PlainReporter(write);
+  const { TtyReporter } = await import('./tty.js');
+  return new TtyReporter(write, stream, stepsPerPhase);
+}

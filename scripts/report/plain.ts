@@ -1,0 +1,38 @@
+import type { Reporter, RunEvent, RunMode } from '../engine/types.js';
+import { recapTable } from './recap.js';
+
+export type Write = (text: string) => void;
+
+/** One line per event, stable and greppable: for CI logs and pipes. */
+export function describeEvent(e: RunEvent, mode: RunMode): string | undefined {
+  switch (e.type) {
+    case 'run-start':
+      return `kubelab ${mode === 'plan' ? 'plan' : 'up'} ${e.cluster}: phases ${e.phases.join(',')}; hosts ${e.hosts.join(',')}; logs ${e.logDir}`;
+    case 'phase-start':
+      return `== ${e.phase}: ${e.title}`;
+    case 'host-unreachable':
+      return `${e.host} UNREACHABLE: ${e.error}${e.hint ? ` (${e.hint})` : ''}`;
+    case 'step': {
+      const head = `${e.host} ${e.phase}/${e.step}`;
+      if (e.outcome === 'ok') return `${head} ok`;
+      if (e.outcome === 'changed') return `${head} ${mode === 'plan' ? 'would change' : 'changed'}: ${e.changes.join('; ')}`;
+      if (e.outcome === 'skipped') return `${head} skipped: ${e.reason ?? ''}`;
+      return `${head} FAILED: ${e.error ?? ''}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
+    }
+    case 'phase-end':
+      return `== ${e.phase} done in ${(e.durationMs / 1000).toFixed(1)}s`;
+    case 'summary':
+      return recapTable(e);
+  }
+}
+
+export class PlainReporter implements Reporter {
+  private mode: RunMode = 'apply';
+  constructor(private readonly write: Write) {}
+  event(e: RunEvent): void {
+    if (e.type === 'run-start') this.mode = e.mode;
+    const line = describeEvent(e, this.mode);
+    if (line !== undefined) this.write(`${line}\n`);
+  }
+  close(): void {}
+}

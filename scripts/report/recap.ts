@@ -1,0 +1,25 @@
+import type { Summary } from '../engine/types.js';
+
+/** The end-of-run table: one row per host, then the totals. */
+export function recapTable(summary: Summary): string {
+  const header = ['HOST', 'OK', 'CHANGED', 'FAILED', 'SKIPPED', 'REACHED'];
+  const rows = Object.entries(summary.hosts).map(([name, t]) => [
+    name,
+    String(t.ok),
+    String(t.changed),
+    String(t.failed),
+    String(t.skipped),
+    t.unreachable ? 'no' : 'yes',
+  ]);
+  rows.push([
+    'total',
+    String(summary.ok),
+    String(summary.changed),
+    String(summary.failed),
+    String(summary.skipped),
+    `${Object.keys(summary.hosts).length - summary.unreachable}/${Object.keys(summary.hosts).length}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,28 @@
+import type { Fact, Facts } from '../../scripts/engine/types.js';
+
+/** One recorded answer to a fact's command. */
+export interface RecordedAnswer {
+  stdout?: string;
+  stderr?: string;
+  code?: number;
+}
+
+/**
+ * Facts answered from a fixture keyed by fact key; the fact's own parser runs on the recorded output, so parsers
+ * are exercised too. A fact missing from the fixture fails the test with its key.
+ */
+export class RecordedFacts implements Facts {
+  readonly asked = new Set<string>();
+  constructor(private readonly answers: Readonly<Record<string, RecordedAnswer>>) {}
+
+  async get<T>(fact: Fact<T>): Promise<T> {
+    this.asked.add(fact.key);
+    const a = this.answers[fact.key];
+    if (!a) throw new Error(`fixture has no recorded answer for fact "${fact.key}" (argv: ${fact.argv.join(' ')})`);
+    const result = { stdout: a.stdout ?? '', stderr: a.stderr ?? '', code: a.code ?? 0, durationMs: 0 };
+    if (!(fact.okCodes ?? [0]).includes(result.code)) throw new Error(`fact ${fact.key}: exit ${result.code}`);
+    return fact.parse(result);
+  }
+
+  clear(): void {}
+}

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runPhases, succeeded } from '../../../scripts/engine/run.js';
+import type { Phase, TransportPool } from '../../../scripts/engine/types.js';
+import { StepError } from '../../../scripts/engine/errors.js';
+import { osPhase } from '../../../scripts/phases/os.js';
+import { CollectingReporter } from '../../support/collect.js';
+import { testInventory } from '../../support/inventory.js';
+import { SimHost } from '../../support/sim-host.js';
+
+function pool(hosts: Map<string, SimHost>): TransportPool {
+  return { get: (n) => hosts.get(n.name)!, closeAll: async () => {} };
+}
+
+function sims(): Map<string, SimHost> {
+  return new Map([
+    ['master', new SimHost('master')],
+    ['worker1', new SimHost('worker1')],
+  ]);
+}
+
+describe('engine: runPhases', () => {
+  const inv = testInventory();
+
+  it('applies the os phase, then a second run changes nothing and runs no changing command', async () => {
+    const hosts = sims();
+    const first = await runPhases({ inv, phases: [osPhase], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    assert.equal(first.failed, 0);
+    assert.ok(first.changed >= 5, `first run changed ${first.changed}`);
+    const m = hosts.get('master')!;
+    assert.equal(m.hostname, 'master');
+    assert.deepEqual(m.swaps, []);
+    assert.ok(m.masked.has('swapfile.swap'));
+    assert.equal(m.sysctl.get('net.bridge.bridge-nf-call-iptables'), '1');
+    assert.match(m.files.get('/etc/hosts')!, /192\.168\.56\.11 worker1/);
+    assert.match(m.files.get('/etc/fstab')!, /^#kubelab-swap-off# \/swapfile/m);
+
+    for (const h of hosts.values()) {
+      h.commands = [];
+      h.puts = [];
+    }
+    const second = await runPhases({ inv, phases: [osPhase], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    assert.equal(second.changed, 0);
+    assert.equal(second.ok, 2 * osPhase.steps.length);
+    assert.ok(succeeded(second));
+    for (const h of hosts.values()) {
+      assert.deepEqual(h.puts, []);
+      assert.deepEqual(h.commands.filter((c) => /^(swapoff|modprobe|sysctl -p|hostname \S|systemctl mask)/.test(c)), []);
+    }
+  });
+
+  it('plan mode reports changes and changes nothing', async () => {
+    const hosts = sims();
+    const rep = new CollectingReporter();
+    const s = await runPhases({ inv, phases: [osPhase], mode: 'plan', reporter: rep, transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    assert.ok(s.changed > 0);
+    for (const h of hosts.values()) {
+      assert.deepEqual(h.puts, []);
+      assert.equal(h.hostname, 'debian');
+      assert.deepEqual(h.swaps, ['/swapfile']);
+    }
+    const hostname = rep.steps().find((e) => e.host === 'master' && e.step === 'hostname')!;
+    assert.deepEqual(hostname.changes, ['rewrite /etc/hostname', 'set the running hostname to master']);
+  });
+
+  it('an unreachable host is counted apart, its steps skipped, the other host still done', async () => {
+    const hosts = sims();
+    hosts.get('worker1')!.unreachable = true;
+    const rep = new CollectingReporter();
+    const s = await runPhases({ inv, phases: [osPhase, osPhase], mode: 'apply', reporter: rep, transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    assert.equal(s.unreachable, 1);
+    assert.equal(s.failed, 0);
+    assert.equal(s.hosts.worker1!.unreachable, true);
+    assert.equal(s.hosts.master!.unreachable, false);
+    assert.equal(hosts.get('master')!.hostname, 'master');
+    // the second phase is skipped on the unreachable host with the reason, without another connection attempt
+    assert.equal(s.hosts.worker1!.skipped, osPhase.steps.length);
+    assert.equal(hosts.get('worker1')!.connects, 1);
+    assert.match(rep.steps().find((e) => e.host === 'worker1')!.reason!, /unreachable/);
+    assert.ok(!succeeded(s));
+  });
+
+  it('a failed step skips the rest of that host and what depends on it, not the others', async () => {
+    const failing: Phase = {
+      name: 'boom',
+      title: 'fails on master',
+      steps: [
+        {
+          name: 'explode',
+          async plan(host) {
+            if (host.node.name === 'master') throw new StepError('master exploded', 'try again');
+            return [];
+          },
+        },
+        { name: 'after', plan: async () => [] },
+      ],
+    };
+    const dependent: Phase = {
+      name: 'needs-master',
+      title: 'depends on the control plane',
+      dependsOn: () => ['master'],
+      steps: [{ name: 'x', plan: async () => [] }],
+    };
+    const rep = new CollectingReporter();
+    const s = await runPhases({ inv, phases: [failing, dependent], mode: 'apply', reporter: rep, transports: pool(sims()), concurrency: 1, logDir: '/x' });
+    assert.equal(s.failed, 1);
+    assert.deepEqual(s.hosts.master, { ok: 0, changed: 0, failed: 1, skipped: 2, unreachable: false });
+    assert.deepEqual(s.hosts.worker1, { ok: 2, changed: 0, failed: 0, skipped: 1, unreachable: false });
+    const failed = rep.steps().find((e) => e.outcome === 'failed')!;
+    assert.equal(failed.error, 'master exploded');
+    assert.equal(failed.hint, 'try again');
+    const skippedWorker = rep.steps().find((e) => e.host === 'worker1' && e.outcome === 'skipped')!;
+    assert.match(skippedWorker.reason!, /depends on master failed at boom\/explode/);
+  });
+
+  it('an unsupported OS stops that host before any change', async () => {
+    const hosts = sims();
+    hosts.set('worker1', new SimHost('worker1', 'ID=centos\nVERSION_ID="9"\nPRETTY_NAME="CentOS Stream 9"\n'));
+    const rep = new CollectingReporter();
+    const s = await runPhases({ inv, phases: [osPhase], mode: 'apply', reporter: rep, transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    assert.equal(s.hosts.worker1!.failed, 1);
+    assert.equal(s.hosts.worker1!.skipped, osPhase.steps.length - 1);
+    assert.deepEqual(hosts.get('worker1')!.puts, []);
+    assert.equal(hosts.get('worker1')!.hostname, 'debian');
+    assert.equal(s.hosts.master!.failed, 0);
+    assert.match(rep.steps().find((e) => e.outcome === 'failed')!.error!, /CentOS Stream 9 .* is not supported/);
+  });
+
+  it('runs hosts in parallel up to the concurrency limit', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const slow: Phase = {
+      name: 'slow',
+      title: 'slow',
+      steps: [
+        {
+          name: 'wait',
+          async plan() {
+            peak = Math.max(peak, ++inFlight);
+            await new Promise((r) => setTimeout(r, 20));
+            inFlight--;
+            return [];
+          },
+        },
+      ],
+    };
+    const many = testInventory(
+      '',
+      Array.from({ length: 6 }, (_, i) => `    - { name: n${i}, role: ${i ? 'worker' : 'control-plane'}, address: 192.168.56.${20 + i} }`).join('\n'),
+    );
+    const hosts = new Map(many.spec.nodes.map((n) => [n.name, new SimHost(n.name)]));
+    await runPhases({ inv: many, phases: [slow], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 3, logDir: '/x' });
+    assert.equal(peak, 3);
+  });
+});
