@@ -1,0 +1,308 @@
+/**
+ * The inventory schema (zod 4): field types, formats, defaults and unknown-key refusal.
+ * Rules that relate several fields (uniqueness, containment, overlaps, ...) live in rules.ts.
+ * The same schema generates inventory/schema.json (see json-schema.ts).
+ */
+import { z } from 'zod';
+import { parseCidr, parseIPv4 } from './net.js';
+
+export const API_VERSION = 'kubelab/v1';
+export const KIND = 'Cluster';
+
+/** Supported Kubernetes minor versions, "1.30" ... "1.36". */
+export const SUPPORTED_MINORS: readonly number[] = Object.freeze([30, 31, 32, 33, 34, 35, 36]);
+export const SUPPORTED_VERSIONS: readonly string[] = Object.freeze(SUPPORTED_MINORS.map((m) => `1.${m}`));
+/** "1.N" or "1.N.P". */
+export const VERSION_PATTERN = /^1\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?$/;
+
+export const DEFAULTS = Object.freeze({
+  podSubnet: '10.244.0.0/16',
+  serviceSubnet: '10.96.0.0/12',
+  imageRepository: 'registry.k8s.io',
+  packageRepository: 'https://pkgs.k8s.io/core:/stable:',
+  sshUser: 'root',
+  sshPort: 22,
+  nfsPath: '/srv/nfs/k8s',
+  containerdSource: 'distro',
+  memory: 2048,
+  cpus: 2,
+  debootstrapSuite: 'bookworm',
+  debootstrapMirror: 'http://deb.debian.org/debian',
+  sshPortBase: 2220,
+  accel: 'auto',
+} as const);
+
+/** The VirtualBox NAT address: every VM has it, so it never identifies a node. */
+export const VIRTUALBOX_NAT_ADDRESS = '10.0.2.15';
+
+type Verdict = string | { message: string; hint?: string } | undefined;
+
+/** Adds a custom check whose message (and optional hint, carried in params) is produced by `check`. */
+function checked<T extends z.ZodType>(schema: T, check: (value: z.output<T>) => Verdict): T {
+  return schema.superRefine((value, ctx) => {
+    const verdict = check(value as z.output<T>);
+    if (verdict === undefined) return;
+    const { message, hint } = typeof verdict === 'string' ? { message: verdict, hint: undefined } : verdict;
+    ctx.addIssue({ code: 'custom', message, params: hint === undefined ? {} : { hint } });
+  }) as T;
+}
+
+const q = (v: unknown): string => JSON.stringify(v);
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/i;
+const IMAGE_REPOSITORY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+export function isDnsLabel(value: string): boolean {
+  return DNS_LABEL.test(value);
+}
+
+const dnsLabel = (what: string) =>
+  checked(z.string().meta({ description: `${what}: a DNS label (lowercase letters, digits, '-'; at most 63)` }), (v) => {
+    if (DNS_LABEL.test(v)) return undefined;
+    const lower = v.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+    return {
+      message: `${q(v)} is not a valid DNS label`,
+      hint:
+        (DNS_LABEL.test(lower) ? `did you mean ${q(lower)}? ` : '') +
+        "a DNS label has lowercase letters, digits and '-', at most 63 characters, and starts and ends with a letter or digit",
+    };
+  });
+
+const ipv4 = (description: string) =>
+  checked(z.string().meta({ description, format: 'ipv4' }), (v) =>
+    parseIPv4(v) === null ? `${q(v)} is not a valid IPv4 address (expected a.b.c.d, e.g. 192.168.56.10)` : undefined,
+  );
+
+const cidr = (description: string) =>
+  checked(z.string().meta({ description }), (v) => {
+    const result = parseCidr(v);
+    if (result.ok) return undefined;
+    if (result.suggestion !== undefined) {
+      return `${q(v)} is not a valid IPv4 CIDR: it has host bits set (did you mean ${result.suggestion}?)`;
+    }
+    return `${q(v)} is not a valid IPv4 CIDR: it ${result.reason}`;
+  });
+
+function hostVerdict(v: string): Verdict {
+  if (/^[\d.]+$/.test(v)) return parseIPv4(v) === null ? `${q(v)} is not a valid IPv4 address` : undefined;
+  return HOSTNAME.test(v) ? undefined : `${q(v)} is not a valid host name or IPv4 address`;
+}
+
+const host = (description: string) => checked(z.string().meta({ description }), hostVerdict);
+
+const port = (description: string) =>
+  z
+    .int({ error: (iss) => (iss.input === undefined ? undefined : `expected a port number (integer 1-65535), got ${q(iss.input)}`) })
+    .min(1, { error: (iss) => `port ${q(iss.input)} is out of range: ports are 1-65535` })
+    .max(65535, { error: (iss) => `port ${q(iss.input)} is out of range: ports are 1-65535` })
+    .meta({ description });
+
+const envName = (description: string) =>
+  checked(z.string().meta({ description }), (v) =>
+    ENV_NAME.test(v)
+      ? undefined
+      : {
+          message: `${q(v)} is not an environment variable name`,
+          hint: 'give the NAME of an environment variable that holds the secret (e.g. KUBELAB_SSH_PASSWORD), never the secret itself',
+        },
+  );
+
+const httpUrl = (description: string) =>
+  checked(z.string().meta({ description }), (v) => {
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      return `${q(v)} is not a URL (expected http:// or https://...)`;
+    }
+    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : `${q(v)} is not an http(s) URL`;
+  });
+
+const nonEmpty = (description: string) =>
+  checked(z.string().meta({ description }), (v) => (v.trim() === '' ? 'must not be empty' : undefined));
+
+const absolutePath = (description: string) =>
+  checked(z.string().meta({ description }), (v) =>
+    v.startsWith('/') ? undefined : { message: `${q(v)} is not an absolute path`, hint: `start it with "/", e.g. ${DEFAULTS.nfsPath}` },
+  );
+
+const userName = checked(z.string().meta({ description: 'Login user on the nodes' }), (v) =>
+  USER_NAME.test(v) ? undefined : `${q(v)} is not a valid user name`,
+);
+
+const versionSchema = checked(
+  z
+    .union([z.string(), z.number()], { error: (iss) => `expected a Kubernetes version string like "1.35", got ${q(iss.input)}` })
+    .meta({ description: `Kubernetes version "1.N" or "1.N.P" (supported: ${SUPPORTED_VERSIONS.join(', ')}); quote it`, examples: ['1.35'] }),
+  (v) => {
+    if (typeof v === 'number') {
+      const text = String(v);
+      // YAML reads 1.30 as the float 1.3: the trailing zero is gone and we cannot tell 1.3 from 1.30.
+      if (/^1\.\d$/.test(text)) {
+        return {
+          message: `version is the YAML number ${text}, which drops trailing zeros (1.30 becomes 1.3); quote it`,
+          hint: `write version: "${text}0"`,
+        };
+      }
+      return VERSION_PATTERN.test(text) ? undefined : `${text} is not a Kubernetes version like "1.35"; quote it`;
+    }
+    if (VERSION_PATTERN.test(v)) return undefined;
+    const stripped = v.replace(/^v/, '');
+    return {
+      message: `${q(v)} is not a Kubernetes version like "1.35" or "1.35.2"`,
+      ...(VERSION_PATTERN.test(stripped) ? { hint: `did you mean "${stripped}"?` } : {}),
+    };
+  },
+).transform((v) => String(v));
+
+const controlPlaneEndpoint = checked(
+  z.string().meta({ description: 'Shared API server endpoint "host" or "host:port" (needed for several control-plane nodes)' }),
+  (v) => {
+    const match = /^(.*?)(?::(\d+))?$/.exec(v);
+    const hostPart = match?.[1] ?? v;
+    const portPart = match?.[2];
+    const hostProblem = hostVerdict(hostPart);
+    if (hostProblem !== undefined) return `${q(v)} is not "host" or "host:port": ${typeof hostProblem === 'string' ? hostProblem : hostProblem.message}`;
+    if (portPart !== undefined) {
+      const n = Number(portPart);
+      if (n < 1 || n > 65535) return `${q(v)} has port ${n} out of range: ports are 1-65535`;
+    }
+    return undefined;
+  },
+);
+
+const imageRepository = checked(z.string().meta({ description: 'Registry for the control-plane images' }), (v) => {
+  if (IMAGE_REPOSITORY.test(v)) return undefined;
+  const bare = v.replace(/^[a-z]+:\/\//i, '');
+  return {
+    message: `${q(v)} is not a registry path like registry.k8s.io or my.registry:5000/k8s`,
+    ...(bare !== v && IMAGE_REPOSITORY.test(bare) ? { hint: `drop the scheme: ${bare}` } : {}),
+  };
+});
+
+const registryHost = checked(z.string(), (v) => {
+  const [h = '', p] = v.split(/:(?=\d+$)/);
+  return hostVerdict(h) === undefined && (p === undefined || (Number(p) >= 1 && Number(p) <= 65535))
+    ? undefined
+    : `${q(v)} is not a registry host (e.g. docker.io or my.registry:5000)`;
+});
+
+/** SSH settings shared by spec.ssh and spec.nodes[].ssh (no defaults here: see below). */
+const sshShape = {
+  user: userName.optional(),
+  port: port('SSH port').optional(),
+  identityFile: nonEmpty("Private key file; '~' is the home directory, relative paths are relative to the working directory").optional(),
+  passphraseEnv: envName('Name of the environment variable holding the key passphrase').optional(),
+  passwordEnv: envName('Name of the environment variable holding the SSH password').optional(),
+  askPassword: z.boolean().meta({ description: 'Prompt for the SSH password' }).optional(),
+  agent: z.boolean().meta({ description: 'Use the SSH agent (default: true when SSH_AUTH_SOCK is set)' }).optional(),
+  sudoPasswordEnv: envName('Name of the environment variable holding the sudo password').optional(),
+};
+
+export const SshDefaultsSchema = z
+  .strictObject({
+    ...sshShape,
+    user: userName.default(DEFAULTS.sshUser),
+    port: port('SSH port').default(DEFAULTS.sshPort),
+    askPassword: z.boolean().meta({ description: 'Prompt for the SSH password' }).default(false),
+  })
+  .meta({ description: 'SSH defaults for every node (a clear-text password is not accepted: use passwordEnv or askPassword)' });
+
+export const NodeSshSchema = z
+  .strictObject({
+    ...sshShape,
+    host: host('Where SSH is reached when it differs from the node address, e.g. 127.0.0.1 with NAT port forwarding').optional(),
+  })
+  .meta({ description: 'Per-node SSH settings overriding spec.ssh' });
+
+export const NodeSchema = z.strictObject({
+  name: dnsLabel('Node name'),
+  role: z.enum(['control-plane', 'worker']).meta({ description: 'Node role' }),
+  address: ipv4("The node's address on the host-only network (inside spec.network.nodeCidr)"),
+  ssh: NodeSshSchema.optional(),
+});
+
+export const KubernetesSchema = z.strictObject({
+  version: versionSchema,
+  podSubnet: cidr('Pod network CIDR').default(DEFAULTS.podSubnet),
+  serviceSubnet: cidr('Service network CIDR').default(DEFAULTS.serviceSubnet),
+  controlPlaneEndpoint: controlPlaneEndpoint.optional(),
+  imageRepository: imageRepository.default(DEFAULTS.imageRepository),
+  packageRepository: httpUrl('Base URL of the Kubernetes apt repository; /v1.N/deb/ is appended')
+    .default(DEFAULTS.packageRepository)
+    .transform((v) => v.replace(/\/+$/, '')),
+});
+
+export const RuntimeSchema = z.strictObject({
+  containerd: z
+    .strictObject({
+      source: z.enum(['distro', 'docker']).default(DEFAULTS.containerdSource).meta({ description: "Install containerd from the distribution ('distro') or from Docker's repository ('docker')" }),
+    })
+    .prefault({}),
+  docker: z.boolean().default(false).meta({ description: 'Also install the Docker engine' }),
+  registryMirrors: z
+    .record(registryHost, z.array(httpUrl('Mirror URL')))
+    .default({})
+    .meta({ description: 'Registry host -> mirror URLs, e.g. docker.io: [https://mirror.gcr.io]' }),
+});
+
+export const NfsSchema = z.strictObject({
+  server: dnsLabel('Name of the node that serves NFS'),
+  path: absolutePath('Exported directory (not under /tmp)').default(DEFAULTS.nfsPath),
+});
+
+export const ProviderImageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('debootstrap'),
+    suite: checked(z.string(), (v) => (/^[a-z][a-z0-9-]*$/.test(v) ? undefined : `${q(v)} is not a Debian suite name`)).default(DEFAULTS.debootstrapSuite),
+    mirror: httpUrl('Debian mirror').default(DEFAULTS.debootstrapMirror),
+  }),
+  z.strictObject({
+    type: z.literal('cloud'),
+    path: nonEmpty('Local path to a qcow2/raw cloud image'),
+  }),
+]);
+
+export const ProviderSchema = z.strictObject({
+  type: z.literal('qemu').meta({ description: 'VM provider (only qemu)' }),
+  memory: z
+    .int()
+    .min(1700, { error: (iss) => `memory ${q(iss.input)} MiB is too small: kubeadm needs at least 1700 MiB on a control-plane node` })
+    .default(DEFAULTS.memory)
+    .meta({ description: 'Memory per VM in MiB' }),
+  cpus: z
+    .int()
+    .min(2, { error: (iss) => `cpus ${q(iss.input)} is too small: kubeadm needs at least 2 CPUs on a control-plane node` })
+    .default(DEFAULTS.cpus)
+    .meta({ description: 'CPUs per VM' }),
+  image: ProviderImageSchema.prefault({ type: 'debootstrap' }),
+  sshPortBase: port('Node i is reached on 127.0.0.1:sshPortBase+i').default(DEFAULTS.sshPortBase),
+  accel: z.enum(['auto', 'kvm', 'tcg']).default(DEFAULTS.accel),
+});
+
+export const InventorySchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal(KIND),
+    metadata: z.strictObject({ name: dnsLabel('Cluster name') }),
+    spec: z.strictObject({
+      kubernetes: KubernetesSchema,
+      network: z.strictObject({
+        nodeCidr: cidr('The host-only network; every node address lies in it, e.g. 192.168.56.0/24'),
+      }),
+      ssh: SshDefaultsSchema.prefault({}),
+      nodes: z
+        .array(NodeSchema)
+        .min(1, { error: 'at least one node is needed' }),
+      runtime: RuntimeSchema.prefault({}),
+      nfs: NfsSchema.optional(),
+      provider: ProviderSchema.optional(),
+    }),
+  })
+  .meta({ title: 'kubelab inventory', description: 'A few lab VMs turned into a kubeadm cluster over SSH' });
+
+/** What the schema produces (defaults filled); load.ts turns it into the frozen Inventory. */
+export type ParsedInventory = z.output<typeof InventorySchema>;

@@ -1,0 +1,86 @@
+/** The normalised, frozen inventory handed to the rest of kubelab (defaults filled, SSH resolved per node). */
+import type { Problem } from './errors.js';
+
+export type { Problem };
+
+export type NodeRole = 'control-plane' | 'worker';
+
+/** spec.ssh after defaults: what every node inherits. Paths are absolute ('~' and relative paths resolved). */
+export interface SshDefaults {
+  readonly user: string;
+  readonly port: number;
+  readonly identityFile?: string;
+  readonly passphraseEnv?: string;
+  readonly passwordEnv?: string;
+  readonly askPassword: boolean;
+  /** Unset means: use the agent when SSH_AUTH_SOCK is set. */
+  readonly agent?: boolean;
+  readonly sudoPasswordEnv?: string;
+}
+
+/** How to reach one node: node.ssh over spec.ssh; host defaults to the node address. */
+export interface NodeSsh extends SshDefaults {
+  readonly host: string;
+}
+
+export interface InventoryNode {
+  readonly name: string;
+  readonly role: NodeRole;
+  /** Address on the host-only network (inside spec.network.nodeCidr). */
+  readonly address: string;
+  readonly ssh: NodeSsh;
+}
+
+export interface KubernetesSpec {
+  /** "1.N" or "1.N.P", always a string. */
+  readonly version: string;
+  readonly podSubnet: string;
+  readonly serviceSubnet: string;
+  readonly controlPlaneEndpoint?: string;
+  readonly imageRepository: string;
+  /** Base URL without trailing slash; append `/v1.N/deb/`. */
+  readonly packageRepository: string;
+}
+
+export interface RuntimeSpec {
+  readonly containerd: { readonly source: 'distro' | 'docker' };
+  readonly docker: boolean;
+  readonly registryMirrors: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface NfsSpec {
+  /** Name of a node in spec.nodes. */
+  readonly server: string;
+  readonly path: string;
+}
+
+export type ProviderImage =
+  | { readonly type: 'debootstrap'; readonly suite: string; readonly mirror: string }
+  /** path is absolute ('~' and relative paths resolved). */
+  | { readonly type: 'cloud'; readonly path: string };
+
+export interface ProviderSpec {
+  readonly type: 'qemu';
+  /** MiB per VM. */
+  readonly memory: number;
+  readonly cpus: number;
+  readonly image: ProviderImage;
+  /** Node i (in spec.nodes order) is reached on 127.0.0.1:sshPortBase+i. */
+  readonly sshPortBase: number;
+  readonly accel: 'auto' | 'kvm' | 'tcg';
+}
+
+export interface Inventory {
+  readonly apiVersion: 'kubelab/v1';
+  readonly kind: 'Cluster';
+  readonly metadata: { readonly name: string };
+  readonly spec: {
+    readonly kubernetes: KubernetesSpec;
+    readonly network: { readonly nodeCidr: string };
+    readonly ssh: SshDefaults;
+    readonly nodes: readonly InventoryNode[];
+    readonly runtime: RuntimeSpec;
+    readonly nfs?: NfsSpec;
+    readonly provider?: ProviderSpec;
+  };
+}
