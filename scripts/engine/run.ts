@@ -3,7 +3,7 @@ import { TransportError, type ExecOptions, type Transport } from '../transport/t
 import { StepError, tail } from './errors.js';
 import { FactCache } from './facts.js';
 import { forEachLimit } from './pool.js';
-import type { Facts, HostContext, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
+import type { Facts, HostContext, Step, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
 
 export interface RunOptions {
   inv: Inventory;
@@ -21,6 +21,7 @@ interface HostState {
   tally: HostTally;
   blocked?: string;
   facts?: FactCache;
+  runState: Map<string, unknown>;
 }
 
 /**
@@ -30,7 +31,10 @@ interface HostState {
 export async function runPhases(opts: RunOptions): Promise<Summary> {
   const { inv, phases, mode, reporter } = opts;
   const states = new Map<string, HostState>(
-    inv.spec.nodes.map((n) => [n.name, { tally: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false } }]),
+    inv.spec.nodes.map((n) => [
+      n.name,
+      { tally: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false }, runState: new Map<string, unknown>() },
+    ]),
   );
   const state = (name: string): HostState => states.get(name)!;
   const emit = (e: RunEvent): void => {
@@ -59,7 +63,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
         .map((dep) => `${dep} ${state(dep).blocked}`);
       const reason = hs.blocked ?? (blockedBy.length ? `depends on ${blockedBy.join('; ')}` : undefined);
       if (reason) {
-        for (const step of phase.steps) {
+        for (const step of stepsFor(phase, node, inv)) {
           emit({ type: 'step', phase: phase.name, host: node.name, step: step.name, outcome: 'skipped', changes: [], durationMs: 0, reason });
         }
         return;
@@ -94,9 +98,9 @@ async function runHost(
     throw err;
   }
   hs.facts ??= new FactCache(transport);
-  const host = hostContext(opts.inv, node, transport, hs.facts);
+  const host = hostContext(opts.inv, node, transport, hs.facts, hs.runState);
 
-  for (const step of phase.steps) {
+  for (const step of stepsFor(phase, node, opts.inv)) {
     const base = { type: 'step' as const, phase: phase.name, host: node.name, step: step.name };
     if (hs.blocked) {
       emit({ ...base, outcome: 'skipped', changes: [], durationMs: 0, reason: `${step.name}: host ${hs.blocked}` });
@@ -110,6 +114,7 @@ async function runHost(
           await change.apply(host);
           host.facts.clear();
         }
+        await step.verify?.(host);
       }
       const outcome = changes.length ? 'changed' : 'ok';
       emit({ ...base, outcome, changes: changes.map((c) => c.description), durationMs: Date.now() - t0 });
@@ -131,12 +136,23 @@ async function runHost(
   }
 }
 
-export function hostContext(inv: Inventory, node: InventoryNode, transport: Transport, facts: Facts): HostContext {
+function stepsFor(phase: Phase, node: InventoryNode, inv: Inventory): Step[] {
+  return phase.steps.filter((s) => s.appliesTo?.(node, inv) ?? true);
+}
+
+export function hostContext(
+  inv: Inventory,
+  node: InventoryNode,
+  transport: Transport,
+  facts: Facts,
+  runState = new Map<string, unknown>(),
+): HostContext {
   return {
     inv,
     node,
     transport,
     facts,
+    runState,
     async run(argv, opts: ExecOptions & { okCodes?: readonly number[] } = {}) {
       const result = await transport.exec(argv, opts);
       if (!(opts.okCodes ?? [0]).includes(result.code)) {

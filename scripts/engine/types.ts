@@ -23,6 +23,8 @@ export interface HostContext {
   readonly node: InventoryNode;
   readonly transport: Transport;
   readonly facts: Facts;
+  /** Scratch memory of this host for this run (e.g. "apt lists refreshed"); nothing outlives the run. */
+  readonly runState: Map<string, unknown>;
   /** Run a command that changes the host; a non-zero exit throws StepError with the stderr tail. */
   run(argv: readonly string[], opts?: ExecOptions & { okCodes?: readonly number[] }): Promise<ExecResult>;
 }
@@ -35,11 +37,17 @@ export interface Change {
 
 export interface Step {
   readonly name: string;
+  /** Whether the step concerns this node at all (default: yes); a step that does not is not reported. */
+  appliesTo?(node: InventoryNode, inv: Inventory): boolean;
   plan(host: HostContext): Promise<Change[]>;
+  /** Proof after apply that the result works (e.g. mount an export); throws StepError when it does not. */
+  verify?(host: HostContext): Promise<void>;
 }
 
 export interface Phase {
   readonly name: string;
+  /** `--only <group>` selects this phase too (e.g. nfs-check with nfs). */
+  readonly group?: string;
   readonly title: string;
   /** The nodes this phase runs on (default: every node). */
   hosts?(inv: Inventory): InventoryNode[];
