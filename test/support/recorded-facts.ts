@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Fact, Facts } from '../../scripts/engine/types.js';
 
 /** One recorded answer to a fact's command. */
 export interface RecordedAnswer {
   stdout?: string;
+  /** stdout read from this file (relative to the fixture's folder), for long recorded outputs. */
+  stdoutFile?: string;
   stderr?: string;
   code?: number;
 }
@@ -13,13 +17,17 @@ export interface RecordedAnswer {
  */
 export class RecordedFacts implements Facts {
   readonly asked = new Set<string>();
-  constructor(private readonly answers: Readonly<Record<string, RecordedAnswer>>) {}
+  constructor(
+    private readonly answers: Readonly<Record<string, RecordedAnswer>>,
+    private readonly baseDir = '.',
+  ) {}
 
   async get<T>(fact: Fact<T>): Promise<T> {
     this.asked.add(fact.key);
     const a = this.answers[fact.key];
     if (!a) throw new Error(`fixture has no recorded answer for fact "${fact.key}" (argv: ${fact.argv.join(' ')})`);
-    const result = { stdout: a.stdout ?? '', stderr: a.stderr ?? '', code: a.code ?? 0, durationMs: 0 };
+    const stdout = a.stdoutFile ? readFileSync(resolve(this.baseDir, a.stdoutFile), 'utf8') : (a.stdout ?? '');
+    const result = { stdout, stderr: a.stderr ?? '', code: a.code ?? 0, durationMs: 0 };
     if (!(fact.okCodes ?? [0]).includes(result.code)) throw new Error(`fact ${fact.key}: exit ${result.code}`);
     return fact.parse(result);
   }

@@ -144,10 +144,9 @@ describe('engine: runPhases', () => {
         },
       ],
     };
-    const many = testInventory(
-      '',
-      Array.from({ length: 6 }, (_, i) => `    - { name: n${i}, role: ${i ? 'worker' : 'control-plane'}, address: 192.168.56.${20 + i} }`).join('\n'),
-    );
+    const many = testInventory({
+      nodes: Array.from({ length: 6 }, (_, i) => ({ name: `n${i}`, role: i ? 'worker' : 'control-plane', address: `192.168.56.${20 + i}` })),
+    });
     const hosts = new Map(many.spec.nodes.map((n) => [n.name, new SimHost(n.name)]));
     await runPhases({ inv: many, phases: [slow], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 3, logDir: '/x' });
     assert.equal(peak, 3);

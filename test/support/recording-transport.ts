@@ -1,0 +1,18 @@
+import type { ExecOptions, ExecResult, PutOptions, Transport } from '../../scripts/transport/types.js';
+
+/** Accepts every command (exit 0, no output) and upload, and records them: what applying a plan would do. */
+export class RecordingTransport implements Transport {
+  readonly commands: string[] = [];
+  readonly puts = new Map<string, { content: string; mode: number }>();
+  constructor(readonly name: string) {}
+  async connect(): Promise<void> {}
+  async close(): Promise<void> {}
+  async exec(argv: readonly string[], _opts?: ExecOptions): Promise<ExecResult> {
+    this.commands.push(argv.join(' '));
+    return { stdout: '', stderr: '', code: 0, durationMs: 0 };
+  }
+  async put(content: string | Buffer, dest: string, opts: PutOptions): Promise<void> {
+    this.commands.push(`put ${dest} ${opts.mode.toString(8)}`);
+    this.puts.set(dest, { content: content.toString(), mode: opts.mode });
+  }
+}
