@@ -12,6 +12,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   plan: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('plan', args, ctx),
   up: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('apply', args, ctx),
   exec: async (args, ctx) => (await import('./commands/exec.js')).execCommand(args, ctx),
+  vm: async (args, ctx) => (await import('./commands/vm.js')).vmCommand(args, ctx),
 };
 
 async function main(argv: string[]): Promise<number> {

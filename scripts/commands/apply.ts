@@ -4,13 +4,14 @@ import { selectPhases } from '../phases/index.js';
 import { defaultOutput, makeReporter } from '../report/index.js';
 import type { CliContext } from './cli-context.js';
 import { listOption, parseCommon } from './options.js';
-import { openSession } from './session.js';
+import { loadReachable, openSession } from './session.js';
 
 /** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
 export async function applyCommand(mode: RunMode, args: string[], ctx: CliContext): Promise<number> {
   const { common, values } = parseCommon(args, { only: { type: 'string' } });
   const phases = selectPhases(listOption(values.only));
-  const session = await openSession(common.inventory, ctx);
+  const inv = await loadReachable(common.inventory, ctx, mode === 'apply');
+  const session = await openSession(inv, ctx);
   const stepCount = new Map(phases.map((p) => [p.name, p.steps.length]));
   const reporter = await makeReporter(common.output ?? defaultOutput(ctx.stdout), ctx.stdout, (p) => stepCount.get(p) ?? 0);
   try {

@@ -5,7 +5,7 @@ import { TransportError, type ExecResult } from '../transport/types.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from './errors.js';
 import { listOption, parseCommon } from './options.js';
-import { openSession } from './session.js';
+import { loadReachable, openSession } from './session.js';
 
 /** `kubelab exec [--nodes a,b] -- CMD...`: CMD's words are its argv (use `sh -c '...'` for shell syntax). */
 export async function execCommand(args: string[], ctx: CliContext): Promise<number> {
@@ -19,7 +19,7 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
   if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UsageError(`--timeout ${String(values.timeout)}: expected seconds > 0`);
 
   const json = (common.output ?? defaultOutput(ctx.stdout)) === 'json';
-  const session = await openSession(common.inventory, ctx, listOption(values.nodes));
+  const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx, listOption(values.nodes));
   const summary: Summary = { type: 'summary', ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, hosts: {} };
   const print = (text: string): void => {
     ctx.stdout.write(text);

@@ -6,6 +6,7 @@ Commands:
   plan            show, per node, what \`up\` would change; changes nothing
   up              prepare the nodes (applies every phase, or those named by --only)
   exec -- CMD...  run a command (as root) on every node, or on those named by --nodes
+  vm up|down|status   start, stop or show the lab VMs of an inventory with spec.provider (qemu)
 
 Options:
   -i, --inventory FILE   inventory file (default inventory/lab.yaml)

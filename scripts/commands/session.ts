@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { RunLogs, runId } from '../engine/host-log.js';
 import type { TransportPool } from '../engine/types.js';
-import { loadInventory, stateDir } from '../inventory/load.js';
+import { stateDir } from '../inventory/load.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { SshTransport } from '../transport/ssh.js';
 import type { Transport } from '../transport/types.js';
@@ -20,8 +20,8 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(inventoryFile: string, ctx: CliContext, onlyNodes?: readonly string[]): Promise<Session> {
-  const inv = await loadInventory(inventoryFile);
+/** Connections (opened lazily) and logs for the inventory's nodes; `inv` as reachable from here (see providers/lab). */
+export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: readonly string[]): Promise<Session> {
   const nodes = pickNodes(inv, onlyNodes);
   const dir = stateDir(inv);
   const creds = await resolveCredentials(nodes, ctx);
@@ -78,4 +78,17 @@ function pickNodes(inv: Inventory, names: readonly string[] | undefined): Invent
     throw new UsageError(`--nodes: no node named ${unknown.join(', ')} in the inventory (nodes: ${[...known.keys()].join(', ')})`);
   }
   return names.map((n) => known.get(n)!);
+}
+
+/**
+ * Loads the inventory and makes its nodes reachable: with a provider, `up` brings the VMs up first (bringUp),
+ * other commands only point SSH at the ports the provider forwards.
+ */
+export async function loadReachable(file: string, ctx: CliContext, bringUp: boolean): Promise<Inventory> {
+  const { loadInventory } = await import('../inventory/load.js');
+  const inv = await loadInventory(file);
+  if (!inv.spec.provider) return inv;
+  const { ensureVms, reachableInventory } = await import('../providers/lab.js');
+  if (bringUp) await ensureVms(inv, stateDir(inv), ctx.env, (msg) => void ctx.stderr.write(`${msg}\n`));
+  return reachableInventory(inv, stateDir(inv));
 }
