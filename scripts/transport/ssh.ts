@@ -1,0 +1,912 @@
+/**
+ * SshTransport: one ssh2 connection per node, reused by every exec/put/forward.
+ *
+ * - Commands are argv, joined with shJoin for the remote POSIX shell. When the login user is
+ *   not root they run through `sudo -n` (or `sudo -S` with the password fed on stdin).
+ * - Host keys are pinned in a known_hosts file (trust on first use, refuse on change).
+ * - Up to maxChannels (8) sessions run at once per connection; more execs wait in a queue
+ *   (sshd's MaxSessions defaults to 10).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { posix as posixPath } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import ssh2 from 'ssh2';
+import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
+
+import { KnownHosts } from './known-hosts.js';
+import { shJoin, shQuote } from './quote.js';
+import { redact } from './redact.js';
+import {
+  TransportError,
+  type CommandLogger,
+  type ExecOptions,
+  type ExecResult,
+  type Forward,
+  type PutOptions,
+  type Transport,
+} from './types.js';
+
+const { Client, utils: sshUtils } = ssh2;
+type SshClient = InstanceType<typeof Client>;
+
+export interface SshTransportOptions {
+  /** Node name, used in errors and logs. */
+  name: string;
+  host: string;
+  /** Default 22. */
+  port?: number;
+  user: string;
+  /** Private key file (OpenSSH or PEM). */
+  identityFile?: string;
+  /** Passphrase for an encrypted identityFile. */
+  passphrase?: string;
+  /** Password for SSH password authentication. */
+  password?: string;
+  /** ssh-agent socket path (e.g. process.env.SSH_AUTH_SOCK). */
+  agent?: string;
+  /** Password for sudo when the login user is not root and sudo is not NOPASSWD. */
+  sudoPassword?: string;
+  /** known_hosts file used for host-key pinning, e.g. .kubelab/<cluster>/known_hosts. */
+  knownHostsFile: string;
+  /** Timeout for TCP connect + SSH handshake + auth. Default 10000. */
+  connectTimeoutMs?: number;
+  /** Extra attempts after the first when the host is unreachable or times out (never for auth/hostkey). Default 3. */
+  connectRetries?: number;
+  /** First backoff delay between connect attempts, doubled each time. Default 500. */
+  connectRetryDelayMs?: number;
+  /** SSH keepalive interval. Default 15000 (0 disables). */
+  keepaliveIntervalMs?: number;
+  /** Concurrent session channels per connection; more execs are queued. Default 8. */
+  maxChannels?: number;
+  logger?: CommandLogger;
+}
+
+/** Counting semaphore with a FIFO queue. */
+class Semaphore {
+  private waiters: (() => void)[] = [];
+  private active = 0;
+  constructor(private readonly limit: number) {}
+  async acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next(); // the slot passes straight to the next waiter
+    else this.active--;
+  }
+}
+
+interface Conn {
+  client: SshClient;
+  closed: boolean;
+  /** Why the connection dropped (error after ready), for messages. */
+  lostReason?: string;
+}
+
+const RETRYABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function signalExitCode(signal: string | undefined): number {
+  if (!signal) return -1;
+  const name = (signal.startsWith('SIG') ? signal : `SIG${signal}`) as keyof typeof osConstants.signals;
+  const n = osConstants.signals[name];
+  return typeof n === 'number' ? 128 + n : -1;
+}
+
+function firstLine(s: string): string {
+  return s.trim().split('\n')[0] ?? '';
+}
+
+interface Wire {
+  /** The exact command line sent to the remote login shell. */
+  command: string;
+  /** What the command log shows (the wire command without the markers). */
+  display: string;
+  /** Printed on stderr by the login shell, followed by its PID (= process group). */
+  pidMarker: string;
+  /** Printed on stderr by the inner shell once sudo has let the command start. */
+  readyMarker?: string;
+  /** sudo -S prompt (only when a sudo password is used). */
+  prompt?: string;
+  sudo: boolean;
+}
+
+interface RawRun {
+  stdout: string;
+  stderr: string;
+  code: number;
+  durationMs: number;
+  /** Whether the command itself started (markers seen). */
+  started: boolean;
+  wrongSudoPassword: boolean;
+}
+
+export class SshTransport implements Transport {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  private readonly opts: SshTransportOptions;
+  private readonly knownHosts: KnownHosts;
+  private readonly sem: Semaphore;
+  private conn: Conn | undefined;
+  private connecting: Promise<Conn> | undefined;
+  /** Bumped by close(); aborts connect retries started before it. */
+  private generation = 0;
+  private readonly forwards = new Set<Forward>();
+
+  constructor(opts: SshTransportOptions) {
+    this.opts = opts;
+    this.name = opts.name;
+    this.host = opts.host;
+    this.port = opts.port ?? 22;
+    this.user = opts.user;
+    this.knownHosts = new KnownHosts(opts.knownHostsFile);
+    this.sem = new Semaphore(Math.max(1, opts.maxChannels ?? 8));
+  }
+
+  private get secrets(): string[] {
+    return [this.opts.password, this.opts.sudoPassword, this.opts.passphrase].filter(
+      (s): s is string => typeof s === 'string' && s !== '',
+    );
+  }
+
+  private get endpoint(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  async connect(): Promise<void> {
+    await this.getConn();
+  }
+
+  private getConn(): Promise<Conn> {
+    if (this.conn && !this.conn.closed) return Promise.resolve(this.conn);
+    if (!this.connecting) {
+      const gen = this.generation;
+      this.connecting = this.connectWithRetry(gen).then(
+        (conn) => {
+          this.connecting = undefined;
+          if (gen !== this.generation) {
+            conn.client.end();
+            throw new TransportError('unreachable', this.name, `connection to ${this.endpoint} was closed`);
+          }
+          this.conn = conn;
+          return conn;
+        },
+        (err: unknown) => {
+          this.connecting = undefined;
+          throw err;
+        },
+      );
+    }
+    return this.connecting;
+  }
+
+  private async connectWithRetry(gen: number): Promise<Conn> {
+    const retries = Math.max(0, this.opts.connectRetries ?? 3);
+    const base = this.opts.connectRetryDelayMs ?? 500;
+    const auth = await this.authConfig();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.connectOnce(auth);
+      } catch (err) {
+        const retryable = err instanceof TransportError && err.kind === 'unreachable' && !/ENOTFOUND/.test(err.message);
+        if (!retryable || attempt >= retries || gen !== this.generation) throw err;
+        await sleep(base * 2 ** attempt);
+        if (gen !== this.generation) throw err;
+      }
+    }
+  }
+
+  private async authConfig(): Promise<{ cfg: Partial<ConnectConfig>; tried: string[] }> {
+    const { identityFile, passphrase, password, agent } = this.opts;
+    const cfg: Partial<ConnectConfig> = {};
+    const tried: string[] = [];
+    const methods: ('publickey' | 'agent' | 'password')[] = [];
+    if (identityFile) {
+      let key: Buffer;
+      try {
+        key = await readFile(identityFile);
+      } catch (err) {
+        throw new TransportError(
+          'auth',
+          this.name,
+          `cannot read identityFile ${identityFile}: ${(err as Error).message}`,
+          'check identityFile for this node in the inventory (path and permissions)',
+        );
+      }
+      const parsed = sshUtils.parseKey(key, passphrase);
+      if (parsed instanceof Error) {
+        const msg = parsed.message;
+        if (/no passphrase given/i.test(msg)) {
+          throw new TransportError(
+            'auth',
+            this.name,
+            `identityFile ${identityFile} is encrypted and no passphrase was given`,
+            'set passphraseEnv for this node in the inventory to the name of an environment variable holding the passphrase',
+          );
+        }
+        if (/passphrase|bad decrypt|integrity check/i.test(msg)) {
+          throw new TransportError(
+            'auth',
+            this.name,
+            `cannot decrypt identityFile ${identityFile}: wrong passphrase (${msg})`,
+            'check the environment variable named by passphraseEnv for this node',
+          );
+        }
+        throw new TransportError('auth', this.name, `cannot parse identityFile ${identityFile}: ${msg}`);
+      }
+      cfg.privateKey = key;
+      if (passphrase !== undefined) cfg.passphrase = passphrase;
+      methods.push('publickey');
+      tried.push(`key file ${identityFile}`);
+    }
+    if (agent) {
+      cfg.agent = agent;
+      methods.push('agent');
+      tried.push(`ssh-agent ${agent}`);
+    }
+    if (password !== undefined) {
+      cfg.password = password;
+      methods.push('password');
+      tried.push('password');
+    }
+    if (methods.length === 0) {
+      throw new TransportError(
+        'auth',
+        this.name,
+        `no SSH authentication method configured for ${this.user}@${this.endpoint}`,
+        'set identityFile, an ssh-agent (SSH_AUTH_SOCK) or passwordEnv for this node in the inventory',
+      );
+    }
+    cfg.authHandler = methods;
+    return { cfg, tried };
+  }
+
+  private connectOnce(auth: { cfg: Partial<ConnectConfig>; tried: string[] }): Promise<Conn> {
+    const timeoutMs = this.opts.connectTimeoutMs ?? 10_000;
+    return new Promise<Conn>((resolve, reject) => {
+      const client = new Client();
+      const conn: Conn = { client, closed: false };
+      let settled = false;
+      let hostKeyError: TransportError | undefined;
+      const fail = (err: TransportError): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        reject(err);
+        client.end();
+        setTimeout(() => client.destroy(), 1000).unref();
+      };
+      // ssh2's readyTimeout covers the handshake; this also covers a hung TCP connect.
+      const guard = setTimeout(
+        () => fail(this.unreachable(`timed out after ${timeoutMs}ms`)),
+        timeoutMs + 1000,
+      );
+      client.on('ready', () => {
+        if (settled) {
+          client.end();
+          return;
+        }
+        settled = true;
+        clearTimeout(guard);
+        resolve(conn);
+      });
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (!settled) {
+          fail(hostKeyError ?? this.mapConnectError(err, auth.tried, timeoutMs));
+        } else {
+          conn.lostReason = err.message;
+        }
+      });
+      client.on('close', () => {
+        conn.closed = true;
+        if (this.conn === conn) this.conn = undefined;
+        fail(hostKeyError ?? this.unreachable('connection closed by the server during the SSH handshake'));
+      });
+      const config: ConnectConfig = {
+        ...auth.cfg,
+        host: this.host,
+        port: this.port,
+        username: this.user,
+        readyTimeout: timeoutMs,
+        keepaliveInterval: this.opts.keepaliveIntervalMs ?? 15_000,
+        keepaliveCountMax: 3,
+        hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+          this.knownHosts.verify(this.host, this.port, key, this.name).then(
+            () => verify(true),
+            (err: unknown) => {
+              hostKeyError =
+                err instanceof TransportError
+                  ? err
+                  : new TransportError(
+                      'hostkey',
+                      this.name,
+                      `cannot verify the host key of ${this.endpoint} against ${this.opts.knownHostsFile}: ${(err as Error).message}`,
+                    );
+              verify(false);
+            },
+          );
+        },
+      };
+      try {
+        client.connect(config);
+      } catch (err) {
+        fail(new TransportError('protocol', this.name, `cannot start SSH connection to ${this.endpoint}: ${(err as Error).message}`));
+      }
+    });
+  }
+
+  private unreachable(reason: string): TransportError {
+    return new TransportError(
+      'unreachable',
+      this.name,
+      `cannot reach ${this.endpoint}: ${reason}`,
+      'check that the node is up, the address/port in the inventory, and that sshd is running',
+    );
+  }
+
+  private mapConnectError(err: Error & { level?: string; code?: string }, tried: string[], timeoutMs: number): TransportError {
+    const level = err.level ?? '';
+    if (level === 'client-authentication' || level === 'agent') {
+      return new TransportError(
+        'auth',
+        this.name,
+        `SSH authentication failed for ${this.user}@${this.endpoint} (tried: ${tried.join(', ')})`,
+        `make sure the public key is in ~${this.user}/.ssh/authorized_keys on the node, or fix user/identityFile/passwordEnv in the inventory`,
+      );
+    }
+    if (level === 'client-timeout') return this.unreachable(`timed out after ${timeoutMs}ms (${err.message})`);
+    if (level === 'client-dns') return this.unreachable(`${err.code ?? 'DNS error'}: ${err.message}`);
+    if (level === 'client-socket') {
+      if (err.code && RETRYABLE_SOCKET_CODES.has(err.code)) return this.unreachable(`${err.code} (${err.message})`);
+      return this.unreachable(err.message);
+    }
+    return new TransportError('protocol', this.name, `SSH handshake with ${this.endpoint} failed: ${err.message}`);
+  }
+
+  // ---------------------------------------------------------------- exec
+
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.execInternal(argv, opts, {});
+  }
+
+  private async execInternal(
+    argv: readonly string[],
+    opts: ExecOptions,
+    internal: { bypassQueue?: boolean; noKill?: boolean },
+  ): Promise<ExecResult> {
+    if (argv.length === 0) throw new TypeError('exec: empty argv');
+    const secrets = [...this.secrets, ...(opts.secrets ?? [])];
+    const wire = this.wrap(shJoin(argv), opts);
+    if (!internal.bypassQueue) await this.sem.acquire();
+    let released = !!internal.bypassQueue;
+    // The slot is held until the channel is really closed (a timed-out command may take a moment).
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.sem.release();
+    };
+    const run = await this.runChannel(wire, opts, secrets, release, !!internal.noKill);
+    if (wire.sudo && !run.started && (run.code !== 0 || run.wrongSudoPassword)) throw this.sudoError(run);
+    return { stdout: run.stdout, stderr: run.stderr, code: run.code, durationMs: run.durationMs };
+  }
+
+  /**
+   * The wire command first prints the login shell's PID ($$ is the session and process-group
+   * leader: sshd runs each session under setsid()), so a timed-out command's whole process group
+   * can be killed even where sshd ignores "signal" requests (root logins). Through sudo, the inner
+   * shell then prints a ready marker: seeing it means sudo let the command run.
+   */
+  private wrap(joined: string, opts: ExecOptions): Wire {
+    const tag = randomBytes(6).toString('hex');
+    const pidMarker = `kubelab-pid-${tag}:`;
+    const head = `printf '%s\\n' "${pidMarker}$$" >&2; `;
+    if (this.user === 'root' || opts.asLoginUser) {
+      return { command: head + joined, display: joined, pidMarker, sudo: false };
+    }
+    const readyMarker = `kubelab-sudo-ok-${tag}`;
+    const inner = shQuote(`printf '%s\\n' ${readyMarker} >&2; ${joined}`);
+    if (this.opts.sudoPassword === undefined) {
+      return {
+        command: `${head}sudo -n -- sh -c ${inner}`,
+        display: `sudo -n -- sh -c ${shQuote(joined)}`,
+        pidMarker,
+        readyMarker,
+        sudo: true,
+      };
+    }
+    // The password goes on stdin only after sudo has printed this prompt, so it never ends up in
+    // the command's stdin (NOPASSWD / cached credentials), and a wrong password is not retried
+    // with the caller's stdin data.
+    const prompt = `[kubelab-sudo-pw-${tag}]`;
+    return {
+      command: `${head}sudo -S -p ${shQuote(prompt)} -- sh -c ${inner}`,
+      display: `sudo -S -- sh -c ${shQuote(joined)}`,
+      pidMarker,
+      readyMarker,
+      prompt,
+      sudo: true,
+    };
+  }
+
+  private sudoError(run: RawRun): TransportError {
+    const err = run.stderr;
+    if (run.wrongSudoPassword || /incorrect password|Sorry, try again|no password was provided/i.test(err)) {
+      return new TransportError(
+        'sudo',
+        this.name,
+        `sudo on ${this.name} rejected the password for ${this.user}`,
+        'check the environment variable named by sudoPasswordEnv for this node',
+      );
+    }
+    if (/password is required/i.test(err)) {
+      return new TransportError(
+        'sudo',
+        this.name,
+        `sudo on ${this.name} requires a password for ${this.user}`,
+        `set sudoPasswordEnv for this node in the inventory, or allow passwordless sudo on the node: ` +
+          `echo '${this.user} ALL=(ALL) NOPASSWD: ALL' | sudo tee /etc/sudoers.d/${this.user}`,
+      );
+    }
+    if (run.code === 127 || /sudo: (command )?not found/.test(err)) {
+      return new TransportError(
+        'sudo',
+        this.name,
+        `sudo is not installed on ${this.name} (${firstLine(err)})`,
+        `install sudo on the node, or log in as root (user: root)`,
+      );
+    }
+    if (/not in the sudoers|not allowed to (execute|run)|may not run sudo/i.test(err)) {
+      return new TransportError(
+        'sudo',
+        this.name,
+        `${this.user} may not use sudo on ${this.name}: ${firstLine(err)}`,
+        `grant ${this.user} sudo rights (e.g. a file in /etc/sudoers.d/), or log in as root`,
+      );
+    }
+    return new TransportError('sudo', this.name, `sudo failed on ${this.name} (exit ${run.code}): ${firstLine(err)}`);
+  }
+
+  private record(command: string, code: number, durationMs: number, stdout: string, stderr: string, secrets: string[]): void {
+    const logger = this.opts.logger;
+    if (!logger) return;
+    try {
+      logger.record(
+        {
+          host: this.name,
+          command: redact(command, secrets),
+          code,
+          durationMs,
+          stdout: redact(stdout, secrets),
+          stderr: redact(stderr, secrets),
+        },
+        secrets,
+      );
+    } catch {
+      // a broken logger must not break the run
+    }
+  }
+
+  private openChannel(conn: Conn, command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      try {
+        conn.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  }
+
+  /** Kill a timed-out command's process group from a separate session (TERM, then KILL). */
+  private killGroup(pid: number, asLoginUser: boolean): void {
+    const script = `kill -s TERM -- -${pid} 2>/dev/null || exit 0; sleep 0.3; kill -s KILL -- -${pid} 2>/dev/null; exit 0`;
+    this.execInternal(['sh', '-c', script], { asLoginUser, timeoutMs: 5000 }, { bypassQueue: true, noKill: true }).catch(
+      () => undefined,
+    );
+  }
+
+  /** Runs one command; calls release() exactly once, when the channel is gone. */
+  private async runChannel(
+    wire: Wire,
+    opts: ExecOptions,
+    secrets: string[],
+    release: () => void,
+    noKill: boolean,
+  ): Promise<RawRun> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    let conn: Conn;
+    try {
+      conn = await this.getConn();
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const timeoutMs = opts.timeoutMs;
+    const stdoutChunks: Buffer[] = [];
+    const stderrChunks: Buffer[] = [];
+    const collected = (): { stdout: string; stderr: string } => ({
+      stdout: Buffer.concat(stdoutChunks).toString('utf8'),
+      stderr: Buffer.concat(stderrChunks).toString('utf8'),
+    });
+
+    return new Promise<RawRun>((resolve, reject) => {
+      let ch: ClientChannel | undefined;
+      let done = false;
+      let timedOut = false;
+      let killed = false;
+      let groupKilled = false;
+      let exitCode: number | undefined;
+      let wrongSudoPassword = false;
+      let pid: number | undefined;
+      let ready = false;
+      let pre: Buffer = Buffer.alloc(0); // stderr before the markers were seen (sudo prompts/messages)
+      let promptsSeen = 0;
+      const timers: NodeJS.Timeout[] = [];
+
+      const stripPrompts = (buf: Buffer): Buffer => {
+        if (!wire.prompt || buf.indexOf(wire.prompt) === -1) return buf;
+        return Buffer.from(buf.toString('utf8').split(wire.prompt).join(''), 'utf8');
+      };
+      const finish = (fn: () => void): void => {
+        if (done) return;
+        done = true;
+        for (const t of timers) clearTimeout(t);
+        if (!ready && pre.length > 0) stderrChunks.push(stripPrompts(pre));
+        pre = Buffer.alloc(0);
+        fn();
+      };
+      const onTimeout = (): void => {
+        const { stdout, stderr } = collected();
+        this.record(wire.display, -1, elapsed(), stdout, stderr, secrets);
+        reject(
+          new TransportError(
+            'timeout',
+            this.name,
+            `command timed out after ${timeoutMs}ms on ${this.name}: ${redact(shortCommand(wire.display), secrets)}`,
+          ),
+        );
+      };
+      // Called on timeout / wrong sudo password, and again once the PID is known.
+      const kill = (): void => {
+        if (!ch) return;
+        const c = ch;
+        // sshd honours "signal" only for non-root logins (privilege separation); the process
+        // group kill from a second session covers the rest. Then KILL and close the channel.
+        if (pid && !groupKilled && !noKill && !wrongSudoPassword) {
+          groupKilled = true;
+          this.killGroup(pid, !wire.sudo);
+        }
+        if (killed) return;
+        killed = true;
+        sendSignal(c, 'TERM');
+        timers.push(
+          setTimeout(() => {
+            sendSignal(c, 'KILL');
+            try {
+              c.close();
+            } catch {
+              /* ignore */
+            }
+          }, 500),
+        );
+      };
+
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        timers.push(
+          setTimeout(() => {
+            timedOut = true;
+            kill();
+            // Do not wait forever for a channel that will not close.
+            timers.push(
+              setTimeout(
+                () => {
+                  finish(onTimeout);
+                  setTimeout(release, 10_000).unref();
+                },
+                ch ? 2000 : 0,
+              ),
+            );
+          }, timeoutMs),
+        );
+      }
+
+      const writeStdin = (c: ClientChannel): void => {
+        if (opts.stdin !== undefined && opts.stdin.length > 0) c.write(opts.stdin);
+        c.end();
+      };
+
+      const onStderr = (c: ClientChannel, data: Buffer): void => {
+        if (ready) {
+          stderrChunks.push(data);
+          return;
+        }
+        pre = pre.length === 0 ? data : Buffer.concat([pre, data]);
+        if (pid === undefined) {
+          const at = pre.indexOf(wire.pidMarker);
+          if (at === -1) return;
+          const nl = pre.indexOf(0x0a, at);
+          if (nl === -1) return;
+          const n = Number(pre.subarray(at + wire.pidMarker.length, nl).toString('latin1'));
+          pid = Number.isInteger(n) && n > 1 ? n : 0;
+          pre = Buffer.concat([pre.subarray(0, at), pre.subarray(nl + 1)]);
+          if (timedOut || wrongSudoPassword) kill();
+          if (!wire.readyMarker) {
+            ready = true;
+            if (pre.length > 0) stderrChunks.push(pre);
+            pre = Buffer.alloc(0);
+            return;
+          }
+        }
+        if (wire.prompt) {
+          let count = 0;
+          for (let i = pre.indexOf(wire.prompt); i !== -1; i = pre.indexOf(wire.prompt, i + 1)) count++;
+          if (count > promptsSeen) {
+            promptsSeen = count;
+            if (count === 1) {
+              c.write(`${this.opts.sudoPassword ?? ''}\n`);
+            } else {
+              // sudo asked again: the password was wrong. Do not feed it anything else.
+              wrongSudoPassword = true;
+              kill();
+            }
+          }
+        }
+        const marker = `${wire.readyMarker}\n`;
+        const at = pre.indexOf(marker);
+        if (at !== -1) {
+          ready = true;
+          const rest = Buffer.concat([pre.subarray(0, at), pre.subarray(at + marker.length)]);
+          pre = Buffer.alloc(0);
+          if (rest.length > 0) stderrChunks.push(stripPrompts(rest));
+          if (wire.prompt) writeStdin(c);
+        }
+      };
+
+      this.openChannel(conn, wire.command).then(
+        (channel) => {
+          channel.once('close', release);
+          if (done) {
+            channel.close();
+            return;
+          }
+          ch = channel;
+          channel.on('data', (d: Buffer) => stdoutChunks.push(d));
+          channel.stderr.on('data', (d: Buffer) => onStderr(channel, d));
+          channel.on('exit', (code: number | null, signal?: string) => {
+            exitCode = code ?? signalExitCode(signal);
+          });
+          channel.on('error', () => {
+            /* surfaced through close */
+          });
+          channel.on('close', () => {
+            finish(() => {
+              if (timedOut) return onTimeout();
+              const { stdout, stderr } = collected();
+              const durationMs = elapsed();
+              if (exitCode === undefined && conn.closed && !wrongSudoPassword) {
+                this.record(wire.display, -1, durationMs, stdout, stderr, secrets);
+                reject(
+                  this.unreachable(
+                    `connection lost while running: ${redact(shortCommand(wire.display), secrets)}` +
+                      (conn.lostReason ? ` (${conn.lostReason})` : ''),
+                  ),
+                );
+                return;
+              }
+              const code = exitCode ?? -1;
+              this.record(wire.display, code, durationMs, stdout, stderr, secrets);
+              resolve({ stdout, stderr, code, durationMs, started: ready, wrongSudoPassword });
+            });
+          });
+          if (timedOut) kill();
+          // Without a sudo password nothing else reads stdin first: write it right away.
+          if (!wire.prompt) writeStdin(channel);
+        },
+        (err: Error) => {
+          release();
+          finish(() => {
+            if (timedOut) return onTimeout();
+            if (conn.closed) {
+              reject(this.unreachable(`connection lost (${conn.lostReason ?? err.message})`));
+            } else {
+              reject(new TransportError('protocol', this.name, `cannot open an SSH session on ${this.endpoint}: ${err.message}`));
+            }
+          });
+        },
+      );
+    });
+  }
+
+  // ---------------------------------------------------------------- put
+
+  private openSftp(conn: Conn): Promise<SFTPWrapper> {
+    return new Promise((resolve, reject) => {
+      conn.client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp)));
+    });
+  }
+
+  async put(content: string | Buffer, dest: string, opts: PutOptions): Promise<void> {
+    if (!posixPath.isAbsolute(dest)) throw new TypeError(`put: destination must be an absolute path: ${dest}`);
+    const secrets = [...this.secrets, ...(opts.secrets ?? [])];
+    const rand = randomBytes(8).toString('hex');
+    const tmp = `/tmp/.kubelab-${rand}`;
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+
+    await this.sem.acquire();
+    try {
+      const conn = await this.getConn();
+      let sftp: SFTPWrapper;
+      try {
+        sftp = await this.openSftp(conn);
+      } catch (err) {
+        throw conn.closed
+          ? this.unreachable(`connection lost (${conn.lostReason ?? (err as Error).message})`)
+          : new TransportError('protocol', this.name, `cannot start SFTP on ${this.endpoint}: ${(err as Error).message}`);
+      }
+      try {
+        await new Promise<void>((resolve, reject) => {
+          sftp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' }, (err) => (err ? reject(err) : resolve()));
+        });
+      } catch (err) {
+        await new Promise<void>((resolve) => sftp.unlink(tmp, () => resolve()));
+        throw new TransportError('protocol', this.name, `SFTP upload of ${dest} to ${tmp} failed: ${(err as Error).message}`);
+      } finally {
+        sftp.end();
+      }
+    } finally {
+      this.sem.release();
+    }
+
+    const mode = (opts.mode & 0o7777).toString(8).padStart(4, '0');
+    const stage = `${dest}.kubelab-tmp-${rand}`;
+    const installArgs = ['-m', mode];
+    if (opts.owner) installArgs.push('-o', opts.owner);
+    if (opts.group) installArgs.push('-g', opts.group);
+    const script = [
+      'set -e',
+      `trap 'rm -f -- "$1" "$3"' EXIT`,
+      `mkdir -p -- ${shQuote(posixPath.dirname(dest))}`,
+      `install ${shJoin(installArgs)} -- "$1" "$3"`,
+      'mv -f -- "$3" "$2"',
+    ].join('\n');
+    const res = await this.exec(['sh', '-c', script, 'kubelab-put', tmp, dest, stage], { secrets: opts.secrets });
+    if (res.code !== 0) {
+      throw new TransportError(
+        'protocol',
+        this.name,
+        `installing ${dest} on ${this.name} failed (exit ${res.code}): ${redact(res.stderr.trim(), secrets)}`,
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- forward
+
+  async forward(remoteHost: string, remotePort: number): Promise<Forward> {
+    await this.getConn();
+    const sockets = new Set<net.Socket>();
+    // allowHalfOpen: a client that shuts down its sending side still gets the whole response.
+    const server = net.createServer({ allowHalfOpen: true }, (sock) => {
+      sockets.add(sock);
+      sock.on('error', () => sock.destroy());
+      sock.on('close', () => sockets.delete(sock));
+      this.getConn().then(
+        (conn) => {
+          conn.client.forwardOut(sock.remoteAddress ?? '127.0.0.1', sock.remotePort ?? 0, remoteHost, remotePort, (err, ch) => {
+            if (err) {
+              sock.destroy();
+              return;
+            }
+            if (sock.destroyed) {
+              ch.close();
+              return;
+            }
+            ch.on('error', () => sock.destroy());
+            // pipe() ends the socket after the last data; a close without EOF still ends it.
+            ch.on('close', () => sock.end());
+            sock.on('close', () => ch.close());
+            sock.pipe(ch).pipe(sock);
+          });
+        },
+        () => sock.destroy(),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as net.AddressInfo;
+    let closed: Promise<void> | undefined;
+    const fwd: Forward = {
+      localPort: addr.port,
+      close: () => {
+        closed ??= new Promise<void>((resolve) => {
+          this.forwards.delete(fwd);
+          for (const s of sockets) s.destroy();
+          server.close(() => resolve());
+        });
+        return closed;
+      },
+    };
+    this.forwards.add(fwd);
+    return fwd;
+  }
+
+  // ---------------------------------------------------------------- close
+
+  async close(): Promise<void> {
+    this.generation++;
+    await Promise.all([...this.forwards].map((f) => f.close()));
+    const pending = this.connecting;
+    if (pending) await pending.catch(() => undefined);
+    const conn = this.conn;
+    this.conn = undefined;
+    if (!conn || conn.closed) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        conn.client.destroy();
+        resolve();
+      }, 2000);
+      conn.client.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      conn.client.end();
+    });
+  }
+}
+
+/**
+ * ssh2's Channel.signal() only sends while our side of the channel is writable, i.e. not after
+ * stdin was closed, which is always the case here. A "signal" channel request after EOF is valid
+ * SSH (RFC 4254 6.9), so send it through the protocol object directly when possible.
+ */
+function sendSignal(ch: ClientChannel, name: string): void {
+  const raw = ch as unknown as {
+    type?: string;
+    outgoing?: { id?: number; state?: string };
+    _client?: { _protocol?: { signal?: (id: number, name: string) => void } };
+  };
+  try {
+    const proto = raw._client?._protocol;
+    const id = raw.outgoing?.id;
+    const state = raw.outgoing?.state;
+    if (raw.type === 'session' && proto?.signal && typeof id === 'number' && (state === 'open' || state === 'eof')) {
+      proto.signal(id, name);
+    } else {
+      ch.signal(name);
+    }
+  } catch {
+    // best effort: the channel is closed afterwards anyway
+  }
+}
+
+function shortCommand(cmd: string): string {
+  const oneLine = cmd.replace(/\s+/g, ' ');
+  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine;
+}
