@@ -4,9 +4,10 @@ Usage: kubelab <command> [options]
 
 Commands:
   plan            show, per node, what \`up\` would change; changes nothing
-  up              prepare the nodes (applies every phase, or those named by --only)
+  up              prepare the nodes: every phase, or those named by --only
+                  (with spec.provider, the VMs are started first)
   exec -- CMD...  run a command (as root) on every node, or on those named by --nodes
-  vm up|down|status   start, stop or show the lab VMs of an inventory with spec.provider (qemu)
+  vm up|down|status  start, stop or show the lab VMs of an inventory with spec.provider (qemu)
 
 Options:
   -i, --inventory FILE   inventory file (default inventory/lab.yaml)

@@ -1,0 +1,164 @@
+/**
+ * The real CLI (dist/scripts/kubelab.js as a child process) against real sshd daemons on 127.0.0.1:
+ * exec output and exit codes, an unreachable node counted apart, bad inventories refused before any
+ * connection, sudo passwords kept out of output and logs.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import { ensureTestUsers, freePorts, removeTestUsers, sshdSkipReason, startSshd, sudoSkipReason, type Sshd } from '../../support/sshd.js';
+
+const CLI = resolve('dist/scripts/kubelab.js');
+
+function kubelab(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, SSH_AUTH_SOCK: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function inventory(nodes: object[], ssh: object): string {
+  return stringify({
+    apiVersion: 'kubelab/v1',
+    kind: 'Cluster',
+    metadata: { name: 'clitest' },
+    spec: { kubernetes: { version: '1.35' }, network: { nodeCidr: '192.168.56.0/24' }, ssh: { agent: false, ...ssh }, nodes },
+  });
+}
+
+const skip = sshdSkipReason();
+
+describe('kubelab CLI against real sshd', { skip }, () => {
+  let sshd: Sshd;
+  let dir: string;
+  before(async () => {
+    sshd = await startSshd({ ports: 2 });
+    dir = mkdtempSync(join(tmpdir(), 'kubelab-cli-'));
+  });
+  after(async () => {
+    await sshd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exec runs argv on every node; json lines end with the summary; per-host logs are written', async () => {
+    writeFileSync(
+      join(dir, 'two.yaml'),
+      inventory(
+        [
+          { name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port: sshd.ports[0] } },
+          { name: 'worker1', role: 'worker', address: '192.168.56.11', ssh: { host: '127.0.0.1', port: sshd.ports[1] } },
+        ],
+        { user: 'root', identityFile: sshd.clientKey },
+      ),
+    );
+    const r = await kubelab(['exec', '-i', 'two.yaml', '--output', 'json', '--', 'printf', '%s|', 'a b', "it's"], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const execs = lines.filter((l) => l.type === 'exec');
+    assert.deepEqual(execs.map((e) => e.host).sort(), ['master', 'worker1']);
+    for (const e of execs) assert.equal(e.stdout, "a b|it's|");
+    assert.deepEqual(lines.at(-1), {
+      type: 'summary', ok: 2, changed: 0, failed: 0, skipped: 0, unreachable: 0,
+      hosts: {
+        master: { ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: false },
+        worker1: { ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: false },
+      },
+    });
+    const logs = join(dir, '.kubelab', 'clitest', 'logs');
+    const run = readdirSync(logs)[0]!;
+    assert.match(readFileSync(join(logs, run, 'master.log'), 'utf8'), /printf '%s\|' 'a b' 'it'\\''s'\nexit 0 in \d+ ms/);
+    // host keys were pinned on first use
+    assert.match(readFileSync(join(dir, '.kubelab', 'clitest', 'known_hosts'), 'utf8'), /^\[127\.0\.0\.1\]:\d+ ssh-ed25519 /m);
+  });
+
+  it('a failing command and an unreachable node: exit 1, counted apart, plain output names both', async () => {
+    const [closed] = await freePorts(1);
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      inventory(
+        [
+          { name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port: sshd.ports[0] } },
+          { name: 'gone', role: 'worker', address: '192.168.56.12', ssh: { host: '127.0.0.1', port: closed } },
+        ],
+        { user: 'root', identityFile: sshd.clientKey },
+      ),
+    );
+    const r = await kubelab(['exec', '-i', 'bad.yaml', '--output', 'plain', '--', 'sh', '-c', 'echo oops >&2; exit 3'], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^master exit 3 \(\d+ ms\)$/m);
+    assert.match(r.stdout, /^master ! oops$/m);
+    assert.match(r.stdout, /^gone UNREACHABLE: .*127\.0\.0\.1:\d+/m);
+    assert.match(r.stdout, /0 ok, 1 failed, 1 unreachable/);
+  });
+
+  it('a bad inventory is refused with every problem and its line, before any connection', async () => {
+    writeFileSync(
+      join(dir, 'invalid.yaml'),
+      `apiVersion: kubelab/v1
+kind: Cluster
+metadata: { name: clitest }
+spec:
+  kubernetes: { version: "1.35" }
+  network: { nodeCidr: 192.168.56.0/24 }
+  nodes:
+    - { name: master, role: control-plane, address: 10.0.2.15 }
+    - { name: worker1, role: worker, adress: 192.168.56.11 }
+`,
+    );
+    const runs = (): number => readdirSync(join(dir, '.kubelab', 'clitest', 'logs')).length;
+    const before = runs();
+    const r = await kubelab(['plan', '-i', 'invalid.yaml'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid\.yaml:8:\d+ spec\.nodes\[0\]\.address: "10\.0\.2\.15" is the VirtualBox NAT address/);
+    assert.match(r.stderr, /invalid\.yaml:9:\d+ spec\.nodes\[1\]\.adress: unknown key "adress"/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(runs(), before, 'a refused inventory starts no run (no log folder)');
+  });
+
+  it('unknown options and phases are usage errors (exit 2), --help lists only working commands', async () => {
+    const only = await kubelab(['up', '-i', 'two.yaml', '--only', 'os,bogus'], dir);
+    assert.equal(only.code, 2);
+    assert.match(only.stderr, /--only: unknown phase bogus \(phases: os, runtime/);
+    const help = await kubelab(['--help'], dir);
+    assert.equal(help.code, 0);
+    for (const c of ['plan', 'up', 'exec', 'vm up|down|status']) assert.match(help.stdout, new RegExp(`^  ${c.replace(/\|/g, '\\|')} `, 'm'));
+    assert.doesNotMatch(help.stdout, /^  (render|check|kubeconfig) /m);
+  });
+
+  it('sudo password from the environment reaches sudo, never the output or the logs', async (t) => {
+    const why = await sudoSkipReason();
+    if (why) return t.skip(why);
+    const users = await ensureTestUsers();
+    try {
+      writeFileSync(
+        join(dir, 'sudo.yaml'),
+        inventory([{ name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port: sshd.ports[0] } }], {
+          user: users.withPassword.user,
+          identityFile: sshd.clientKey,
+          sudoPasswordEnv: 'LAB_SUDO_PW',
+        }),
+      );
+      const r = await kubelab(['exec', '-i', 'sudo.yaml', '--output', 'json', '--', 'id', '-u'], join(dir), { LAB_SUDO_PW: users.withPassword.password });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(JSON.parse(r.stdout.split('\n')[0]!).stdout, '0\n');
+      const logs = join(dir, '.kubelab', 'clitest', 'logs');
+      for (const run of readdirSync(logs)) {
+        for (const f of readdirSync(join(logs, run))) assert.ok(!readFileSync(join(logs, run, f), 'utf8').includes(users.withPassword.password));
+      }
+      assert.ok(!r.stdout.includes(users.withPassword.password) && !r.stderr.includes(users.withPassword.password));
+      const missing = await kubelab(['exec', '-i', 'sudo.yaml', '--', 'true'], dir, { LAB_SUDO_PW: undefined });
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /sudoPasswordEnv: environment variable LAB_SUDO_PW is not set/);
+    } finally {
+      await removeTestUsers();
+    }
+  });
+});
