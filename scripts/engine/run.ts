@@ -3,7 +3,7 @@ import { TransportError, type ExecOptions, type Transport } from '../transport/t
 import { StepError, tail } from './errors.js';
 import { FactCache } from './facts.js';
 import { forEachLimit } from './pool.js';
-import type { Facts, HostContext, Step, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
+import type { ClusterContext, Facts, HostContext, Step, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
 
 export interface RunOptions {
   inv: Inventory;
@@ -30,6 +30,7 @@ interface HostState {
  */
 export async function runPhases(opts: RunOptions): Promise<Summary> {
   const { inv, phases, mode, reporter } = opts;
+  const cluster: ClusterContext = { inv, mode, transports: opts.transports, state: new Map() };
   const states = new Map<string, HostState>(
     inv.spec.nodes.map((n) => [
       n.name,
@@ -68,7 +69,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
         }
         return;
       }
-      await runHost(phase, node, hs, opts, emit);
+      await runHost(phase, node, hs, cluster, opts, emit);
     });
     emit({ type: 'phase-end', phase: phase.name, durationMs: Date.now() - started });
   }
@@ -82,6 +83,7 @@ async function runHost(
   phase: Phase,
   node: InventoryNode,
   hs: HostState,
+  cluster: ClusterContext,
   opts: RunOptions,
   emit: (e: RunEvent) => void,
 ): Promise<void> {
@@ -98,7 +100,7 @@ async function runHost(
     throw err;
   }
   hs.facts ??= new FactCache(transport);
-  const host = hostContext(opts.inv, node, transport, hs.facts, hs.runState);
+  const host = hostContext(cluster, node, transport, hs.facts, hs.runState);
 
   for (const step of stepsFor(phase, node, opts.inv)) {
     const base = { type: 'step' as const, phase: phase.name, host: node.name, step: step.name };
@@ -141,14 +143,15 @@ function stepsFor(phase: Phase, node: InventoryNode, inv: Inventory): Step[] {
 }
 
 export function hostContext(
-  inv: Inventory,
+  cluster: ClusterContext,
   node: InventoryNode,
   transport: Transport,
   facts: Facts,
   runState = new Map<string, unknown>(),
 ): HostContext {
   return {
-    inv,
+    inv: cluster.inv,
+    cluster,
     node,
     transport,
     facts,

@@ -17,9 +17,21 @@ export interface Facts {
   clear(): void;
 }
 
+/**
+ * What the hosts of one run share: every node's transport (a worker's join needs the control plane's token)
+ * and run-scoped data computed once (memoise promises in `state`). Nothing outlives the run.
+ */
+export interface ClusterContext {
+  readonly inv: Inventory;
+  readonly mode: RunMode;
+  readonly transports: TransportPool;
+  readonly state: Map<string, unknown>;
+}
+
 /** What a step needs to look at one host and change it. */
 export interface HostContext {
   readonly inv: Inventory;
+  readonly cluster: ClusterContext;
   readonly node: InventoryNode;
   readonly transport: Transport;
   readonly facts: Facts;

@@ -40,7 +40,13 @@ for (const phaseName of readdirSync(root)) {
         const inv = testInventory(fx.spec ?? {});
         const node = inv.spec.nodes.find((n) => n.name === fx.node)!;
         const facts = new RecordedFacts(fx.facts, root + phaseName);
-        const planHost = hostContext(inv, node, new RecordingTransport('plan'), facts);
+        const cluster = (mode: 'plan' | 'apply') => ({
+          inv,
+          mode,
+          transports: { get: (n: { name: string }) => new RecordingTransport(n.name), closeAll: async () => {} },
+          state: new Map<string, unknown>(),
+        });
+        const planHost = hostContext(cluster('plan'), node, new RecordingTransport('plan'), facts);
         const planned: Record<string, string[]> = {};
         const changes = [];
         for (const step of phase!.steps.filter((s) => s.appliesTo?.(node, inv) ?? true)) {
@@ -58,7 +64,7 @@ for (const phaseName of readdirSync(root)) {
 
         if (!fx.commands && !fx.files) return;
         const rec = new RecordingTransport(node.name);
-        const applyHost = hostContext(inv, node, rec, facts);
+        const applyHost = hostContext(cluster('apply'), node, rec, facts);
         for (const c of changes) await c.apply(applyHost);
         if (fx.commands) assert.deepEqual(rec.commands, fx.commands);
         for (const [path, content] of Object.entries(fx.files ?? {})) {
