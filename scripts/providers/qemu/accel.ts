@@ -1,0 +1,139 @@
+/**
+ * KVM or TCG: probe KVM for real (a short guest boot with a timeout) and fall back to TCG.
+ * /dev/kvm existing is not enough: on some hosts (nested virt) KVM guests hang or stop with
+ * "KVM internal error". The result is cached per process.
+ */
+import { spawn } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import type { QemuAccel, QemuAccelMode } from './types.js';
+
+export interface AccelDecision {
+  readonly accel: QemuAccel;
+  readonly reason: string;
+  readonly probeMs?: number;
+}
+
+export interface ProbeKernel {
+  readonly kernel: string;
+  readonly initrd?: string;
+}
+
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly reason: string;
+  readonly output: string;
+  readonly ms: number;
+}
+
+const cache = new Map<string, Promise<AccelDecision>>();
+
+/** Forget cached decisions (tests). */
+export function resetAccelCache(): void {
+  cache.clear();
+}
+
+/**
+ * The argv of the KVM boot probe. With a kernel: boot it (with its initramfs when given) against a root
+ * device that does not exist; the initramfs gives up after 1 s and panic=1 reboots, which -no-reboot turns
+ * into a clean exit. That runs long mode, paging, interrupts and user space in the guest.
+ * Without a kernel: only SeaBIOS runs (a weaker check, used when no kernel is at hand).
+ */
+export function kvmProbeArgs(k?: ProbeKernel): string[] {
+  const base = ['-accel', 'kvm', '-cpu', 'host', '-machine', 'q35', '-m', '256', '-smp', '1', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'];
+  if (!k) return [...base, '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'];
+  return [
+    ...base,
+    '-serial', 'stdio',
+    '-kernel', k.kernel,
+    ...(k.initrd ? ['-initrd', k.initrd] : []),
+    '-append', 'console=ttyS0 root=/dev/kubelab-accel-probe rootdelay=1 panic=1 loglevel=4',
+  ];
+}
+
+/** Judge probe output: the guest must reach a clear end state, and qemu must report no KVM error. */
+export function judgeProbe(output: string, exitCode: number | null, timedOut: boolean, withKernel: boolean): { ok: boolean; reason: string } {
+  if (/KVM internal error|kvm run failed|failed to initialize kvm|Could not access KVM/i.test(output)) {
+    const line = output.split('\n').find((l) => /KVM|kvm/.test(l)) ?? 'KVM error';
+    return { ok: false, reason: line.trim() };
+  }
+  if (withKernel) {
+    const reached = /Gave up waiting for root|Rebooting automatically|Kernel panic|VFS: Unable to mount root/.test(output);
+    if (reached && !timedOut) return { ok: true, reason: 'guest kernel and initramfs ran to the expected end under KVM' };
+    if (timedOut) return { ok: false, reason: reached ? 'guest reached the end but qemu did not exit' : 'guest boot hung under KVM (timeout)' };
+    return { ok: false, reason: `qemu ${exitCode === null ? 'was killed by a signal' : `exited with ${exitCode}`} before the guest reached the end${lastLine(output)}` };
+  }
+  if (/No bootable device|Booting from|Searching bootorder/.test(output)) return { ok: true, reason: 'firmware ran under KVM (no kernel probed)' };
+  return { ok: false, reason: timedOut ? 'firmware hung under KVM (timeout)' : `qemu exited with ${exitCode}${lastLine(output)}` };
+}
+
+function lastLine(output: string): string {
+  const l = output
+    .split('\n')
+    .map((x) => x.trim())
+    .filter((x) => x && !/warning: host doesn't support/.test(x))
+    .find((x) => /error|assert|fail/i.test(x));
+  return l ? ` (${l.replace(/^qemu-system-x86_64:\s*/, '')})` : '';
+}
+
+export function runKvmProbe(k: ProbeKernel | undefined, timeoutMs: number): Promise<ProbeResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn('qemu-system-x86_64', kvmProbeArgs(k), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let timedOut = false;
+    let settled = false;
+    const settle = (code: number | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const j = judgeProbe(out, code, timedOut, k !== undefined);
+      resolve({ ...j, output: out.slice(-4000), ms: Date.now() - started });
+    };
+    const onData = (d: Buffer) => {
+      out += d.toString('utf8');
+      if (out.length > 1 << 20) out = out.slice(-(1 << 19));
+      // Firmware probe: it loops on "No bootable device" forever; stop as soon as it is seen.
+      if (!k && judgeProbe(out, null, false, false).ok) child.kill('SIGKILL');
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => {
+      timedOut = !(k === undefined && judgeProbe(out, null, false, false).ok);
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => {
+      out += `\n${e.message}`;
+      settle(null);
+    });
+    child.on('close', (code) => settle(code));
+  });
+}
+
+async function decide(mode: QemuAccelMode, k: ProbeKernel | undefined, log: (msg: string) => void): Promise<AccelDecision> {
+  if (mode === 'tcg') return { accel: 'tcg', reason: 'accel: tcg requested' };
+  if (mode === 'kvm') return { accel: 'kvm', reason: 'accel: kvm requested (not probed)' };
+  try {
+    await access('/dev/kvm', constants.R_OK | constants.W_OK);
+  } catch {
+    return { accel: 'tcg', reason: '/dev/kvm is missing or not accessible' };
+  }
+  log(`accel: probing KVM with a short ${k ? 'kernel' : 'firmware'} boot ...`);
+  const r = await runKvmProbe(k, k ? 30_000 : 8_000);
+  if (r.ok) return { accel: 'kvm', reason: r.reason, probeMs: r.ms };
+  return { accel: 'tcg', reason: `KVM unusable: ${r.reason}; using TCG (software emulation, slower)`, probeMs: r.ms };
+}
+
+/** Decide once per process (per mode and probe kernel). */
+export function detectAccel(mode: QemuAccelMode, k: ProbeKernel | undefined, log: (msg: string) => void = () => undefined): Promise<AccelDecision> {
+  const key = `${mode}|${k?.kernel ?? ''}|${k?.initrd ?? ''}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = decide(mode, k, log).then((d) => {
+      log(`accel: ${d.accel} (${d.reason})`);
+      return d;
+    });
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
+  }
+  return p;
+}

@@ -1,0 +1,109 @@
+/** Run a host program with an argument array (never a shell string); capture output. */
+import { spawn } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+  timeoutMs?: number;
+  /** Do not throw on a non-zero exit. */
+  allowFail?: boolean;
+  /** Keep at most this many bytes of each stream (the tail). Default 1 MiB. */
+  maxBytes?: number;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export class CommandError extends Error {
+  constructor(
+    readonly argv: readonly string[],
+    readonly result: RunResult,
+  ) {
+    const tail = (result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n');
+    super(`${argv.join(' ')} exited with ${result.code}${tail ? `:\n${tail}` : ''}`);
+    this.name = 'CommandError';
+  }
+}
+
+function tailAppend(buf: Buffer[], chunk: Buffer, size: { n: number }, max: number): void {
+  buf.push(chunk);
+  size.n += chunk.length;
+  while (size.n > max && buf.length > 1) {
+    size.n -= buf.shift()!.length;
+  }
+}
+
+export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  const max = opts.maxBytes ?? 1 << 20;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const outN = { n: 0 };
+    const errN = { n: 0 };
+    child.stdout.on('data', (c: Buffer) => tailAppend(out, c, outN, max));
+    child.stderr.on('data', (c: Buffer) => tailAppend(err, c, errN, max));
+    let timedOut = false;
+    const timer =
+      opts.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, opts.timeoutMs)
+        : undefined;
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      reject(new Error(`cannot run ${cmd}: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const result: RunResult = {
+        code: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : -1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8') + (timedOut ? `\n(killed after ${opts.timeoutMs} ms)` : ''),
+        durationMs: Date.now() - started,
+      };
+      if (result.code !== 0 && !opts.allowFail) reject(new CommandError([cmd, ...args], result));
+      else resolve(result);
+    });
+    child.stdin.on('error', () => undefined);
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}
+
+function signalNumber(sig: NodeJS.Signals): number | undefined {
+  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return table[sig];
+}
+
+/** True when `cmd` is on PATH (or is an existing absolute path) and executable. */
+export async function haveCommand(cmd: string): Promise<boolean> {
+  const candidates = cmd.includes('/')
+    ? [cmd]
+    : (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+        .split(':')
+        .filter(Boolean)
+        .map((d) => join(d, cmd));
+  for (const c of candidates) {
+    try {
+      await access(c, constants.X_OK);
+      return true;
+    } catch {
+      /* next */
+    }
+  }
+  return false;
+}

@@ -1,0 +1,49 @@
+/** Where a cluster's provider state lives under <stateDir>. */
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { VdePaths } from './vde.js';
+
+/** sun_path holds 108 bytes; keep room for the names vde_switch adds inside its directory. */
+const MAX_SOCK = 90;
+
+/** `preferred` when it fits a unix socket path, else a short stable path under /tmp keyed by the state dir. */
+export function socketPath(stateDir: string, preferred: string, shortName: string): string {
+  if (Buffer.byteLength(preferred) <= MAX_SOCK) return preferred;
+  const h = createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 12);
+  return join(tmpdir(), `kubelab-${h}`, shortName);
+}
+
+export interface NodePaths {
+  readonly dir: string;
+  readonly disk: string;
+  readonly pidFile: string;
+  readonly qmpSock: string;
+  readonly consoleLog: string;
+  readonly consolePrev: string;
+  readonly meta: string;
+  readonly seed: string;
+}
+
+export function vmsDir(stateDir: string): string {
+  return join(resolve(stateDir), 'vms');
+}
+
+export function nodePaths(stateDir: string, node: string): NodePaths {
+  const dir = join(vmsDir(stateDir), node);
+  return {
+    dir,
+    disk: join(dir, 'disk.qcow2'),
+    pidFile: join(dir, 'qemu.pid'),
+    qmpSock: socketPath(stateDir, join(dir, 'qmp.sock'), `${node}.qmp`),
+    consoleLog: join(dir, 'console.log'),
+    consolePrev: join(dir, 'console.prev.log'),
+    meta: join(dir, 'vm.json'),
+    seed: join(dir, 'seed.img'),
+  };
+}
+
+export function vdePaths(stateDir: string): VdePaths {
+  const net = join(resolve(stateDir), 'net');
+  return { sockDir: socketPath(stateDir, join(net, 'hostonly.vde'), 'hostonly.vde'), pidFile: join(net, 'vde_switch.pid') };
+}

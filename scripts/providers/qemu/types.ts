@@ -1,0 +1,79 @@
+/**
+ * The slice of the inventory the qemu provider reads, with the provider defaults.
+ * Structurally compatible with scripts/inventory's Inventory (only what is used here).
+ */
+
+export type QemuAccelMode = 'auto' | 'kvm' | 'tcg';
+export type QemuAccel = 'kvm' | 'tcg';
+
+export type QemuImageSpec =
+  | { readonly type: 'debootstrap'; readonly suite: string; readonly mirror: string }
+  | { readonly type: 'cloud'; readonly path: string };
+
+export interface QemuProviderSpec {
+  readonly type: 'qemu';
+  /** MiB per VM (default 2048). */
+  readonly memory?: number;
+  /** vCPUs per VM (default 2). */
+  readonly cpus?: number;
+  readonly image?: QemuImageSpec;
+  /** Node i (in spec.nodes order) is reached on 127.0.0.1:sshPortBase+i (default 2220). */
+  readonly sshPortBase?: number;
+  readonly accel?: QemuAccelMode;
+}
+
+export interface QemuLabNode {
+  readonly name: string;
+  readonly role: 'control-plane' | 'worker';
+  /** Address on the host-only network, inside spec.network.nodeCidr. */
+  readonly address: string;
+}
+
+export interface QemuLab {
+  readonly metadata: { readonly name: string };
+  readonly spec: {
+    readonly network: { readonly nodeCidr: string };
+    readonly nodes: readonly QemuLabNode[];
+    readonly provider?: QemuProviderSpec;
+  };
+}
+
+/** Provider settings with every default filled. */
+export interface ResolvedProvider {
+  readonly memory: number;
+  readonly cpus: number;
+  readonly image: QemuImageSpec;
+  readonly sshPortBase: number;
+  readonly accel: QemuAccelMode;
+}
+
+export const PROVIDER_DEFAULTS: ResolvedProvider = Object.freeze({
+  memory: 2048,
+  cpus: 2,
+  image: Object.freeze({ type: 'debootstrap', suite: 'bookworm', mirror: 'http://deb.debian.org/debian' } as const),
+  sshPortBase: 2220,
+  accel: 'auto',
+});
+
+export function resolveProvider(lab: QemuLab): ResolvedProvider {
+  const p = lab.spec.provider;
+  if (p !== undefined && p.type !== 'qemu') {
+    throw new Error(`provider type '${String((p as { type: unknown }).type)}' is not handled by the qemu provider`);
+  }
+  return {
+    memory: p?.memory ?? PROVIDER_DEFAULTS.memory,
+    cpus: p?.cpus ?? PROVIDER_DEFAULTS.cpus,
+    image: p?.image ?? PROVIDER_DEFAULTS.image,
+    sshPortBase: p?.sshPortBase ?? PROVIDER_DEFAULTS.sshPortBase,
+    accel: p?.accel ?? PROVIDER_DEFAULTS.accel,
+  };
+}
+
+/** Options every lifecycle call takes. */
+export interface VmOptions {
+  /** `.kubelab/<cluster>/` (keys, overlays, sockets, logs). */
+  readonly stateDir: string;
+  /** `.kubelab/images/` (shared base images). */
+  readonly cacheDir: string;
+  readonly log: (msg: string) => void;
+}
