@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import type { RunEvent, Summary } from '../../../scripts/engine/types.js';
+import { makeReporter } from '../../../scripts/report/index.js';
+
+const summary: Summary = {
+  type: 'summary',
+  ok: 7,
+  changed: 4,
+  failed: 1,
+  skipped: 5,
+  unreachable: 1,
+  hosts: {
+    master: { ok: 7, changed: 4, failed: 1, skipped: 0, unreachable: false },
+    worker1: { ok: 0, changed: 0, failed: 0, skipped: 5, unreachable: true },
+  },
+};
+
+const events: RunEvent[] = [
+  { type: 'run-start', mode: 'apply', cluster: 'lab', phases: ['os'], hosts: ['master', 'worker1'], logDir: '/l' },
+  { type: 'phase-start', phase: 'os', title: 'Prepare the OS', hosts: ['master', 'worker1'] },
+  { type: 'host-unreachable', phase: 'os', host: 'worker1', error: 'cannot reach 127.0.0.1:2221: ECONNREFUSED' },
+  { type: 'step', phase: 'os', host: 'master', step: 'hostname', outcome: 'changed', changes: ['rewrite /etc/hostname'], durationMs: 3 },
+  { type: 'step', phase: 'os', host: 'master', step: 'swap', outcome: 'failed', changes: [], durationMs: 3, error: 'swapoff -a exited 1: busy', hint: 'free memory' },
+  { type: 'step', phase: 'os', host: 'worker1', step: 'swap', outcome: 'skipped', changes: [], durationMs: 0, reason: 'host is unreachable' },
+  { type: 'phase-end', phase: 'os', durationMs: 1500 },
+  summary,
+];
+
+function capture(): { stream: NodeJS.WriteStream; text: () => string } {
+  const s = new PassThrough();
+  let out = '';
+  s.on('data', (d) => (out += d));
+  return { stream: s as unknown as NodeJS.WriteStream, text: () => out };
+}
+
+describe('reporters', () => {
+  it('json: one object per line, the last is the summary of the documented shape', async () => {
+    const c = capture();
+    const r = await makeReporter('json', c.stream, () => 2);
+    for (const e of events) r.event(e);
+    r.close();
+    const lines = c.text().trim().split('\n');
+    assert.equal(lines.length, events.length);
+    assert.deepEqual(JSON.parse(lines.at(-1)!), summary);
+    assert.deepEqual(Object.keys(JSON.parse(lines.at(-1)!)), ['type', 'ok', 'changed', 'failed', 'skipped', 'unreachable', 'hosts']);
+  });
+
+  it('plain: one line per event with outcome, reason and hint; a recap table at the end', async () => {
+    const c = capture();
+    const r = await makeReporter('plain', c.stream, () => 2);
+    for (const e of events) r.event(e);
+    r.close();
+    const out = c.text();
+    assert.match(out, /^master os\/hostname changed: rewrite \/etc\/hostname$/m);
+    assert.match(out, /^master os\/swap FAILED: swapoff -a exited 1: busy\n  hint: free memory$/m);
+    assert.match(out, /^worker1 os\/swap skipped: host is unreachable$/m);
+    assert.match(out, /^worker1 UNREACHABLE: cannot reach 127\.0\.0\.1:2221/m);
+    assert.match(out, /^HOST\s+OK\s+CHANGED\s+FAILED\s+SKIPPED\s+REACHED$/m);
+    assert.match(out, /^worker1\s+0\s+0\s+0\s+5\s+no$/m);
+    assert.match(out, /^total\s+7\s+4\s+1\s+5\s+1\/2$/m);
+  });
+
+  it('plain in plan mode says "would change"', async () => {
+    const c = capture();
+    const r = await makeReporter('plain', c.stream, () => 2);
+    r.event({ ...(events[0] as Extract<RunEvent, { type: 'run-start' }>), mode: 'plan' });
+    r.event(events[3]!);
+    assert.match(c.text(), /^master os\/hostname would change: rewrite \/etc\/hostname$/m);
+  });
+
+  it('tty: spinner per phase ends failed with per-host state, changes printed above it, recap table', async () => {
+    const c = capture();
+    const r = await makeReporter('tty', c.stream, () => 2);
+    for (const e of events) r.event(e);
+    r.close();
+    const out = c.text();
+    assert.match(out, /master os\/hostname changed: rewrite \/etc\/hostname/);
+    assert.match(out, /os 1\.5s {2}master failed · worker1 unreachable/);
+    assert.match(out, /total\s+7\s+4\s+1\s+5\s+1\/2/);
+  });
+});
