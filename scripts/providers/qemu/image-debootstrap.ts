@@ -4,10 +4,11 @@
  * Built in a temp dir next to it and renamed into place, so a half-built image is never reused.
  */
 import { createHash } from 'node:crypto';
-import { access, chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { haveCommand, run } from './exec.js';
 import { ENABLE_UNITS, guestFiles, MASK_UNITS, type GuestFile } from './guest-files.js';
+import { exists } from './paths.js';
 
 /** Bump to force a rebuild when the build steps (not just the data below) change. */
 const RECIPE_VERSION = 2;
@@ -101,15 +102,6 @@ export interface ImageBuildInfo {
   readonly builtAt: string;
   readonly kernelVersion: string;
   readonly timingsMs: Record<string, number>;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function imageOf(dir: string): KernelBootImage {

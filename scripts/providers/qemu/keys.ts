@@ -1,7 +1,8 @@
 /** The lab SSH key pair: <stateDir>/id_ed25519, created once; its public key is root's login key in every VM. */
-import { mkdir, readFile, access, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './exec.js';
+import { exists } from './paths.js';
 
 export function labKeyPath(stateDir: string): string {
   return join(stateDir, 'id_ed25519');
@@ -11,15 +12,6 @@ export interface LabKey {
   readonly privateKeyPath: string;
   /** One line: "ssh-ed25519 AAAA... comment" (no newline). */
   readonly publicKey: string;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function ensureLabKey(stateDir: string, comment = 'kubelab'): Promise<LabKey> {

@@ -1,5 +1,6 @@
 /** Where a cluster's provider state lives under <stateDir>. */
 import { createHash } from 'node:crypto';
+import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { VdePaths } from './vde.js';
@@ -46,4 +47,14 @@ export function nodePaths(stateDir: string, node: string): NodePaths {
 export function vdePaths(stateDir: string): VdePaths {
   const net = join(resolve(stateDir), 'net');
   return { sockDir: socketPath(stateDir, join(net, 'hostonly.vde'), 'hostonly.vde'), pidFile: join(net, 'vde_switch.pid') };
+}
+
+/** Whether a path exists (any type). */
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -3,7 +3,7 @@
  * Topology as with VirtualBox: eth0 user-mode NAT (10.0.2.15, SSH forwarded from 127.0.0.1:<port>),
  * eth1 on the cluster's private vde_switch segment (node address from the inventory); no host interfaces.
  */
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { detectAccel, type ProbeKernel } from './accel.js';
 import { run } from './exec.js';
@@ -11,7 +11,7 @@ import { hostonlyAddress, labMacs, nodeSshPort, nodeUuid, vmName } from './ids.j
 import { cloudSeedFiles, writeSeedImage } from './image-cloud.js';
 import { ensureBaseImage, type BootImage } from './image.js';
 import { ensureLabKey, labKeyPath } from './keys.js';
-import { nodePaths, vdePaths, vmsDir, type NodePaths } from './paths.js';
+import { exists, nodePaths, vdePaths, vmsDir, type NodePaths } from './paths.js';
 import { liveProcess, pidAlive, readPidFile, waitForExit } from './process.js';
 import { qmpCommand } from './qmp.js';
 import { buildQemuArgs, kernelCmdline, type QemuVmSpec } from './qemu-args.js';
@@ -84,15 +84,6 @@ export function nodeSshTarget(lab: QemuLab, stateDir: string, node: string): Ssh
 
 function vmMarkers(lab: QemuLab, p: NodePaths, node: string): string[] {
   return [vmName(lab.metadata.name, node), p.disk];
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function readMeta(p: NodePaths): Promise<VmMeta | null> {
