@@ -1,5 +1,5 @@
 import { StepError } from '../engine/errors.js';
-import type { Change, Step } from '../engine/types.js';
+import type { Step } from '../engine/types.js';
 import { containerdDefaultConfig, containerdVersion } from '../facts/containerd.js';
 import { commandExists } from '../facts/systemd.js';
 import { minimumContainerdMajor, pauseImage } from '../kube/versions.js';

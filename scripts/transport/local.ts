@@ -12,6 +12,7 @@ import { constants as osConstants } from 'node:os';
 import { shJoin } from './quote.js';
 import { redact } from './redact.js';
 import {
+  stdoutForLog,
   TransportError,
   type CommandLogger,
   type ExecOptions,
@@ -91,7 +92,7 @@ export class LocalTransport implements Transport {
             command: redact(command, secrets),
             code: timedOut ? -1 : exit,
             durationMs,
-            stdout: redact(stdout, secrets),
+            stdout: redact(stdoutForLog(stdout, opts), secrets),
             stderr: redact(stderr, secrets),
           },
           secrets,

@@ -21,6 +21,7 @@ import { KnownHosts } from './known-hosts.js';
 import { shJoin, shQuote } from './quote.js';
 import { redact } from './redact.js';
 import {
+  stdoutForLog,
   TransportError,
   type CommandLogger,
   type ExecOptions,
@@ -580,7 +581,7 @@ export class SshTransport implements Transport {
       };
       const onTimeout = (): void => {
         const { stdout, stderr } = collected();
-        this.record(wire.display, -1, elapsed(), stdout, stderr, secrets);
+        this.record(wire.display, -1, elapsed(), stdoutForLog(stdout, opts), stderr, secrets);
         reject(
           new TransportError(
             'timeout',
@@ -707,7 +708,7 @@ export class SshTransport implements Transport {
               const { stdout, stderr } = collected();
               const durationMs = elapsed();
               if (exitCode === undefined && conn.closed && !wrongSudoPassword) {
-                this.record(wire.display, -1, durationMs, stdout, stderr, secrets);
+                this.record(wire.display, -1, durationMs, stdoutForLog(stdout, opts), stderr, secrets);
                 reject(
                   this.unreachable(
                     `connection lost while running: ${redact(shortCommand(wire.display), secrets)}` +
@@ -717,7 +718,7 @@ export class SshTransport implements Transport {
                 return;
               }
               const code = exitCode ?? -1;
-              this.record(wire.display, code, durationMs, stdout, stderr, secrets);
+              this.record(wire.display, code, durationMs, stdoutForLog(stdout, opts), stderr, secrets);
               resolve({ stdout, stderr, code, durationMs, started: ready, wrongSudoPassword });
             });
           });

@@ -17,6 +17,11 @@ export interface ExecOptions {
   asLoginUser?: boolean;
   /** Values that must never reach a log line (tokens, passwords); redacted as "<redacted>". */
   secrets?: string[];
+  /**
+   * false: the command log gets only the size of stdout, not its content (for output that is secret but not
+   * known in advance, e.g. a kubeconfig with a client key). stderr is still logged. Default true.
+   */
+  logStdout?: boolean;
 }
 
 export interface PutOptions {
@@ -49,6 +54,12 @@ export interface CommandRecord {
   durationMs: number;
   stdout: string;
   stderr: string;
+}
+
+/** What the command log shows of a command's stdout (see ExecOptions.logStdout). */
+export function stdoutForLog(stdout: string, opts: Pick<ExecOptions, 'logStdout'>): string {
+  if (opts.logStdout !== false || stdout === '') return stdout;
+  return `<not logged: ${Buffer.byteLength(stdout, 'utf8')} bytes>`;
 }
 
 export interface CommandLogger {
