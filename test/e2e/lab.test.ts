@@ -185,6 +185,8 @@ describe('e2e: 2 qemu VMs, kubelab up --only os,runtime,nfs', { timeout: 35 * 60
     await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m) });
     timings.reboot = Date.now() - t0;
     await connectAll();
+    // SSH answers before the boot is finished (docker may still be activating): wait for systemd to settle
+    for (const n of inv.spec.nodes) await sh(n.name, 'systemctl is-system-running --wait >/dev/null || true');
     await checkNodes('after reboot');
     const r = await kubelab(['up', '-i', invFile, '--only', 'os,runtime,nfs', '--output', 'json']);
     timings['up after reboot'] = r.ms;
