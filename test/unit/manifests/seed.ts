@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seedDirsFromEnv } from '../../../scripts/manifests/store.js';
+
+/** The repository root (this file runs as dist/test/unit/manifests/seed.js). */
+export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/**
+ * The pre-filled manifest tree the tests read pinned upstream files from: the first KUBELAB_MANIFEST_SEED dir,
+ * else ../shared/upstream beside the checkout (CI runs with ../shared beside the clone). Undefined when absent.
+ */
+export function testSeedDir(): string | undefined {
+  const dir = seedDirsFromEnv(process.env)[0] ?? resolve(ROOT, '..', 'shared', 'upstream');
+  return existsSync(dir) ? dir : undefined;
+}
+
+export const NO_SEED =
+  'no seed dir with the pinned upstream files (set KUBELAB_MANIFEST_SEED or put ../shared/upstream beside the checkout)';
