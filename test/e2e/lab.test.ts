@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
@@ -130,6 +130,9 @@ describe('e2e: 2 qemu VMs, kubelab up --only os,runtime,nfs', { timeout: 35 * 60
     writeFileSync(invFile, stringify(doc));
     process.chdir(work);
     const loaded = await loadInventory(invFile);
+    // fresh VMs every run: stop any left from an earlier run and drop their disks (the base image is kept)
+    await vmDown(loaded, { stateDir: stateDir(loaded), cacheDir: cache, log: () => {} });
+    rmSync(stateDir(loaded), { recursive: true, force: true });
     inv = reachableInventory(loaded, stateDir(loaded));
   });
 
