@@ -1,5 +1,6 @@
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { TransportError, type ExecOptions, type Transport } from '../transport/types.js';
+import { redact } from '../transport/redact.js';
 import { StepError, tail } from './errors.js';
 import { FactCache } from './facts.js';
 import { forEachLimit } from './pool.js';
@@ -160,7 +161,8 @@ export function hostContext(
       const result = await transport.exec(argv, opts);
       if (!(opts.okCodes ?? [0]).includes(result.code)) {
         const detail = tail(result.stderr || result.stdout);
-        throw new StepError(`${argv.slice(0, 3).join(' ')} exited ${result.code}${detail ? `: ${detail}` : ''}`);
+        const message = `${argv.slice(0, 3).join(' ')} exited ${result.code}${detail ? `: ${detail}` : ''}`;
+        throw new StepError(redact(message, opts.secrets));
       }
       return result;
     },

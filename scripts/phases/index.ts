@@ -1,12 +1,22 @@
 import { UsageError } from '../commands/errors.js';
 import type { Phase } from '../engine/types.js';
+import { controlPlanePhase } from './control-plane.js';
+import { joinPhase } from './join.js';
 import { nfsCheckPhase, nfsPhase } from './nfs.js';
 import { osPhase } from './os.js';
 import { packagesPhase } from './packages.js';
 import { runtimePhase } from './runtime.js';
 
 /** Every phase `kubelab up` runs, in order. */
-export const PHASES: readonly Phase[] = [osPhase, runtimePhase, packagesPhase, nfsPhase, nfsCheckPhase];
+export const PHASES: readonly Phase[] = [
+  osPhase,
+  runtimePhase,
+  packagesPhase,
+  nfsPhase,
+  nfsCheckPhase,
+  controlPlanePhase,
+  joinPhase,
+];
 
 /** Phases selected by `--only a,b` (in their run order); unknown names are an error naming the valid ones. */
 export function selectPhases(only: readonly string[] | undefined): Phase[] {

@@ -152,3 +152,21 @@ describe('engine: runPhases', () => {
     assert.equal(peak, 3);
   });
 });
+
+describe('engine: hostContext.run', () => {
+  it('a failing command is a StepError whose message never carries the secrets it was given', async () => {
+    const { hostContext } = await import('../../../scripts/engine/run.js');
+    const inv = testInventory();
+    const transport = new SimHost('master');
+    transport.exec = async () => ({ stdout: '', stderr: 'bad token abcdef.0123456789abcdef\n', code: 1, durationMs: 0 });
+    const host = hostContext({ inv, mode: 'apply', transports: pool(new Map()), state: new Map() }, inv.spec.nodes[0]!, transport, {
+      get: async () => undefined as never,
+      clear: () => {},
+    });
+    await assert.rejects(host.run(['kubeadm', 'token', 'create'], { secrets: ['abcdef.0123456789abcdef'] }), (err: Error) => {
+      assert.ok(err instanceof StepError);
+      assert.match(err.message, /^kubeadm token create exited 1: bad token <redacted>$/);
+      return true;
+    });
+  });
+});

@@ -11,19 +11,9 @@ import { readFixtures, runPlanFixture } from '../../support/plan-fixture.js';
  */
 const root = fileURLToPath(new URL('../../../../test/fixtures/plan/', import.meta.url));
 
-/** Phases whose fixtures exist before the phase is wired into PHASES; their own tests run them meanwhile. */
-const NOT_WIRED_YET: Record<string, string> = {
-  'control-plane': 'test/unit/kubeadm/phases.test.ts',
-  join: 'test/unit/kubeadm/phases.test.ts',
-};
-
 for (const phaseName of readdirSync(root)) {
   const phase = PHASES.find((p) => p.name === phaseName);
   describe(`${phaseName} phase planned from recorded facts`, () => {
-    if (!phase && NOT_WIRED_YET[phaseName]) {
-      it.skip(`not in PHASES yet (run by ${NOT_WIRED_YET[phaseName]})`);
-      return;
-    }
     it('names a real phase', () => assert.ok(phase, `no phase ${phaseName}`));
     for (const { file, fx } of readFixtures(root + phaseName)) {
       it(`${file}: ${fx.description}`, async () => {

@@ -1,0 +1,44 @@
+import type { Fact } from '../engine/types.js';
+import { tail } from '../engine/errors.js';
+
+export interface ApiHealth {
+  healthy: boolean;
+  /** What kubectl said when the API server did not answer "ok". */
+  detail: string;
+}
+
+/** Attempts, and seconds between them: an API server restarting after a reboot gets about a minute. */
+export const HEALTH_ATTEMPTS = 6;
+export const HEALTH_DELAY_SECONDS = 5;
+
+/**
+ * The API server's /livez through admin.conf (kubectl, present wherever kubeadm is; curl may not be). Read only
+ * when admin.conf exists; retried for a while so a control plane still starting is not taken for a broken one.
+ */
+export const kubeApiHealth: Fact<ApiHealth> = {
+  key: 'kube-api-health',
+  argv: [
+    'sh',
+    '-c',
+    [
+      'command -v kubectl >/dev/null || { echo "kubectl not found"; exit 127; }',
+      'i=1',
+      'while :; do',
+      '  out=$(kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /livez --request-timeout=5s 2>&1) && { printf \'%s\\n\' "$out"; exit 0; }',
+      '  [ "$i" -ge "$1" ] && break',
+      '  i=$((i + 1))',
+      '  sleep "$2"',
+      'done',
+      'printf \'%s\\n\' "$out"',
+      'exit 1',
+    ].join('\n'),
+    'sh',
+    String(HEALTH_ATTEMPTS),
+    String(HEALTH_DELAY_SECONDS),
+  ],
+  okCodes: [0, 1, 127],
+  parse: (r) => {
+    const out = r.stdout.trim();
+    return r.code === 0 && out === 'ok' ? { healthy: true, detail: '' } : { healthy: false, detail: tail(out || r.stderr, 3) };
+  },
+};

@@ -1,0 +1,61 @@
+import { StepError, tail } from '../engine/errors.js';
+import { FactCache } from '../engine/facts.js';
+import type { Fact, Facts, HostContext } from '../engine/types.js';
+import type { InventoryNode } from '../inventory/types.js';
+import { redact } from '../transport/redact.js';
+import { TransportError, type ExecOptions, type ExecResult } from '../transport/types.js';
+
+/**
+ * Reading and running things on another node than the step's host (a worker asking the control plane), through
+ * the run's transport pool. Facts of another node are cached for the run in `cluster.state` under
+ * remoteFactsKey(name) (a FactCache created on first use; tests put recorded facts there). A transport problem
+ * on the other node becomes a StepError naming that node, so the engine does not take the step's own host for
+ * unreachable.
+ */
+export function remoteFactsKey(nodeName: string): string {
+  return `facts:${nodeName}`;
+}
+
+export function remoteFacts(host: HostContext, node: InventoryNode): Facts {
+  const key = remoteFactsKey(node.name);
+  let facts = host.cluster.state.get(key) as Facts | undefined;
+  if (!facts) {
+    facts = new FactCache(host.cluster.transports.get(node));
+    host.cluster.state.set(key, facts);
+  }
+  return facts;
+}
+
+function onNode(node: InventoryNode, err: unknown): never {
+  if (err instanceof TransportError) throw new StepError(`on ${node.name}: ${err.message}`, err.hint);
+  throw err;
+}
+
+/** A fact of another node (cached for the run). */
+export async function remoteFact<T>(host: HostContext, node: InventoryNode, fact: Fact<T>): Promise<T> {
+  try {
+    return await remoteFacts(host, node).get(fact);
+  } catch (err) {
+    return onNode(node, err);
+  }
+}
+
+/** Runs a command on another node; a non-zero exit is a StepError naming the node. */
+export async function remoteRun(
+  host: HostContext,
+  node: InventoryNode,
+  argv: readonly string[],
+  opts: ExecOptions & { what: string },
+): Promise<ExecResult> {
+  let result: ExecResult;
+  try {
+    result = await host.cluster.transports.get(node).exec(argv, opts);
+  } catch (err) {
+    return onNode(node, err);
+  }
+  if (result.code !== 0) {
+    const detail = redact(tail(result.stderr || result.stdout), opts.secrets);
+    throw new StepError(`${opts.what} on ${node.name} exited ${result.code}${detail ? `: ${detail}` : ''}`);
+  }
+  return result;
+}

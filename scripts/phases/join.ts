@@ -1,0 +1,12 @@
+import type { Phase } from '../engine/types.js';
+import { initNode } from '../render/kubeadm.js';
+import { kubeadmJoinStep } from '../steps/kubeadm-join.js';
+
+/** Workers join the cluster (kubeadm join with a short-lived bootstrap token), after the control plane. */
+export const joinPhase: Phase = {
+  name: 'join',
+  title: 'Workers join the cluster (kubeadm join)',
+  hosts: (inv) => inv.spec.nodes.filter((n) => n.role === 'worker'),
+  dependsOn: (_node, inv) => [initNode(inv).name],
+  steps: [kubeadmJoinStep],
+};

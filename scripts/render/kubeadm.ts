@@ -1,0 +1,178 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { Inventory, InventoryNode } from '../inventory/types.js';
+
+/**
+ * kubeadm configuration rendered from the inventory as plain objects (then YAML), for the kubeadm config API
+ * v1beta3 (Kubernetes 1.30) and v1beta4 (1.31+). Field layout from kubeadm's own types
+ * (cmd/kubeadm/app/apis/kubeadm/v1beta{3,4}/types.go, kubernetes.io/docs/reference/config-api/kubeadm-config.*):
+ * v1beta4 turned extraArgs and kubeletExtraArgs from maps into lists of {name, value} and moved the discovery
+ * timeout under `timeouts` (left at its defaults here).
+ */
+
+/** containerd's CRI socket; kubeadm needs it spelled out when Docker's socket exists too. */
+export const CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
+export const API_SERVER_PORT = 6443;
+export const DEFAULT_IMAGE_REPOSITORY = 'registry.k8s.io';
+export const KUBELET_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
+
+export type KubeadmApiVersion = 'kubeadm.k8s.io/v1beta3' | 'kubeadm.k8s.io/v1beta4';
+
+/** A kubeadm config document: apiVersion, kind and fields, as plain data. */
+export type KubeadmDocument = { apiVersion: string; kind: string } & Record<string, unknown>;
+
+/** v1beta4 argument lists; v1beta3 used maps. */
+export type ExtraArgs = { name: string; value: string }[] | Record<string, string>;
+
+/** "1.35.2", "v1.35.2" (as `kubeadm version -o short` prints it, maybe with a newline) -> "v1.35.2". */
+export function kubernetesVersionTag(version: string): string {
+  const v = version.trim();
+  const m = /^v?(1\.\d+\.\d+)$/.exec(v);
+  if (!m) throw new Error(`not an exact Kubernetes version (like v1.35.2): ${JSON.stringify(version)}`);
+  return `v${m[1]}`;
+}
+
+function minorOfTag(version: string): number {
+  return Number(kubernetesVersionTag(version).split('.')[1]);
+}
+
+/** kubeadm.k8s.io/v1beta4 from Kubernetes 1.31, v1beta3 before. */
+export function kubeadmApiVersion(kubernetesVersion: string): KubeadmApiVersion {
+  return minorOfTag(kubernetesVersion) >= 31 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3';
+}
+
+/**
+ * Whether the kubeadm installed on a node fits the inventory: "1.35" accepts any 1.35.x, "1.35.2" only v1.35.2.
+ */
+export function versionMatches(inventoryVersion: string, installed: string): boolean {
+  const tag = kubernetesVersionTag(installed);
+  return /^1\.\d+\.\d+$/.test(inventoryVersion)
+    ? tag === `v${inventoryVersion}`
+    : tag.startsWith(`v${inventoryVersion}.`);
+}
+
+/** The node `kubeadm init` runs on: the first control-plane node of the inventory. */
+export function initNode(inv: Inventory): InventoryNode {
+  const node = inv.spec.nodes.find((n) => n.role === 'control-plane');
+  if (!node) throw new Error('the inventory has no control-plane node');
+  return node;
+}
+
+/**
+ * The cluster's API endpoint: spec.kubernetes.controlPlaneEndpoint, or "<first control-plane name>:6443"
+ * (node names resolve on every node through the managed /etc/hosts block).
+ */
+export function controlPlaneEndpoint(inv: Inventory): string {
+  return inv.spec.kubernetes.controlPlaneEndpoint ?? `${initNode(inv).name}:${API_SERVER_PORT}`;
+}
+
+/** The endpoint with a port, as bootstrap-token discovery needs it (kubeadm adds :6443 only to controlPlaneEndpoint). */
+export function apiServerEndpoint(inv: Inventory): string {
+  const ep = controlPlaneEndpoint(inv);
+  return /:\d+$/.test(ep) ? ep : `${ep}:${API_SERVER_PORT}`;
+}
+
+/** Flags in the shape of the API version: v1beta4 lists of {name, value}, v1beta3 maps. */
+export function extraArgs(apiVersion: KubeadmApiVersion, args: Record<string, string>): ExtraArgs {
+  if (apiVersion === 'kubeadm.k8s.io/v1beta3') return { ...args };
+  return Object.entries(args).map(([name, value]) => ({ name, value }));
+}
+
+function nodeRegistration(apiVersion: KubeadmApiVersion, node: InventoryNode): Record<string, unknown> {
+  return {
+    name: node.name,
+    criSocket: CRI_SOCKET,
+    // every VM has 10.0.2.15 on its NAT adapter: without node-ip the kubelet would claim that address
+    kubeletExtraArgs: extraArgs(apiVersion, { 'node-ip': node.address }),
+  };
+}
+
+export interface InitOptions {
+  /** The exact version installed on the node (`kubeadm version -o short`), e.g. "v1.35.2" or "1.35.2". */
+  kubernetesVersion: string;
+  /**
+   * KubeletConfiguration serverTLSBootstrap: kubelets request serving certificates from the cluster CA (the
+   * kubernetes.io/kubelet-serving CSRs then need approving). Off by default.
+   */
+  serverTLSBootstrap?: boolean;
+}
+
+/** InitConfiguration, ClusterConfiguration and KubeletConfiguration for `kubeadm init` on `node`. */
+export function renderInitConfig(inv: Inventory, node: InventoryNode, opts: InitOptions): KubeadmDocument[] {
+  const apiVersion = kubeadmApiVersion(opts.kubernetesVersion);
+  const k = inv.spec.kubernetes;
+  const repository = k.imageRepository.replace(/\/+$/, '');
+
+  const init: KubeadmDocument = {
+    apiVersion,
+    kind: 'InitConfiguration',
+    localAPIEndpoint: { advertiseAddress: node.address, bindPort: API_SERVER_PORT },
+    nodeRegistration: nodeRegistration(apiVersion, node),
+  };
+
+  const cluster: KubeadmDocument = {
+    apiVersion,
+    kind: 'ClusterConfiguration',
+    kubernetesVersion: kubernetesVersionTag(opts.kubernetesVersion),
+    controlPlaneEndpoint: controlPlaneEndpoint(inv),
+    networking: { podSubnet: k.podSubnet, serviceSubnet: k.serviceSubnet },
+    imageRepository: repository,
+    // Prometheus scrapes these two from other nodes: they listen on 127.0.0.1 by default
+    controllerManager: { extraArgs: extraArgs(apiVersion, { 'bind-address': '0.0.0.0' }) },
+    scheduler: { extraArgs: extraArgs(apiVersion, { 'bind-address': '0.0.0.0' }) },
+  };
+  if (repository !== DEFAULT_IMAGE_REPOSITORY) {
+    // CoreDNS from the same mirror with the flattened path <repo>/coredns:vX (kubeadm nests it as
+    // coredns/coredns only on registry.k8s.io; images.go GetDNSImage). Said explicitly so the pull list is plain.
+    cluster.dns = { imageRepository: repository };
+  }
+
+  const kubelet: KubeadmDocument = {
+    apiVersion: KUBELET_API_VERSION,
+    kind: 'KubeletConfiguration',
+    cgroupDriver: 'systemd',
+  };
+  if (opts.serverTLSBootstrap) kubelet.serverTLSBootstrap = true;
+
+  return [init, cluster, kubelet];
+}
+
+export interface JoinOptions {
+  /** The exact version of kubeadm on the joining node. */
+  kubernetesVersion: string;
+  /** Bootstrap token [a-z0-9]{6}.[a-z0-9]{16}: a secret. */
+  token: string;
+  /** "sha256:<hex>" of the cluster CA's public key (caCertHash). */
+  caCertHash: string;
+}
+
+/** JoinConfiguration for a worker: bootstrap-token discovery pinned to the cluster CA, the worker's node-ip. */
+export function renderJoinConfig(inv: Inventory, node: InventoryNode, opts: JoinOptions): KubeadmDocument {
+  const apiVersion = kubeadmApiVersion(opts.kubernetesVersion);
+  return {
+    apiVersion,
+    kind: 'JoinConfiguration',
+    discovery: {
+      bootstrapToken: {
+        apiServerEndpoint: apiServerEndpoint(inv),
+        token: opts.token,
+        caCertHashes: [opts.caCertHash],
+      },
+    },
+    nodeRegistration: nodeRegistration(apiVersion, node),
+  };
+}
+
+/** Documents as one multi-document YAML file. */
+export function kubeadmYaml(docs: readonly KubeadmDocument[]): string {
+  return docs.map((d) => stringify(d)).join('---\n');
+}
+
+/**
+ * The CA pin kubeadm join expects: "sha256:" + hex SHA-256 of the certificate's SubjectPublicKeyInfo (DER),
+ * as `openssl x509 -pubkey | openssl pkey -pubin -outform der | sha256sum` computes it (create-cluster-kubeadm page).
+ */
+export function caCertHash(pem: string): string {
+  const spki = new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { hostContext } from '../../scripts/engine/run.js';
+import type { Change, ClusterContext, Phase, TransportPool } from '../../scripts/engine/types.js';
+import type { InventoryNode } from '../../scripts/inventory/types.js';
+import { remoteFactsKey } from '../../scripts/kube/remote-facts.js';
+import { RecordedFacts, type RecordedAnswer } from './recorded-facts.js';
+import { RecordingTransport } from './recording-transport.js';
+import { testInventory } from './inventory.js';
+
+/**
+ * Planning as data (pyinfra style): given these recorded facts on this node, each step plans exactly these
+ * changes; applying them issues exactly these commands and uploads these files. Fixtures live in
+ * test/fixtures/plan/<phase>/*.yaml.
+ */
+export interface PlanFixture {
+  description: string;
+  node: string;
+  /** Merged over the test inventory's spec (e.g. runtime or nfs settings). */
+  spec?: Record<string, unknown>;
+  facts: Record<string, RecordedAnswer>;
+  /** Facts of other nodes, read by cross-node steps (a worker asking the control plane), by node name. */
+  clusterFacts?: Record<string, Record<string, RecordedAnswer>>;
+  steps?: Record<string, string[]>;
+  /** The step whose plan fails, with a part of the message and of the hint. */
+  error?: { step: string; message: string; hint?: string };
+  /** Commands run by applying the plan, in order ("put <path> <mode>" for uploads). */
+  commands?: string[];
+  /** Commands run on other nodes while applying the plan, by node name. */
+  clusterCommands?: Record<string, string[]>;
+  /** Exact content of uploaded files. */
+  files?: Record<string, string>;
+  /** Parts of uploaded files whose content is not fully known in advance (generated secrets). */
+  filesContain?: Record<string, string[]>;
+}
+
+export function readFixtures(dir: string): { file: string; fx: PlanFixture }[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((file) => ({ file, fx: parse(readFileSync(`${dir}/${file}`, 'utf8')) as PlanFixture }));
+}
+
+/** One RecordingTransport per node, handed out again on every get(). */
+export class RecordingPool implements TransportPool {
+  readonly transports = new Map<string, RecordingTransport>();
+  constructor(private readonly make: (name: string) => RecordingTransport = (n) => new RecordingTransport(n)) {}
+  get(node: Pick<InventoryNode, 'name'>): RecordingTransport {
+    let t = this.transports.get(node.name);
+    if (!t) this.transports.set(node.name, (t = this.make(node.name)));
+    return t;
+  }
+  async closeAll(): Promise<void> {}
+  commands(): Record<string, string[]> {
+    return Object.fromEntries([...this.transports].filter(([, t]) => t.commands.length).map(([n, t]) => [n, t.commands]));
+  }
+}
+
+export interface FixtureRun {
+  changes: Change[];
+  /** What applying did: the pool of the apply run (the fixture's node included). */
+  applied?: RecordingPool;
+}
+
+/**
+ * Plans the fixture's node with the phase's steps and checks the result against the fixture; then, when the
+ * fixture lists commands or files, applies the plan with recording transports and checks those too.
+ */
+export async function runPlanFixture(
+  phase: Phase,
+  fx: PlanFixture,
+  baseDir: string,
+  makeTransport?: (name: string) => RecordingTransport,
+): Promise<FixtureRun> {
+  const inv = testInventory(fx.spec ?? {});
+  const node = inv.spec.nodes.find((n) => n.name === fx.node);
+  assert.ok(node, `no node ${fx.node} in the test inventory`);
+  const facts = new RecordedFacts(fx.facts, baseDir);
+  const others = Object.entries(fx.clusterFacts ?? {}).map(([name, answers]) => [name, new RecordedFacts(answers, baseDir)] as const);
+  const cluster = (mode: 'plan' | 'apply', transports: RecordingPool): ClusterContext => ({
+    inv,
+    mode,
+    transports,
+    state: new Map<string, unknown>(others.map(([name, f]) => [remoteFactsKey(name), f])),
+  });
+
+  const planPool = new RecordingPool(makeTransport);
+  const planHost = hostContext(cluster('plan', planPool), node, planPool.get(node), facts);
+  const planned: Record<string, string[]> = {};
+  const changes: Change[] = [];
+  for (const step of phase.steps.filter((s) => s.appliesTo?.(node, inv) ?? true)) {
+    if (fx.error?.step === step.name) {
+      await assert.rejects(step.plan(planHost), (err: Error & { hint?: string }) => {
+        assert.ok(err.message.includes(fx.error!.message), `error message: ${err.message}`);
+        if (fx.error!.hint !== undefined) assert.ok(err.hint?.includes(fx.error!.hint), `error hint: ${err.hint}`);
+        return true;
+      });
+      assert.deepEqual(planPool.commands(), {}, 'planning runs no command');
+      return { changes };
+    }
+    const stepChanges = await step.plan(planHost);
+    planned[step.name] = stepChanges.map((c) => c.description);
+    changes.push(...stepChanges);
+  }
+  assert.equal(fx.error, undefined, 'the fixture expected an error that did not happen');
+  assert.deepEqual(planned, fx.steps);
+  assert.deepEqual([...facts.asked].sort(), Object.keys(fx.facts).sort(), 'every recorded fact is used, and only those');
+  assert.deepEqual(planPool.commands(), {}, 'planning runs no command');
+
+  const run: FixtureRun = { changes };
+  if (fx.commands || fx.files || fx.filesContain || fx.clusterCommands) {
+    const pool = new RecordingPool(makeTransport);
+    const rec = pool.get(node);
+    const applyHost = hostContext(cluster('apply', pool), node, rec, facts);
+    for (const c of changes) await c.apply(applyHost);
+    if (fx.commands) assert.deepEqual(rec.commands, fx.commands);
+    const elsewhere = Object.fromEntries(Object.entries(pool.commands()).filter(([n]) => n !== node.name));
+    assert.deepEqual(elsewhere, fx.clusterCommands ?? {}, 'commands on other nodes');
+    for (const [path, content] of Object.entries(fx.files ?? {})) {
+      assert.equal(rec.puts.get(path)?.content, content, `content of ${path}`);
+    }
+    for (const [path, parts] of Object.entries(fx.filesContain ?? {})) {
+      const content = rec.puts.get(path)?.content;
+      assert.ok(content !== undefined, `${path} was uploaded`);
+      for (const part of parts) assert.ok(content.includes(part), `${path} contains ${JSON.stringify(part)}:\n${content}`);
+    }
+    run.applied = pool;
+  }
+  for (const [name, f] of others) {
+    assert.deepEqual([...f.asked].sort(), Object.keys(fx.clusterFacts![name]!).sort(), `every recorded fact of ${name} is used, and only those`);
+  }
+  return run;
+}
