@@ -8,12 +8,15 @@ Commands:
                   (with spec.provider, the VMs are started first)
   exec -- CMD...  run a command (as root) on every node, or on those named by --nodes
   vm up|down|status  start, stop or show the lab VMs of an inventory with spec.provider (qemu)
+  kubeconfig      write .kubelab/<cluster>/kubeconfig (context kubelab-<cluster>) from the control plane;
+                  --merge also adds that context to ~/.kube/config (or the first $KUBECONFIG path)
 
 Options:
   -i, --inventory FILE   inventory file (default inventory/lab.yaml)
   -o, --output MODE      tty | plain | json (default: tty on a terminal, plain otherwise)
       --only a,b         plan/up: run just these phases (phases: PHASES)
       --nodes a,b        exec: run on these nodes only
+      --merge            kubeconfig: add the context to ~/.kube/config
       --concurrency N    hosts handled at once (default 10)
       --timeout SECONDS  exec: per-command timeout (default: none)
   -h, --help             this help

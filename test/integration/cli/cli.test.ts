@@ -129,8 +129,8 @@ spec:
     assert.match(only.stderr, /--only: unknown phase bogus \(phases: os, runtime/);
     const help = await kubelab(['--help'], dir);
     assert.equal(help.code, 0);
-    for (const c of ['plan', 'up', 'exec', 'vm up|down|status']) assert.match(help.stdout, new RegExp(`^  ${c.replace(/\|/g, '\\|')} `, 'm'));
-    assert.doesNotMatch(help.stdout, /^  (render|check|kubeconfig) /m);
+    for (const c of ['plan', 'up', 'exec', 'vm up|down|status', 'kubeconfig']) assert.match(help.stdout, new RegExp(`^  ${c.replace(/\|/g, '\\|')} `, 'm'));
+    assert.doesNotMatch(help.stdout, /^  (check|addons) /m);
   });
 
   it('sudo password from the environment reaches sudo, never the output or the logs', async (t) => {

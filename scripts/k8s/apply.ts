@@ -1,0 +1,107 @@
+/**
+ * Server-side apply of plain objects, field manager "kubelab", with conflicts forced (kubelab owns what it
+ * applies). Each object is read first: absent -> 'created'; same metadata.resourceVersion after the apply ->
+ * 'unchanged' (the API server does not write, and so does not bump resourceVersion, when an apply changes
+ * nothing, managedFields included); otherwise 'changed'. That is one GET and one PATCH per object.
+ */
+import { ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+
+import { StepError } from '../engine/errors.js';
+
+export const FIELD_MANAGER = 'kubelab';
+
+export type ApplyOutcome = 'created' | 'changed' | 'unchanged';
+
+export interface ApplyResult {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  outcome: ApplyOutcome;
+  /** The object as the API server returned it after the apply. */
+  object: KubernetesObject;
+}
+
+export interface ApplyOptions {
+  /** Default "kubelab". */
+  fieldManager?: string;
+}
+
+/** "Deployment kube-system/coredns" */
+export function describeObject(o: { kind?: string; metadata?: { name?: string; namespace?: string } }): string {
+  const ns = o.metadata?.namespace;
+  return `${o.kind ?? '?'} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? '?'}`;
+}
+
+/** The HTTP status of a client-node API error (undefined for other errors). */
+export function httpStatus(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The API server's own message from an error body (a Status), else the error message's first line. */
+export function apiMessage(err: unknown): string {
+  const body = (err as { body?: unknown } | null)?.body;
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  const msg = (parsed as { message?: unknown } | undefined)?.message;
+  if (typeof msg === 'string' && msg) return msg;
+  return ((err as Error)?.message ?? String(err)).split('\n')[0] ?? '';
+}
+
+/** Applies `objects` in order (namespaces and CRDs first is the caller's business). */
+export async function applyObjects(
+  kc: KubeConfig,
+  objects: readonly KubernetesObject[],
+  opts: ApplyOptions = {},
+): Promise<ApplyResult[]> {
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  const results: ApplyResult[] = [];
+  for (const input of objects) {
+    if (!input.apiVersion || !input.kind || !input.metadata?.name) {
+      throw new StepError(`cannot apply ${describeObject(input)}: apiVersion, kind and metadata.name are required`);
+    }
+    // client-node fills in metadata.namespace on the object it is given: work on a copy.
+    const spec = structuredClone(input) as KubernetesObject & { metadata: { name: string } };
+    // A resourceVersion in an apply body is a precondition; applied objects are desired state, not a snapshot.
+    delete spec.metadata.resourceVersion;
+    let before: string | undefined;
+    try {
+      const current = await client.read({ apiVersion: spec.apiVersion!, kind: spec.kind!, metadata: spec.metadata });
+      before = current.metadata?.resourceVersion;
+    } catch (err) {
+      if (httpStatus(err) !== 404) throw new StepError(`reading ${describeObject(input)} failed: ${apiMessage(err)}`);
+    }
+    let after: KubernetesObject;
+    try {
+      after = await client.patch(
+        spec,
+        undefined,
+        undefined,
+        opts.fieldManager ?? FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    } catch (err) {
+      throw new StepError(`server-side apply of ${describeObject(input)} failed: ${apiMessage(err)}`);
+    }
+    const outcome: ApplyOutcome =
+      before === undefined ? 'created' : after.metadata?.resourceVersion === before ? 'unchanged' : 'changed';
+    results.push({
+      apiVersion: spec.apiVersion!,
+      kind: spec.kind!,
+      name: spec.metadata.name,
+      ...(spec.metadata.namespace ? { namespace: spec.metadata.namespace } : {}),
+      outcome,
+      object: after,
+    });
+  }
+  return results;
+}
