@@ -1,4 +1,5 @@
 import { runPhases, succeeded } from '../engine/run.js';
+import { manifestCacheDir, seedDirsFromEnv } from '../manifests/store.js';
 import type { RunMode } from '../engine/types.js';
 import { selectPhases } from '../phases/index.js';
 import { defaultOutput, makeReporter } from '../report/index.js';
@@ -8,7 +9,7 @@ import { loadReachable, openSession } from './session.js';
 
 /** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
 export async function applyCommand(mode: RunMode, args: string[], ctx: CliContext): Promise<number> {
-  const { common, values } = parseCommon(args, { only: { type: 'string' } });
+  const { common, values } = parseCommon(args, { only: { type: 'string' }, offline: { type: 'boolean', default: false } });
   const phases = selectPhases(listOption(values.only));
   const inv = await loadReachable(common.inventory, ctx, mode === 'apply');
   const session = await openSession(inv, ctx);
@@ -31,6 +32,11 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
       transports: session.transports,
       concurrency: common.concurrency,
       logDir: session.logs.dir,
+      settings: {
+        offline: values.offline === true,
+        manifestCacheDir: manifestCacheDir(ctx.env),
+        manifestSeedDirs: seedDirsFromEnv(ctx.env),
+      },
     });
     return succeeded(summary) ? 0 : 1;
   } finally {

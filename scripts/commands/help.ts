@@ -15,6 +15,7 @@ Options:
   -i, --inventory FILE   inventory file (default inventory/lab.yaml)
   -o, --output MODE      tty | plain | json (default: tty on a terminal, plain otherwise)
       --only a,b         plan/up: run just these phases (phases: PHASES)
+      --offline          plan/up: use only cached pinned manifests (no downloads)
       --nodes a,b        exec: run on these nodes only
       --merge            kubeconfig: add the context to ~/.kube/config
       --concurrency N    hosts handled at once (default 10)

@@ -4,7 +4,7 @@ import { redact } from '../transport/redact.js';
 import { StepError, tail } from './errors.js';
 import { FactCache } from './facts.js';
 import { forEachLimit } from './pool.js';
-import type { ClusterContext, Facts, HostContext, Step, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
+import type { ClusterContext, Facts, HostContext, RunSettings, Step, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
 
 export interface RunOptions {
   inv: Inventory;
@@ -15,7 +15,10 @@ export interface RunOptions {
   /** Hosts handled at once within a phase. */
   concurrency: number;
   logDir: string;
+  settings?: RunSettings;
 }
+
+export const DEFAULT_SETTINGS: RunSettings = { offline: false, manifestCacheDir: '.kubelab/cache/manifests', manifestSeedDirs: [] };
 
 /** Why a host is out of the run: set once, then every later step on it is skipped with this reason. */
 interface HostState {
@@ -31,7 +34,15 @@ interface HostState {
  */
 export async function runPhases(opts: RunOptions): Promise<Summary> {
   const { inv, phases, mode, reporter } = opts;
-  const cluster: ClusterContext = { inv, mode, transports: opts.transports, state: new Map() };
+  const cleanups: (() => Promise<void>)[] = [];
+  const cluster: ClusterContext = {
+    inv,
+    mode,
+    transports: opts.transports,
+    state: new Map(),
+    settings: opts.settings ?? DEFAULT_SETTINGS,
+    onClose: (c) => void cleanups.push(c),
+  };
   const states = new Map<string, HostState>(
     inv.spec.nodes.map((n) => [
       n.name,
@@ -75,6 +86,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
     emit({ type: 'phase-end', phase: phase.name, durationMs: Date.now() - started });
   }
 
+  await Promise.allSettled(cleanups.map((c) => c()));
   const summary = summarize(states);
   emit(summary);
   return summary;

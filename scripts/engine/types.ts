@@ -26,6 +26,19 @@ export interface ClusterContext {
   readonly mode: RunMode;
   readonly transports: TransportPool;
   readonly state: Map<string, unknown>;
+  readonly settings: RunSettings;
+  /** Registers a cleanup run once at the end of the run (e.g. closing an API tunnel). */
+  onClose(cleanup: () => Promise<void>): void;
+}
+
+/** Run-wide settings from the command line and environment (never read from globals by steps). */
+export interface RunSettings {
+  /** Never download: pinned manifests come from the cache or the seed folders only (--offline). */
+  readonly offline: boolean;
+  /** Where pinned upstream manifests are cached (by sha256). */
+  readonly manifestCacheDir: string;
+  /** Pre-filled caches laid out like ../shared/upstream (KUBELAB_MANIFEST_SEED). */
+  readonly manifestSeedDirs: readonly string[];
 }
 
 /** What a step needs to look at one host and change it. */

@@ -2,6 +2,7 @@ import { UsageError } from '../commands/errors.js';
 import type { Phase } from '../engine/types.js';
 import { controlPlanePhase } from './control-plane.js';
 import { joinPhase } from './join.js';
+import { networkPhase } from './network.js';
 import { nfsCheckPhase, nfsPhase } from './nfs.js';
 import { osPhase } from './os.js';
 import { packagesPhase } from './packages.js';
@@ -16,6 +17,7 @@ export const PHASES: readonly Phase[] = [
   nfsCheckPhase,
   controlPlanePhase,
   joinPhase,
+  networkPhase,
 ];
 
 /** Phases selected by `--only a,b` (in their run order); unknown names are an error naming the valid ones. */

@@ -5,6 +5,7 @@ import { hostContext } from '../../scripts/engine/run.js';
 import type { Change, ClusterContext, Phase, TransportPool } from '../../scripts/engine/types.js';
 import type { InventoryNode } from '../../scripts/inventory/types.js';
 import { remoteFactsKey } from '../../scripts/kube/remote-facts.js';
+import { testCluster } from './cluster.js';
 import { RecordedFacts, type RecordedAnswer } from './recorded-facts.js';
 import { RecordingTransport } from './recording-transport.js';
 import { testInventory } from './inventory.js';
@@ -78,12 +79,8 @@ export async function runPlanFixture(
   assert.ok(node, `no node ${fx.node} in the test inventory`);
   const facts = new RecordedFacts(fx.facts, baseDir);
   const others = Object.entries(fx.clusterFacts ?? {}).map(([name, answers]) => [name, new RecordedFacts(answers, baseDir)] as const);
-  const cluster = (mode: 'plan' | 'apply', transports: RecordingPool): ClusterContext => ({
-    inv,
-    mode,
-    transports,
-    state: new Map<string, unknown>(others.map(([name, f]) => [remoteFactsKey(name), f])),
-  });
+  const cluster = (mode: 'plan' | 'apply', transports: RecordingPool): ClusterContext =>
+    testCluster(inv, mode, transports, new Map<string, unknown>(others.map(([name, f]) => [remoteFactsKey(name), f])));
 
   const planPool = new RecordingPool(makeTransport);
   const planHost = hostContext(cluster('plan', planPool), node, planPool.get(node), facts);

@@ -7,6 +7,7 @@ import { osPhase } from '../../../scripts/phases/os.js';
 import { CollectingReporter } from '../../support/collect.js';
 import { testInventory } from '../../support/inventory.js';
 import { SimHost } from '../../support/sim-host.js';
+import { testCluster } from '../../support/cluster.js';
 
 function pool(hosts: Map<string, SimHost>): TransportPool {
   return { get: (n) => hosts.get(n.name)!, closeAll: async () => {} };
@@ -159,7 +160,7 @@ describe('engine: hostContext.run', () => {
     const inv = testInventory();
     const transport = new SimHost('master');
     transport.exec = async () => ({ stdout: '', stderr: 'bad token abcdef.0123456789abcdef\n', code: 1, durationMs: 0 });
-    const host = hostContext({ inv, mode: 'apply', transports: pool(new Map()), state: new Map() }, inv.spec.nodes[0]!, transport, {
+    const host = hostContext(testCluster(inv, 'apply', pool(new Map())), inv.spec.nodes[0]!, transport, {
       get: async () => undefined as never,
       clear: () => {},
     });

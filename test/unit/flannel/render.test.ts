@@ -9,7 +9,7 @@ import { fetchManifestObjects } from '../../../scripts/manifests/store.js';
 import { stringifyManifests, type K8sObject } from '../../../scripts/manifests/yaml.js';
 import { StepError } from '../../../scripts/engine/errors.js';
 import { isNoSchema, validateK8sObject } from '../../support/k8s-schema.js';
-import { NO_SEED, testSeedDir } from '../manifests/seed.js';
+import { NO_SEED, testSeedDir } from '../../support/seed.js';
 
 /** The pinned kube-flannel.yml as objects (through the manifest store, seeded from the shared upstream tree). */
 async function pinnedFlannel(): Promise<K8sObject[] | undefined> {

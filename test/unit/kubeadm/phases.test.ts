@@ -17,6 +17,7 @@ import { JOIN_CONFIG, kubeadmJoinStep } from '../../../scripts/steps/kubeadm-joi
 import { TransportError, type ExecOptions, type ExecResult, type PutOptions } from '../../../scripts/transport/types.js';
 import { testInventory } from '../../support/inventory.js';
 import { RecordingPool } from '../../support/plan-fixture.js';
+import { testCluster } from '../../support/cluster.js';
 import { RecordedFacts, type RecordedAnswer } from '../../support/recorded-facts.js';
 import { RecordingTransport } from '../../support/recording-transport.js';
 
@@ -51,7 +52,7 @@ function workerFacts(): Record<string, RecordedAnswer> {
 /** A cluster whose control plane answers `cat ca.crt` (as a recorded fact) and records the rest. */
 function joinCluster(inv: Inventory, pool: RecordingPool, mode: 'plan' | 'apply' = 'apply'): ClusterContext {
   const cpFacts = new RecordedFacts({ 'file:/etc/kubernetes/pki/ca.crt': { stdout: CA_PEM } });
-  return { inv, mode, transports: pool, state: new Map<string, unknown>([[remoteFactsKey('master'), cpFacts]]) };
+  return testCluster(inv, mode, pool, new Map<string, unknown>([[remoteFactsKey('master'), cpFacts]]));
 }
 
 function hostOf(cluster: ClusterContext, pool: RecordingPool, name: string): HostContext {
@@ -164,7 +165,7 @@ describe('joining a fresh worker', () => {
   it('asks nothing of the control plane while planning a fresh worker', async () => {
     const inv = testInventory();
     const pool = new RecordingPool();
-    const cluster: ClusterContext = { inv, mode: 'plan', transports: pool, state: new Map() };
+    const cluster: ClusterContext = testCluster(inv, 'plan', pool);
     const changes = await kubeadmJoinStep.plan(hostOf(cluster, pool, 'worker1'));
     assert.equal(changes.length, 1);
     assert.deepEqual(pool.commands(), {});
@@ -230,7 +231,7 @@ describe('control-plane phase', () => {
     const cp2 = inv.spec.nodes[1]!;
     const steps = controlPlanePhase.steps.filter((s) => s.appliesTo?.(cp2, inv) ?? true);
     assert.deepEqual(steps.map((s) => s.name), ['control-plane-join']);
-    const host = hostContext({ inv, mode: 'plan', transports: new RecordingPool(), state: new Map() }, cp2, new RecordingTransport('cp2'), new RecordedFacts({}));
+    const host = hostContext(testCluster(inv, 'plan', new RecordingPool()), cp2, new RecordingTransport('cp2'), new RecordedFacts({}));
     await assert.rejects(steps[0]!.plan(host), /cp2: joining a second control-plane node is not supported yet/);
   });
 
@@ -244,7 +245,7 @@ describe('control-plane phase', () => {
       'kubeadm-version': { stdout: 'v1.35.2\n' },
       [`file:${INIT_CONFIG}`]: { code: 3 },
     });
-    const host = hostContext({ inv, mode: 'apply', transports: new RecordingPool(), state: new Map() }, master, t, facts);
+    const host = hostContext(testCluster(inv, 'apply', new RecordingPool()), master, t, facts);
     const changes = await controlPlanePhase.steps[0]!.plan(host);
     await assert.rejects(
       (async () => {

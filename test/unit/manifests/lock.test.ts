@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { loadLock, lockedFiles, parseLock } from '../../../scripts/manifests/lock.js';
 import { sha256Hex } from '../../../scripts/manifests/store.js';
 import { StepError } from '../../../scripts/engine/errors.js';
-import { NO_SEED, ROOT, testSeedDir } from './seed.js';
+import { NO_SEED, ROOT, testSeedDir } from '../../support/seed.js';
 
 test('flannel is one pinned file at v0.28.9', async () => {
   const files = lockedFiles(await loadLock(), 'flannel');

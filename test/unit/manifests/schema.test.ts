@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isNoSchema, validateK8sObject } from '../../support/k8s-schema.js';
 import { parseManifests } from '../../../scripts/manifests/yaml.js';
 import { loadLock, lockedFiles } from '../../../scripts/manifests/lock.js';
-import { NO_SEED, testSeedDir } from './seed.js';
+import { NO_SEED, testSeedDir } from '../../support/seed.js';
 
 const daemonSet = () => ({
   apiVersion: 'apps/v1',

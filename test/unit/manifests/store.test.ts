@@ -13,7 +13,7 @@ import {
 } from '../../../scripts/manifests/store.js';
 import { loadLock, lockedFiles } from '../../../scripts/manifests/lock.js';
 import { StepError } from '../../../scripts/engine/errors.js';
-import { NO_SEED, testSeedDir } from './seed.js';
+import { NO_SEED, testSeedDir } from '../../support/seed.js';
 
 const content = Buffer.from('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n');
 const entry: ManifestRef = {

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseManifests, stringifyManifests } from '../../../scripts/manifests/yaml.js';
 import { loadLock } from '../../../scripts/manifests/lock.js';
-import { NO_SEED, testSeedDir } from './seed.js';
+import { NO_SEED, testSeedDir } from '../../support/seed.js';
 
 test('parseManifests returns the documents as plain objects, skipping empty ones', () => {
   const text = '---\n# only a comment\n---\nkind: A\n---\n---\nkind: B\nlist: [1, 2]\n...\n';

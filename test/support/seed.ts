@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seedDirsFromEnv } from '../../../scripts/manifests/store.js';
+import { seedDirsFromEnv } from '../../scripts/manifests/store.js';
 
-/** The repository root (this file runs as dist/test/unit/manifests/seed.js). */
-export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+/** The repository root (this file runs as dist/test/support/seed.js). */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * The pre-filled manifest tree the tests read pinned upstream files from: the first KUBELAB_MANIFEST_SEED dir,

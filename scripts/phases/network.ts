@@ -1,0 +1,12 @@
+import type { Phase } from '../engine/types.js';
+import { initNode } from '../render/kubeadm.js';
+import { corednsReadyStep, nodeAddressesStep } from '../steps/cluster-ready.js';
+import { flannelStep } from '../steps/flannel.js';
+
+/** The pod network (flannel on the host-only NIC), then proof: node addresses right, CoreDNS available. */
+export const networkPhase: Phase = {
+  name: 'network',
+  title: 'Pod network (flannel on the host-only NIC), node addresses, CoreDNS',
+  hosts: (inv) => [initNode(inv)],
+  steps: [flannelStep, nodeAddressesStep, corednsReadyStep],
+};

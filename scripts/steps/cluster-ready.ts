@@ -1,0 +1,51 @@
+import { StepError } from '../engine/errors.js';
+import type { Step } from '../engine/types.js';
+import type { Inventory } from '../inventory/types.js';
+import { clusterApi } from '../k8s/cluster-api.js';
+import type { NodeSummary } from '../k8s/nodes.js';
+
+export const VIRTUALBOX_NAT_ADDRESS = '10.0.2.15';
+
+/** Every inventory node registered with its inventory address as InternalIP; problems named per node. */
+export function nodeAddressProblems(inv: Inventory, nodes: readonly NodeSummary[]): { message: string; hint?: string }[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const problems: { message: string; hint?: string }[] = [];
+  for (const n of inv.spec.nodes) {
+    const live = byName.get(n.name);
+    if (!live) {
+      problems.push({ message: `${n.name} is not registered in the cluster`, hint: `kubelab up --only join (logs: .kubelab/${inv.metadata.name}/logs/)` });
+    } else if (live.internalIp === VIRTUALBOX_NAT_ADDRESS) {
+      problems.push({
+        message: `${n.name} registered with InternalIP ${VIRTUALBOX_NAT_ADDRESS}, the VirtualBox NAT address every VM shares: the node-ip fix is missing`,
+        hint: `its kubelet must run with --node-ip=${n.address} (kubeadm nodeRegistration.kubeletExtraArgs node-ip; /etc/default/kubelet KUBELET_EXTRA_ARGS overrides it), then reset and rejoin the node`,
+      });
+    } else if (live.internalIp !== n.address) {
+      problems.push({
+        message: `${n.name} registered with InternalIP ${live.internalIp ?? 'none'}, not its inventory address ${n.address}`,
+        hint: 'kubeadm does not support changing a node IP: reset and rejoin the node',
+      });
+    }
+  }
+  return problems;
+}
+
+/** After the network: every Node's InternalIP is its inventory address (fail loudly on 10.0.2.15). */
+export const nodeAddressesStep: Step = {
+  name: 'node-addresses',
+  plan: async () => [],
+  async verify(host) {
+    const problems = nodeAddressProblems(host.inv, await (await clusterApi(host.cluster)).listNodes());
+    if (problems.length) {
+      throw new StepError(problems.map((p) => p.message).join('; '), problems.map((p) => p.hint).filter(Boolean).join('; '));
+    }
+  },
+};
+
+/** CoreDNS answers only once the pod network works: its Deployment available is the sign. */
+export const corednsReadyStep: Step = {
+  name: 'coredns',
+  plan: async () => [],
+  async verify(host) {
+    await (await clusterApi(host.cluster)).waitDeploymentAvailable('kube-system', 'coredns', 5 * 60_000);
+  },
+};
