@@ -13,6 +13,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   up: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('apply', args, ctx),
   exec: async (args, ctx) => (await import('./commands/exec.js')).execCommand(args, ctx),
   vm: async (args, ctx) => (await import('./commands/vm.js')).vmCommand(args, ctx),
+  render: async (args, ctx) => (await import('./commands/render.js')).renderCommand(args, ctx),
   kubeconfig: async (args, ctx) => (await import('./commands/kubeconfig.js')).kubeconfigCommand(args, ctx),
 };
 

@@ -1,0 +1,95 @@
+/** `kubelab render` through the real CLI on the example inventory: files written, all of it valid. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { validateK8sObject } from '../../support/k8s-schema.js';
+import { NO_SEED, testSeedDir } from '../../support/seed.js';
+
+const CLI = resolve('dist/scripts/kubelab.js');
+const seed = testSeedDir();
+const dirs: string[] = [];
+
+function render(inventory: string): { out: string; code: number; stdout: string; stderr: string; cwd: string } {
+  const cwd = mkdtempSync(join(tmpdir(), 'kubelab-render-'));
+  dirs.push(cwd);
+  const out = join(cwd, 'out');
+  const r = spawnSync(process.execPath, [CLI, 'render', '-i', inventory, '--out', out, '--offline'], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, KUBELAB_MANIFEST_SEED: seed, KUBELAB_MANIFEST_CACHE: join(cwd, 'cache') },
+  });
+  return { out, code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, cwd };
+}
+
+const docs = (file: string): any[] => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS());
+
+describe('kubelab render', { skip: seed ? undefined : NO_SEED }, () => {
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('example inventory (1.35): kubeadm v1beta4 configs with the inventory addresses, flannel on the podSubnet with --iface, all valid', () => {
+    const r = render(resolve('inventory/example.yaml'));
+    assert.equal(r.code, 0, r.stderr);
+    const init = docs(join(r.out, 'master/etc/kubernetes/kubelab/kubeadm-init.yaml'));
+    const byKind = new Map(init.map((d) => [d.kind, d]));
+    assert.deepEqual([...byKind.keys()], ['InitConfiguration', 'ClusterConfiguration', 'KubeletConfiguration']);
+    const ic = byKind.get('InitConfiguration');
+    assert.equal(ic.apiVersion, 'kubeadm.k8s.io/v1beta4');
+    assert.equal(ic.localAPIEndpoint.advertiseAddress, '192.168.56.10');
+    assert.deepEqual(ic.nodeRegistration.kubeletExtraArgs, [{ name: 'node-ip', value: '192.168.56.10' }]);
+    assert.equal(ic.nodeRegistration.criSocket, 'unix:///var/run/containerd/containerd.sock');
+    const cc = byKind.get('ClusterConfiguration');
+    assert.deepEqual(cc.networking, { podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' });
+    assert.equal(cc.controlPlaneEndpoint, 'master:6443');
+    assert.equal(byKind.get('KubeletConfiguration').cgroupDriver, 'systemd');
+
+    const [join1] = docs(join(r.out, 'worker1/etc/kubernetes/kubelab/kubeadm-join.yaml'));
+    assert.equal(join1.kind, 'JoinConfiguration');
+    assert.deepEqual(join1.nodeRegistration.kubeletExtraArgs, [{ name: 'node-ip', value: '192.168.56.11' }]);
+    assert.equal(join1.discovery.bootstrapToken.apiServerEndpoint, 'master:6443');
+
+    const flannel = docs(join(r.out, 'cluster/flannel.yaml'));
+    for (const o of flannel) assert.deepEqual(validateK8sObject(o), [], `${o.kind} ${o.metadata?.name}`);
+    const cm = flannel.find((o) => o.kind === 'ConfigMap');
+    assert.equal(JSON.parse(cm.data['net-conf.json']).Network, '10.244.0.0/16');
+    const ds = flannel.find((o) => o.kind === 'DaemonSet');
+    const args: string[] = ds.spec.template.spec.containers.find((c: any) => c.name === 'kube-flannel').args;
+    assert.deepEqual(args.filter((a) => a.startsWith('--iface')), ['--iface=192.168.56.10', '--iface=192.168.56.11']);
+
+    assert.match(readFileSync(join(r.out, 'master/etc/hosts'), 'utf8'), /^192\.168\.56\.11 worker1$/m);
+    assert.equal(readFileSync(join(r.out, 'worker1/etc/apt/sources.list.d/kubernetes.list'), 'utf8'),
+      'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.35/deb/ /\n');
+    assert.ok(existsSync(join(r.out, 'NOTES.md')));
+    // nothing was contacted: no state (logs, known hosts) was created for the cluster
+    assert.ok(!existsSync(join(r.cwd, '.kubelab', 'lab')));
+  });
+
+  it('Kubernetes 1.30: v1beta3 with map-shaped kubeletExtraArgs and extraArgs', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'kubelab-render-inv-'));
+    dirs.push(cwd);
+    const inv = parse(readFileSync('inventory/example.yaml', 'utf8'));
+    inv.spec.kubernetes.version = '1.30';
+    inv.spec.kubernetes.imageRepository = 'registry.aliyuncs.com/google_containers';
+    const file = join(cwd, 'inv130.yaml');
+    writeFileSync(file, stringify(inv));
+    const r = render(file);
+    assert.equal(r.code, 0, r.stderr);
+    const init = docs(join(r.out, 'master/etc/kubernetes/kubelab/kubeadm-init.yaml'));
+    assert.equal(init[0].apiVersion, 'kubeadm.k8s.io/v1beta3');
+    assert.deepEqual(init[0].nodeRegistration.kubeletExtraArgs, { 'node-ip': '192.168.56.10' });
+    const cc = init.find((d) => d.kind === 'ClusterConfiguration');
+    assert.equal(cc.kubernetesVersion, 'v1.30.0');
+    assert.deepEqual(cc.scheduler.extraArgs, { 'bind-address': '0.0.0.0' });
+    assert.equal(cc.imageRepository, 'registry.aliyuncs.com/google_containers');
+    assert.equal(cc.dns.imageRepository, 'registry.aliyuncs.com/google_containers');
+  });
+
+  it('without --out: a usage error, exit 2', () => {
+    const r = spawnSync(process.execPath, [CLI, 'render', '-i', 'inventory/example.yaml'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--out DIR is required/);
+  });
+});
