@@ -1,4 +1,4 @@
-import { runPhases, succeeded } from '../engine/run.js';
+import { runPhases, stepsFor, succeeded } from '../engine/run.js';
 import { manifestCacheDir, seedDirsFromEnv } from '../manifests/store.js';
 import type { RunMode } from '../engine/types.js';
 import { selectPhases } from '../phases/index.js';
@@ -13,8 +13,12 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
   const phases = selectPhases(listOption(values.only));
   const inv = await loadReachable(common.inventory, ctx, mode === 'apply');
   const session = await openSession(inv, ctx);
-  const stepCount = new Map(phases.map((p) => [p.name, p.steps.length]));
-  const reporter = await makeReporter(common.output ?? defaultOutput(ctx.stdout), ctx.stdout, (p) => stepCount.get(p) ?? 0);
+  const stepsOf = (phaseName: string, host: string): number => {
+    const phase = phases.find((p) => p.name === phaseName);
+    const node = inv.spec.nodes.find((n) => n.name === host);
+    return phase && node ? stepsFor(phase, node, inv).length : 0;
+  };
+  const reporter = await makeReporter(common.output ?? defaultOutput(ctx.stdout), ctx.stdout, stepsOf);
   try {
     const summary = await runPhases({
       inv: session.inv,

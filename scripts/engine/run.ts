@@ -151,7 +151,8 @@ async function runHost(
   }
 }
 
-function stepsFor(phase: Phase, node: InventoryNode, inv: Inventory): Step[] {
+/** The steps of a phase that concern this node. */
+export function stepsFor(phase: Phase, node: InventoryNode, inv: Inventory): Step[] {
   return phase.steps.filter((s) => s.appliesTo?.(node, inv) ?? true);
 }
 

@@ -14,7 +14,7 @@ export function defaultOutput(stream: NodeJS.WriteStream): OutputMode {
 export async function makeReporter(
   mode: OutputMode,
   stream: NodeJS.WriteStream,
-  stepsPerPhase: (phase: string) => number,
+  stepsOf: (phase: string, host: string) => number,
 ): Promise<Reporter> {
   const write = (text: string): void => {
     stream.write(text);
@@ -22,5 +22,5 @@ export async function makeReporter(
   if (mode === 'json') return new JsonReporter(write);
   if (mode === 'plain') return new PlainReporter(write);
   const { TtyReporter } = await import('./tty.js');
-  return new TtyReporter(write, stream, stepsPerPhase);
+  return new TtyReporter(write, stream, stepsOf);
 }

@@ -14,13 +14,13 @@ export class TtyReporter implements Reporter {
   private spinner: Ora | undefined;
   private mode: RunMode = 'apply';
   private phase = '';
-  private steps = 0;
   private progress = new Map<string, HostProgress>();
 
   constructor(
     private readonly write: Write,
     private readonly stream: NodeJS.WriteStream,
-    private readonly stepsPerPhase: (phase: string) => number,
+    /** How many steps a phase runs on a host (steps that do not concern a node are not run there). */
+    private readonly stepsOf: (phase: string, host: string) => number,
   ) {}
 
   event(e: RunEvent): void {
@@ -31,7 +31,6 @@ export class TtyReporter implements Reporter {
         return;
       case 'phase-start':
         this.phase = e.phase;
-        this.steps = this.stepsPerPhase(e.phase);
         this.progress = new Map(e.hosts.map((h) => [h, { done: 0, failed: false, unreachable: false }]));
         this.spinner = ora({ text: this.text(e.title), stream: this.stream }).start();
         return;
@@ -75,7 +74,7 @@ export class TtyReporter implements Reporter {
 
   private hostsLine(): string {
     return [...this.progress]
-      .map(([h, p]) => `${h} ${p.unreachable ? 'unreachable' : p.failed ? 'failed' : `${p.done}/${this.steps}`}`)
+      .map(([h, p]) => `${h} ${p.unreachable ? 'unreachable' : p.failed ? 'failed' : `${p.done}/${this.stepsOf(this.phase, h)}`}`)
       .join(' · ');
   }
 
