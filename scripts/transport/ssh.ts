@@ -142,6 +142,8 @@ interface RawRun {
 }
 
 export class SshTransport implements Transport {
+  /** Exit codes caught as soon as a channel opens (see openChannel). */
+  private readonly channelExits = new WeakMap<ClientChannel, number>();
   readonly name: string;
   readonly host: string;
   readonly port: number;
@@ -510,10 +512,18 @@ export class SshTransport implements Transport {
     }
   }
 
+  /**
+   * Opens an exec channel. The exit status is captured in the callback itself: a fast command's 'exit' event
+   * can fire before a promise continuation attaches its listener, and would be lost (exit code -1).
+   */
   private openChannel(conn: Conn, command: string): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       try {
-        conn.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+        conn.client.exec(command, (err, ch) => {
+          if (err) return reject(err);
+          ch.once('exit', (code: number | null, signal?: string) => this.channelExits.set(ch, code ?? signalExitCode(signal)));
+          resolve(ch);
+        });
       } catch (err) {
         reject(err as Error);
       }
@@ -699,6 +709,8 @@ export class SshTransport implements Transport {
           channel.on('exit', (code: number | null, signal?: string) => {
             exitCode = code ?? signalExitCode(signal);
           });
+          // the command may have finished before this continuation ran (see openChannel)
+          if (this.channelExits.has(channel)) exitCode = this.channelExits.get(channel);
           channel.on('error', () => {
             /* surfaced through close */
           });

@@ -282,6 +282,29 @@ describe('SshTransport against a real sshd', { skip }, () => {
   });
 });
 
+describe('SshTransport exit codes of fast commands', { skip }, () => {
+  test('every exit code arrives, even when the command ends before its channel is fully set up', async () => {
+    // SHLVL=1 keeps bash from reading ~/.bashrc per session, so commands finish within microseconds
+    const fast = await startSshd({ extraConfig: ['SetEnv SHLVL=1'] });
+    const t = new SshTransport({
+      name: 'fast',
+      host: '127.0.0.1',
+      port: fast.port,
+      user: 'root',
+      identityFile: fast.clientKey,
+      knownHostsFile: join(work, 'fast', 'known_hosts'),
+      connectRetries: 0,
+    });
+    try {
+      const runs = await Promise.all(Array.from({ length: 60 }, (_, i) => t.exec(['sh', '-c', `exit ${i % 7}`])));
+      assert.deepEqual(runs.map((r) => r.code), Array.from({ length: 60 }, (_, i) => i % 7));
+    } finally {
+      await t.close();
+      await fast.stop();
+    }
+  });
+});
+
 describe('startSshdFleet', { skip }, () => {
   test('18 endpoints on 2 daemons, one transport each, sharing one known_hosts file', async () => {
     const fleet = await startSshdFleet(18);
