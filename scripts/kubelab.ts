@@ -14,6 +14,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   exec: async (args, ctx) => (await import('./commands/exec.js')).execCommand(args, ctx),
   vm: async (args, ctx) => (await import('./commands/vm.js')).vmCommand(args, ctx),
   render: async (args, ctx) => (await import('./commands/render.js')).renderCommand(args, ctx),
+  check: async (args, ctx) => (await import('./commands/check.js')).checkCommand(args, ctx),
   kubeconfig: async (args, ctx) => (await import('./commands/kubeconfig.js')).kubeconfigCommand(args, ctx),
 };
 

@@ -8,6 +8,8 @@ Commands:
                   (with spec.provider, the VMs are started first)
   exec -- CMD...  run a command (as root) on every node, or on those named by --nodes
   vm up|down|status  start, stop or show the lab VMs of an inventory with spec.provider (qemu)
+  check           smoke checks of the running cluster (nodes, system-pods, dns, pod-network, services,
+                  storage, metrics, monitoring), each with a diagnosis when it fails
   render --out DIR  write every file kubelab would upload or apply (one folder per node + cluster/),
                   from the inventory alone; changes nothing anywhere
   kubeconfig      write .kubelab/<cluster>/kubeconfig (context kubelab-<cluster>) from the control plane;
@@ -16,10 +18,12 @@ Commands:
 Options:
   -i, --inventory FILE   inventory file (default inventory/lab.yaml)
   -o, --output MODE      tty | plain | json (default: tty on a terminal, plain otherwise)
-      --only a,b         plan/up: run just these phases (phases: PHASES)
+      --only a,b         plan/up: run just these phases (phases: PHASES);
+                         check: just these checks
       --offline          plan/up/render: use only cached pinned manifests (no downloads)
       --nodes a,b        exec: run on these nodes only
       --merge            kubeconfig: add the context to ~/.kube/config
+      --junit FILE       check: also write the results as JUnit XML
       --concurrency N    hosts handled at once (default 10)
       --timeout SECONDS  exec: per-command timeout (default: none)
   -h, --help             this help

@@ -1,9 +1,9 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RunLogs, runId } from '../engine/host-log.js';
 import type { TransportPool } from '../engine/types.js';
 import { stateDir } from '../inventory/load.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
-import { SshTransport } from '../transport/ssh.js';
+import { MuxClient, MuxTransport, persistSeconds, type MuxNodeSettings } from '../transport/mux-client.js';
 import type { Transport } from '../transport/types.js';
 import type { CliContext } from './cli-context.js';
 import { resolveCredentials, secretValues } from './credentials.js';
@@ -20,33 +20,58 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** Connections (opened lazily) and logs for the inventory's nodes; `inv` as reachable from here (see providers/lab). */
+/**
+ * Connections (opened lazily) and logs for the inventory's nodes; `inv` as reachable from here (see providers/lab).
+ *
+ * Unless KUBELAB_PERSIST=0, the connections go through the cluster's connection keeper (transport/mux-*.ts):
+ * a daemon that keeps them open for KUBELAB_PERSIST seconds (default 60) after the run, like ssh's
+ * ControlPersist, so the next run skips the SSH handshakes. When the daemon cannot be used, each transport
+ * falls back to a direct SshTransport (noted in the host log). ssh2 itself is loaded only when needed.
+ */
 export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: readonly string[]): Promise<Session> {
   const nodes = pickNodes(inv, onlyNodes);
   const dir = stateDir(inv);
+  const persist = persistSeconds(ctx.env);
+  if (persist === undefined) {
+    throw new UsageError(`KUBELAB_PERSIST=${ctx.env.KUBELAB_PERSIST ?? ''}: expected seconds to keep connections (0 disables)`);
+  }
   const creds = await resolveCredentials(nodes, ctx);
   const logs = new RunLogs(join(dir, 'logs', runId()), secretValues(creds));
   const knownHostsFile = join(dir, 'known_hosts');
+
+  const settingsOf = (node: InventoryNode): MuxNodeSettings => {
+    const c = creds.get(node.name) ?? {};
+    return {
+      name: node.name,
+      host: node.ssh.host,
+      port: node.ssh.port,
+      user: node.ssh.user,
+      ...(c.identityFile !== undefined ? { identityFile: resolve(c.identityFile) } : {}),
+      ...(c.passphrase !== undefined ? { passphrase: c.passphrase } : {}),
+      ...(c.password !== undefined ? { password: c.password } : {}),
+      ...(c.agent !== undefined ? { agent: c.agent } : {}),
+      ...(c.sudoPassword !== undefined ? { sudoPassword: c.sudoPassword } : {}),
+    };
+  };
+  let make: (node: InventoryNode) => Transport;
+  let mux: MuxClient | undefined;
+  if (persist === 0) {
+    const { SshTransport } = await import('../transport/ssh.js');
+    make = (node) => new SshTransport({ ...settingsOf(node), knownHostsFile, logger: logs });
+  } else {
+    const client = new MuxClient({ stateDir: dir, knownHostsFile, idleSeconds: persist, nodes: nodes.map(settingsOf), env: ctx.env }, logs);
+    const inRun = new Set(nodes.map((n) => n.name));
+    // A node outside this run's nodes (no settings in the daemon) is reached directly.
+    make = (node) => new MuxTransport(settingsOf(node), knownHostsFile, inRun.has(node.name) ? client : undefined, logs);
+    mux = client;
+  }
 
   const open = new Map<string, Transport>();
   const transports: TransportPool = {
     get(node) {
       let t = open.get(node.name);
       if (!t) {
-        const c = creds.get(node.name) ?? {};
-        t = new SshTransport({
-          name: node.name,
-          host: node.ssh.host,
-          port: node.ssh.port,
-          user: node.ssh.user,
-          identityFile: c.identityFile,
-          passphrase: c.passphrase,
-          password: c.password,
-          agent: c.agent,
-          sudoPassword: c.sudoPassword,
-          knownHostsFile,
-          logger: logs,
-        });
+        t = make(node);
         open.set(node.name, t);
       }
       return t;
@@ -54,6 +79,7 @@ export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: r
     async closeAll() {
       await Promise.allSettled([...open.values()].map((t) => t.close()));
       open.clear();
+      await mux?.close();
     },
   };
 

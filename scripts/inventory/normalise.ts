@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ParsedInventory } from './schema.js';
-import type { Inventory, InventoryNode, NodeSsh, ProviderSpec, SshDefaults } from './types.js';
+import type { AddonsSpec, Inventory, InventoryNode, NodeSsh, ProviderSpec, SshDefaults } from './types.js';
 
 /** '~' and '~/x' against the home directory; relative paths against `cwd`. */
 export function expandPath(file: string, cwd: string = process.cwd()): string {
@@ -60,6 +60,16 @@ function provider(p: NonNullable<ParsedInventory['spec']['provider']>, cwd: stri
   return { ...p, image };
 }
 
+/** spec.addons with the one default that depends on another field: the NFS provisioner is on when spec.nfs is set. */
+function addons(spec: ParsedInventory['spec']): AddonsSpec {
+  const { nfsProvisioner, metricsServer, monitoring } = spec.addons;
+  return {
+    nfsProvisioner: { ...nfsProvisioner, enabled: nfsProvisioner.enabled ?? spec.nfs !== undefined },
+    metricsServer: { ...metricsServer },
+    monitoring: { ...monitoring },
+  };
+}
+
 export function normalise(parsed: ParsedInventory, cwd: string = process.cwd()): Inventory {
   const { spec } = parsed;
   const ssh = sshDefaults(spec.ssh, cwd);
@@ -84,6 +94,7 @@ export function normalise(parsed: ParsedInventory, cwd: string = process.cwd()):
         registryMirrors: Object.fromEntries(Object.entries(spec.runtime.registryMirrors).map(([k, v]) => [k, [...v]])),
       },
       nfs: spec.nfs === undefined ? undefined : { ...spec.nfs },
+      addons: addons(spec),
       provider: spec.provider === undefined ? undefined : provider(spec.provider, cwd),
     }),
   };

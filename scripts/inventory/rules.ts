@@ -6,7 +6,15 @@
 import path from 'node:path';
 import type { Finding, PathSegment } from './errors.js';
 import { cidrContains, cidrLast, cidrsOverlap, parseCidr, parseIPv4, type Cidr } from './net.js';
-import { DEFAULTS, SUPPORTED_MINORS, SUPPORTED_VERSIONS, VERSION_PATTERN, VIRTUALBOX_NAT_ADDRESS } from './schema.js';
+import {
+  DEFAULTS,
+  KUBE_PROMETHEUS_PINNED,
+  kubePrometheusMatrixText,
+  SUPPORTED_MINORS,
+  SUPPORTED_VERSIONS,
+  VERSION_PATTERN,
+  VIRTUALBOX_NAT_ADDRESS,
+} from './schema.js';
 
 type Obj = Record<string, unknown>;
 
@@ -221,6 +229,66 @@ function providerPorts(raw: unknown): Finding[] {
     : [];
 }
 
+const addonsOf = (raw: unknown, addon: string): unknown => field(field(field(raw, 'spec'), 'addons'), addon);
+
+function nfsProvisionerNeedsNfs(raw: unknown): Finding[] {
+  const enabled = field(addonsOf(raw, 'nfsProvisioner'), 'enabled');
+  if (enabled !== true || field(field(raw, 'spec'), 'nfs') !== undefined) return [];
+  return [
+    {
+      path: ['spec', 'addons', 'nfsProvisioner', 'enabled'],
+      message: 'spec.addons.nfsProvisioner.enabled is true but spec.nfs is not set: the provisioner needs an NFS export',
+      hint: 'set spec.nfs.server (a node name) and spec.nfs.path, or set spec.addons.nfsProvisioner.enabled: false',
+    },
+  ];
+}
+
+/** The version's minor when it is well-formed (the schema and supportedVersion report the rest). */
+function versionMinor(raw: unknown): { text: string; minor: number } | undefined {
+  const version = field(field(field(raw, 'spec'), 'kubernetes'), 'version');
+  const text = typeof version === 'string' ? version : typeof version === 'number' && !/^1\.\d$/.test(String(version)) ? String(version) : undefined;
+  if (text === undefined || !VERSION_PATTERN.test(text)) return undefined;
+  return { text, minor: Number(text.split('.')[1]) };
+}
+
+function monitoringVersion(raw: unknown): Finding[] {
+  if (field(addonsOf(raw, 'monitoring'), 'enabled') !== true) return [];
+  const v = versionMinor(raw);
+  // a version kubelab does not support at all is reported once, by supportedVersion
+  if (v === undefined || !SUPPORTED_MINORS.includes(v.minor)) return [];
+  const { minMinor, maxMinor, pinned } = KUBE_PROMETHEUS_PINNED;
+  if (v.minor >= minMinor && v.minor <= maxMinor) return [];
+  return [
+    {
+      path: ['spec', 'addons', 'monitoring', 'enabled'],
+      message:
+        `spec.addons.monitoring needs Kubernetes 1.${minMinor}-1.${maxMinor} (kube-prometheus ${pinned}), ` +
+        `but spec.kubernetes.version is ${v.text}; kube-prometheus compatibility: ${kubePrometheusMatrixText()}`,
+      hint: `use spec.kubernetes.version 1.${minMinor}-1.${maxMinor}, or set spec.addons.monitoring.enabled: false`,
+    },
+  ];
+}
+
+function distinctNodePorts(raw: unknown): Finding[] {
+  const monitoring = addonsOf(raw, 'monitoring');
+  const port = (key: 'grafanaNodePort' | 'prometheusNodePort'): { value: unknown; explicit: boolean } => {
+    const given = field(monitoring, key);
+    return { value: given ?? DEFAULTS[key], explicit: given !== undefined };
+  };
+  const grafana = port('grafanaNodePort');
+  const prometheus = port('prometheusNodePort');
+  if (typeof grafana.value !== 'number' || grafana.value !== prometheus.value) return [];
+  // point at a key written in the file: prometheusNodePort unless only grafanaNodePort was written
+  const [here, other] = prometheus.explicit || !grafana.explicit ? ['prometheusNodePort', 'grafanaNodePort'] : ['grafanaNodePort', 'prometheusNodePort'];
+  return [
+    {
+      path: ['spec', 'addons', 'monitoring', here],
+      message: `${here} ${grafana.value} is also ${other}${(here === 'prometheusNodePort' ? grafana : prometheus).explicit ? '' : ' (default)'}: each NodePort serves one Service`,
+      hint: 'give Grafana and Prometheus different NodePorts',
+    },
+  ];
+}
+
 /** Every cross-field rule, in order; each returns its own findings. */
 export const RULES: readonly ((raw: unknown) => Finding[])[] = [
   uniqueNames,
@@ -232,6 +300,9 @@ export const RULES: readonly ((raw: unknown) => Finding[])[] = [
   supportedVersion,
   nfsRules,
   providerPorts,
+  nfsProvisionerNeedsNfs,
+  monitoringVersion,
+  distinctNodePorts,
 ];
 
 export function checkRules(raw: unknown): Finding[] {

@@ -30,7 +30,35 @@ export const DEFAULTS = Object.freeze({
   debootstrapMirror: 'http://deb.debian.org/debian',
   sshPortBase: 2220,
   accel: 'auto',
+  nfsProvisionerNamespace: 'nfs-provisioner',
+  nfsStorageClass: 'nfs-client',
+  grafanaNodePort: 30300,
+  prometheusNodePort: 30090,
 } as const);
+
+/** The API server's default service-node-port-range (kubelab does not change it). */
+export const NODE_PORT_RANGE = Object.freeze({ min: 30000, max: 32767 });
+
+/**
+ * kube-prometheus releases and the Kubernetes minors each supports (its README compatibility matrix). kubelab pins
+ * one release (manifests/lock.yaml); the others are listed for the refusal message.
+ */
+export const KUBE_PROMETHEUS_MATRIX: readonly { readonly release: string; readonly minMinor: number; readonly maxMinor: number; readonly pinned?: string }[] =
+  Object.freeze([
+    { release: 'release-0.16', minMinor: 32, maxMinor: 34 },
+    { release: 'release-0.17', minMinor: 33, maxMinor: 35 },
+    { release: 'release-0.18', minMinor: 33, maxMinor: 36, pinned: 'v0.18.0' },
+  ]);
+
+/** The pinned kube-prometheus release (v0.18.0) and its Kubernetes minors. */
+export const KUBE_PROMETHEUS_PINNED = KUBE_PROMETHEUS_MATRIX.find((r) => r.pinned !== undefined)!;
+
+/** "release-0.16: 1.32-1.34; release-0.17: 1.33-1.35; release-0.18: 1.33-1.36 (kubelab pins v0.18.0)" */
+export function kubePrometheusMatrixText(): string {
+  return KUBE_PROMETHEUS_MATRIX.map(
+    (r) => `${r.release}: Kubernetes 1.${r.minMinor}-1.${r.maxMinor}${r.pinned ? ` (kubelab pins ${r.pinned})` : ''}`,
+  ).join('; ');
+}
 
 /** The VirtualBox NAT address: every VM has it, so it never identifies a node. */
 export const VIRTUALBOX_NAT_ADDRESS = '10.0.2.15';
@@ -254,6 +282,58 @@ export const NfsSchema = z.strictObject({
   path: absolutePath('Exported directory (not under /tmp)').default(DEFAULTS.nfsPath),
 });
 
+const nodePort = (description: string, dflt: number) =>
+  z
+    .int({ error: (iss) => (iss.input === undefined ? undefined : `expected a NodePort number (integer ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}), got ${q(iss.input)}`) })
+    .min(NODE_PORT_RANGE.min, { error: (iss) => `NodePort ${q(iss.input)} is out of range: NodePorts are ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}` })
+    .max(NODE_PORT_RANGE.max, { error: (iss) => `NodePort ${q(iss.input)} is out of range: NodePorts are ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}` })
+    .default(dflt)
+    .meta({ description: `${description} (${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}, default ${dflt})` });
+
+export const AddonsSchema = z
+  .strictObject({
+    nfsProvisioner: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .optional()
+          .meta({ description: 'Install nfs-subdir-external-provisioner (default: true when spec.nfs is set; needs spec.nfs)' }),
+        archiveOnDelete: z.boolean().default(false).meta({ description: "Keep a deleted volume's directory as archived-<name> instead of removing it" }),
+        namespace: dnsLabel('Namespace of the provisioner').default(DEFAULTS.nfsProvisionerNamespace),
+        storageClass: dnsLabel('Name of the StorageClass').default(DEFAULTS.nfsStorageClass),
+        default: z.boolean().default(true).meta({ description: 'Mark the StorageClass as the default one' }),
+      })
+      .prefault({})
+      .meta({ description: 'Dynamic NFS volumes (nfs-subdir-external-provisioner) on the export of spec.nfs' }),
+    metricsServer: z
+      .strictObject({
+        enabled: z.boolean().default(true).meta({ description: 'Install metrics-server (kubectl top)' }),
+        tls: z
+          .enum(['insecure', 'bootstrap'])
+          .default('insecure')
+          .meta({
+            description:
+              "How metrics-server trusts the kubelets: 'insecure' (--kubelet-insecure-tls, the lab default) or 'bootstrap' " +
+              '(kubelet serving certificates from the cluster CA: serverTLSBootstrap, kubelab approves the nodes\' CSRs; ' +
+              'takes effect only for a cluster initialised with it)',
+          }),
+      })
+      .prefault({})
+      .meta({ description: 'metrics-server v0.8.1' }),
+    monitoring: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .meta({ description: 'Install kube-prometheus (Prometheus, Grafana, Alertmanager); needs about 4 GiB of memory per VM and Kubernetes 1.33-1.36' }),
+        grafanaNodePort: nodePort('NodePort of Grafana on every node', DEFAULTS.grafanaNodePort),
+        prometheusNodePort: nodePort('NodePort of Prometheus on every node', DEFAULTS.prometheusNodePort),
+      })
+      .prefault({})
+      .meta({ description: 'kube-prometheus v0.18.0, off by default: it needs VMs with about 4 GiB of memory' }),
+  })
+  .meta({ description: 'Cluster addons applied after the pod network; every field has a default' });
+
 export const ProviderImageSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('debootstrap'),
@@ -299,6 +379,7 @@ export const InventorySchema = z
         .min(1, { error: 'at least one node is needed' }),
       runtime: RuntimeSchema.prefault({}),
       nfs: NfsSchema.optional(),
+      addons: AddonsSchema.prefault({}),
       provider: ProviderSchema.optional(),
     }),
   })

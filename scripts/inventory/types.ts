@@ -54,6 +54,37 @@ export interface NfsSpec {
   readonly path: string;
 }
 
+export interface NfsProvisionerSpec {
+  /** Default: true when spec.nfs is set (enabling it without spec.nfs is an inventory error). */
+  readonly enabled: boolean;
+  readonly archiveOnDelete: boolean;
+  readonly namespace: string;
+  /** StorageClass name. */
+  readonly storageClass: string;
+  /** Marked as the cluster's default StorageClass. */
+  readonly default: boolean;
+}
+
+export interface MetricsServerSpec {
+  readonly enabled: boolean;
+  /** 'insecure': --kubelet-insecure-tls; 'bootstrap': kubelet serving certificates from the cluster CA. */
+  readonly tls: 'insecure' | 'bootstrap';
+}
+
+export interface MonitoringSpec {
+  /** kube-prometheus; off by default (about 4 GiB of memory per VM). */
+  readonly enabled: boolean;
+  readonly grafanaNodePort: number;
+  readonly prometheusNodePort: number;
+}
+
+/** spec.addons with every default filled. */
+export interface AddonsSpec {
+  readonly nfsProvisioner: NfsProvisionerSpec;
+  readonly metricsServer: MetricsServerSpec;
+  readonly monitoring: MonitoringSpec;
+}
+
 export type ProviderImage =
   | { readonly type: 'debootstrap'; readonly suite: string; readonly mirror: string }
   /** path is absolute ('~' and relative paths resolved). */
@@ -81,6 +112,7 @@ export interface Inventory {
     readonly nodes: readonly InventoryNode[];
     readonly runtime: RuntimeSpec;
     readonly nfs?: NfsSpec;
+    readonly addons: AddonsSpec;
     readonly provider?: ProviderSpec;
   };
 }

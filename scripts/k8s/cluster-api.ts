@@ -2,6 +2,7 @@ import { StepError } from '../engine/errors.js';
 import type { ClusterContext } from '../engine/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
 import type { NodeSummary } from '../k8s/nodes.js';
+import type { CsrRecord } from './csr.js';
 
 /** What phases ask of the API server; one per run, opened on first use (direct or through SSH). */
 export interface ClusterApi {
@@ -14,6 +15,14 @@ export interface ClusterApi {
   waitDaemonSetReady(namespace: string, name: string, timeoutMs?: number): Promise<void>;
   waitDeploymentAvailable(namespace: string, name: string, timeoutMs?: number): Promise<void>;
   listNodes(): Promise<NodeSummary[]>;
+  /** Until every named CustomResourceDefinition is Established (one deadline for all). */
+  waitCrdsEstablished(names: readonly string[], timeoutMs?: number): Promise<void>;
+  /** Until the APIService (e.g. v1beta1.metrics.k8s.io) is Available. */
+  waitApiServiceAvailable(name: string, timeoutMs?: number): Promise<void>;
+  /** Every CertificateSigningRequest. */
+  listCsrs(): Promise<CsrRecord[]>;
+  /** Adds the Approved condition to a CSR (no-op when already approved). */
+  approveCsr(name: string, message: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,12 +47,14 @@ export function setClusterApi(cluster: ClusterContext, api: ClusterApi): void {
 }
 
 async function openClusterApi(cluster: ClusterContext): Promise<ClusterApi> {
-  const [{ connectClusterApi }, applying, wait, { listNodes }, client] = await Promise.all([
+  const [{ connectClusterApi }, applying, wait, { listNodes }, client, addonWaits, csr] = await Promise.all([
     import('./connect.js'),
     import('./apply.js'),
     import('./wait.js'),
     import('./nodes.js'),
     import('@kubernetes/client-node'),
+    import('./addon-waits.js'),
+    import('./csr.js'),
   ]);
   const conn = await connectClusterApi(cluster.inv, cluster.transports);
   const objects = client.KubernetesObjectApi.makeApiClient(conn.kc);
@@ -65,6 +76,10 @@ async function openClusterApi(cluster: ClusterContext): Promise<ClusterApi> {
     waitDaemonSetReady: (ns, name, timeoutMs) => wait.waitDaemonSetReady(conn.kc, ns, name, { timeoutMs }),
     waitDeploymentAvailable: (ns, name, timeoutMs) => wait.waitDeploymentAvailable(conn.kc, ns, name, { timeoutMs }),
     listNodes: () => listNodes(conn.kc),
+    waitCrdsEstablished: (names, timeoutMs) => addonWaits.waitCrdsEstablished(conn.kc, names, { timeoutMs }),
+    waitApiServiceAvailable: (name, timeoutMs) => addonWaits.waitApiServiceAvailable(conn.kc, name, { timeoutMs }),
+    listCsrs: () => csr.listCsrs(conn.kc),
+    approveCsr: (name, message) => csr.approveCsr(conn.kc, name, message),
     close: () => conn.close(),
   };
 }

@@ -1,5 +1,6 @@
 import { UsageError } from '../commands/errors.js';
 import type { Phase } from '../engine/types.js';
+import { addonsPhase } from './addons.js';
 import { controlPlanePhase } from './control-plane.js';
 import { joinPhase } from './join.js';
 import { networkPhase } from './network.js';
@@ -18,6 +19,7 @@ export const PHASES: readonly Phase[] = [
   controlPlanePhase,
   joinPhase,
   networkPhase,
+  addonsPhase,
 ];
 
 /** Phases selected by `--only a,b` (in their run order); unknown names are an error naming the valid ones. */

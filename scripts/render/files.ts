@@ -6,6 +6,9 @@ import { JOIN_CONFIG } from '../steps/kubeadm-join.js';
 import { CERTS_DIR } from '../steps/containerd-config.js';
 import { renderCrictlConfig } from '../steps/crictl.js';
 import { renderHosts } from '../steps/etc-hosts.js';
+import { desiredKubePrometheus } from '../steps/addon-kube-prometheus.js';
+import { desiredMetricsServer } from '../steps/addon-metrics-server.js';
+import { desiredNfsProvisioner } from '../steps/addon-nfs-provisioner.js';
 import { desiredFlannel } from '../steps/flannel.js';
 import { K8S_MODULES, MODULES_LOAD_FILE, renderModulesLoad } from '../steps/kernel-modules.js';
 import { K8S_LIST, kubernetesSourceLine } from '../steps/kubernetes-repo.js';
@@ -66,6 +69,15 @@ export async function renderFiles(inv: Inventory, settings: RunSettings): Promis
   // offline, the NIC names are unknown: flannel's --iface also takes the address the NIC holds
   const flannel = await desiredFlannel({ inv, settings }, inv.spec.nodes.map((n) => n.address));
   add('cluster', 'flannel.yaml', stringifyManifests(flannel));
+  const cluster = { inv, settings };
+  const { addons } = inv.spec;
+  if (addons.nfsProvisioner.enabled) add('cluster', 'addons/nfs-provisioner.yaml', stringifyManifests(await desiredNfsProvisioner(cluster)));
+  if (addons.metricsServer.enabled) add('cluster', 'addons/metrics-server.yaml', stringifyManifests(await desiredMetricsServer(cluster)));
+  if (addons.monitoring.enabled) {
+    const staged = await desiredKubePrometheus(cluster);
+    add('cluster', 'addons/kube-prometheus-setup.yaml', stringifyManifests(staged.setup));
+    add('cluster', 'addons/kube-prometheus.yaml', stringifyManifests(staged.main));
+  }
   return files;
 }
 

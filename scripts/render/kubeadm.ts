@@ -92,9 +92,19 @@ export interface InitOptions {
   kubernetesVersion: string;
   /**
    * KubeletConfiguration serverTLSBootstrap: kubelets request serving certificates from the cluster CA (the
-   * kubernetes.io/kubelet-serving CSRs then need approving). Off by default.
+   * kubernetes.io/kubelet-serving CSRs then need approving). Default: kubeletServingBootstrap(inv).
    */
   serverTLSBootstrap?: boolean;
+}
+
+/**
+ * Whether the kubelets get serving certificates from the cluster CA: metrics-server enabled with tls: bootstrap.
+ * Set in the init configuration's KubeletConfiguration, which kubeadm stores cluster-wide (ConfigMap
+ * kube-system/kubelet-config) and hands to every node that joins.
+ */
+export function kubeletServingBootstrap(inv: Inventory): boolean {
+  const ms = inv.spec.addons.metricsServer;
+  return ms.enabled && ms.tls === 'bootstrap';
 }
 
 /** InitConfiguration, ClusterConfiguration and KubeletConfiguration for `kubeadm init` on `node`. */
@@ -132,7 +142,7 @@ export function renderInitConfig(inv: Inventory, node: InventoryNode, opts: Init
     kind: 'KubeletConfiguration',
     cgroupDriver: 'systemd',
   };
-  if (opts.serverTLSBootstrap) kubelet.serverTLSBootstrap = true;
+  if (opts.serverTLSBootstrap ?? kubeletServingBootstrap(inv)) kubelet.serverTLSBootstrap = true;
 
   return [init, cluster, kubelet];
 }

@@ -36,7 +36,10 @@ const median = (xs: number[]): number => {
 };
 
 async function main(): Promise<number> {
-  const fleet = await startSshdFleet(N);
+  // SHLVL=1: the endpoints' bash skips ~/.bashrc for ssh sessions. On the machines this project is developed on,
+  // root's .bashrc runs `pyenv init` (~90 ms of CPU per session): a cost of the endpoint, the same for both
+  // tools, that would otherwise be most of what is measured. Real lab nodes have a plain .bashrc.
+  const fleet = await startSshdFleet(N, { extraConfig: ['SetEnv SHLVL=1'] });
   const dir = mkdtempSync(join(tmpdir(), 'kubelab-bench-'));
   try {
     const nodes = fleet.endpoints.map((e, i) => ({
@@ -91,7 +94,13 @@ async function main(): Promise<number> {
     const k = median(times.kubelab);
     const a = median(times.ansible);
     const ratio = k / a;
-    console.log(`endpoints: ${N} (sshd daemons: ${fleet.daemons.length}), rounds: ${ROUNDS}`);
+    console.log(`endpoints: ${N} (sshd daemons: ${fleet.daemons.length}, SetEnv SHLVL=1: no ~/.bashrc per session), rounds: ${ROUNDS}`);
+    const persist = process.env.KUBELAB_PERSIST?.trim() || '60';
+    console.log(
+      'both tools start cold as processes each round; between runs ansible keeps SSH connections through ssh ControlPersist=60s ' +
+        '(its default ssh_args), kubelab ' +
+        (persist === '0' ? 'keeps none (KUBELAB_PERSIST=0: direct connections)' : `through its connection keeper (mux daemon, KUBELAB_PERSIST=${persist}s)`),
+    );
     console.log(`kubelab exec -- true        median ${k.toFixed(0)} ms  (runs: ${times.kubelab.map((t) => t.toFixed(0)).join(', ')})`);
     console.log(`ansible -m raw -a true -f ${N} median ${a.toFixed(0)} ms  (runs: ${times.ansible.map((t) => t.toFixed(0)).join(', ')})`);
     console.log(`ratio kubelab/ansible: ${ratio.toFixed(3)} (target: at most 0.333)`);

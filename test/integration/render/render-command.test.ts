@@ -87,6 +87,33 @@ describe('kubelab render', { skip: seed ? undefined : NO_SEED }, () => {
     assert.equal(cc.dns.imageRepository, 'registry.aliyuncs.com/google_containers');
   });
 
+  it('addons: NFS provisioner, metrics-server and kube-prometheus rendered when enabled, all schema-valid', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'kubelab-render-inv-'));
+    dirs.push(cwd);
+    const inv = parse(readFileSync('inventory/example.yaml', 'utf8'));
+    inv.spec.nfs = { server: 'master' };
+    inv.spec.addons = { monitoring: { enabled: true } };
+    const file = join(cwd, 'addons.yaml');
+    writeFileSync(file, stringify(inv));
+    const r = render(file);
+    assert.equal(r.code, 0, r.stderr);
+    const seen = new Set<string>();
+    for (const name of ['nfs-provisioner', 'metrics-server', 'kube-prometheus-setup', 'kube-prometheus']) {
+      const objs = docs(join(r.out, `cluster/addons/${name}.yaml`));
+      assert.ok(objs.length > 0, name);
+      for (const o of objs) {
+        const problems = validateK8sObject(o);
+        // CRD instances (ServiceMonitor, Prometheus, ...) have no schema here
+        if (!(problems.length === 1 && problems[0]!.startsWith('no schema for'))) assert.deepEqual(problems, [], `${name}: ${o.kind} ${o.metadata?.name}`);
+        seen.add(`${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`);
+      }
+    }
+    const sc = docs(join(r.out, 'cluster/addons/nfs-provisioner.yaml')).find((o) => o.kind === 'StorageClass');
+    assert.equal(sc.metadata.annotations['storageclass.kubernetes.io/is-default-class'], 'true');
+    // metrics-server and prometheus-adapter both claim v1beta1.metrics.k8s.io: only one is rendered
+    assert.equal([...seen].filter((k) => k.startsWith('APIService//v1beta1.metrics.k8s.io')).length, 1);
+  });
+
   it('without --out: a usage error, exit 2', () => {
     const r = spawnSync(process.execPath, [CLI, 'render', '-i', 'inventory/example.yaml'], { encoding: 'utf8' });
     assert.equal(r.status, 2);

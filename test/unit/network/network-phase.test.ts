@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostContext } from '../../../scripts/engine/run.js';
-import type { ClusterApi } from '../../../scripts/k8s/cluster-api.js';
 import { setClusterApi } from '../../../scripts/k8s/cluster-api.js';
-import type { NodeSummary } from '../../../scripts/k8s/nodes.js';
 import { remoteFactsKey } from '../../../scripts/kube/remote-facts.js';
-import type { K8sObject } from '../../../scripts/manifests/yaml.js';
 import { networkPhase } from '../../../scripts/phases/network.js';
 import { desiredFlannel, FLANNEL_DAEMONSET, RENDER_HASH } from '../../../scripts/steps/flannel.js';
 import { testCluster } from '../../support/cluster.js';
+import { FakeApi } from '../../support/fake-api.js';
 import { testInventory } from '../../support/inventory.js';
 import { RecordedFacts } from '../../support/recorded-facts.js';
 import { RecordingPool } from '../../support/plan-fixture.js';
@@ -20,34 +18,6 @@ const ipAddr = (nic: string, address: string): string =>
   `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n` +
   `2: eth0    inet 10.0.2.15/24 brd 10.0.2.255 scope global dynamic eth0\\       valid_lft 86000sec preferred_lft 86000sec\n` +
   `3: ${nic}    inet ${address}/24 brd 192.168.56.255 scope global ${nic}\\       valid_lft forever preferred_lft forever\n`;
-
-/** A fake API server state: objects by kind/name, nodes, and what was applied or waited for. */
-class FakeApi implements ClusterApi {
-  via = 'fake';
-  live = new Map<string, K8sObject>();
-  applied: K8sObject[][] = [];
-  waited: string[] = [];
-  nodes: NodeSummary[] = [];
-  private key = (o: K8sObject): string => `${o.kind}/${(o.metadata as { name: string }).name}`;
-  async read(o: K8sObject) {
-    return this.live.get(this.key(o)) ?? null;
-  }
-  async apply(objs: readonly K8sObject[]) {
-    this.applied.push([...objs]);
-    for (const o of objs) this.live.set(this.key(o), o);
-    return objs.map((o) => ({ name: (o.metadata as { name: string }).name, kind: o.kind as string, outcome: 'created' }));
-  }
-  async waitDaemonSetReady(ns: string, name: string) {
-    this.waited.push(`ds ${ns}/${name}`);
-  }
-  async waitDeploymentAvailable(ns: string, name: string) {
-    this.waited.push(`deploy ${ns}/${name}`);
-  }
-  async listNodes() {
-    return this.nodes;
-  }
-  async close() {}
-}
 
 function setup(opts: { adminConf: boolean; masterNic?: string; workerNic?: string; workerAddr?: string }) {
   const inv = testInventory({ kubernetes: { podSubnet: '10.32.0.0/16' } });

@@ -1,0 +1,110 @@
+/**
+ * Small structural helpers for the addon renders: find an object, reach a pod template's containers, expand
+ * List kinds, map images to the configured registry. They work on plain data (K8sObject) and never on text.
+ */
+import { StepError } from '../engine/errors.js';
+import type { K8sObject } from '../manifests/yaml.js';
+
+export type Obj = Record<string, unknown>;
+
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** metadata of an object (created empty when absent). */
+export function meta(o: K8sObject): Obj & { name?: string; namespace?: string } {
+  if (!isObj(o.metadata)) o.metadata = {};
+  return o.metadata as Obj & { name?: string; namespace?: string };
+}
+
+export const nameOf = (o: K8sObject): string | undefined => (isObj(o.metadata) ? (o.metadata.name as string | undefined) : undefined);
+
+/** "Deployment monitoring/grafana" */
+export function describe(o: K8sObject): string {
+  const m = isObj(o.metadata) ? o.metadata : {};
+  return `${String(o.kind)} ${typeof m.namespace === 'string' ? `${m.namespace}/` : ''}${String(m.name)}`;
+}
+
+/** The object of that kind and name; an error naming the addon when the pinned files lack it. */
+export function find(objs: readonly K8sObject[], kind: string, name: string, addon: string): K8sObject {
+  const o = objs.find((x) => x.kind === kind && nameOf(x) === name);
+  if (!o) throw new StepError(`${addon} manifests: no ${kind} ${name}`, `is manifests/lock.yaml pinned to the ${addon} release kubelab supports?`);
+  return o;
+}
+
+/** The containers and init containers of a workload's pod template (Deployment, DaemonSet, StatefulSet, Job). */
+export function podContainers(o: K8sObject): Obj[] {
+  const spec = isObj(o.spec) ? o.spec : undefined;
+  const template = spec && isObj(spec.template) ? spec.template : undefined;
+  const pod = template && isObj(template.spec) ? template.spec : undefined;
+  if (!pod) return [];
+  return [pod.initContainers, pod.containers].flatMap((list) => (Array.isArray(list) ? list.filter(isObj) : []));
+}
+
+/** The pod spec of a workload's template (error when absent). */
+export function podSpec(o: K8sObject, addon: string): Obj {
+  const spec = isObj(o.spec) ? o.spec : undefined;
+  const template = spec && isObj(spec.template) ? spec.template : undefined;
+  if (!template || !isObj(template.spec)) throw new StepError(`${addon} manifests: ${describe(o)} has no pod template`);
+  return template.spec;
+}
+
+export function container(o: K8sObject, name: string, addon: string): Obj {
+  const c = podContainers(o).find((x) => x.name === name);
+  if (!c) throw new StepError(`${addon} manifests: ${describe(o)} has no container ${name}`);
+  return c;
+}
+
+/**
+ * `v1 ConfigMapList` and friends hold objects in `items`; the API server has no endpoint for a List kind, so
+ * (like kubectl) each item is applied on its own. Other objects pass unchanged, in order.
+ */
+export function expandLists(objs: readonly K8sObject[]): K8sObject[] {
+  return objs.flatMap((o) =>
+    typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items) ? (o.items.filter(isObj) as K8sObject[]) : [o],
+  );
+}
+
+export const UPSTREAM_REGISTRY = 'registry.k8s.io';
+
+/**
+ * An upstream image as pulled from spec.kubernetes.imageRepository. Images on registry.k8s.io move to the
+ * configured repository with the path flattened to its last segment
+ * (registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2 -> <repo>/nfs-subdir-external-provisioner:v4.0.2):
+ * the flat layout kubeadm itself assumes for a custom imageRepository (it pulls CoreDNS as <repo>/coredns, not
+ * <repo>/coredns/coredns), and the layout of the usual mirrors (registry.aliyuncs.com/google_containers).
+ * Images on other registries (quay.io, docker.io, ghcr.io) are left alone: spec.runtime.registryMirrors covers those.
+ * With the default repository nothing changes.
+ */
+export function imageFromRepository(image: string, imageRepository: string): string {
+  const repo = imageRepository.replace(/\/+$/, '');
+  if (repo === UPSTREAM_REGISTRY || !image.startsWith(`${UPSTREAM_REGISTRY}/`)) return image;
+  const path = image.slice(UPSTREAM_REGISTRY.length + 1);
+  return `${repo}/${path.slice(path.lastIndexOf('/') + 1)}`;
+}
+
+/** Every container image of every workload mapped with imageFromRepository (in place, on rendered copies). */
+export function mapImages(objs: readonly K8sObject[], imageRepository: string): void {
+  for (const o of objs) {
+    for (const c of podContainers(o)) {
+      if (typeof c.image === 'string') c.image = imageFromRepository(c.image, imageRepository);
+    }
+  }
+}
+
+/** Kinds that live outside namespaces, among those the addons ship. */
+export const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'APIService',
+  'PersistentVolume',
+  'PriorityClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+]);
+
+/** A Namespace object. */
+export function namespaceObject(name: string, labels?: Record<string, string>): K8sObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(labels ? { labels } : {}) } };
+}

@@ -1,0 +1,133 @@
+/**
+ * CheckApi on @kubernetes/client-node, over a KubeConfig from k8s/connect.ts (direct or through the SSH
+ * forward). Loaded with a dynamic import by the check command only.
+ */
+import https from 'node:https';
+
+import {
+  ApiregistrationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  StorageV1Api,
+  type KubeConfig,
+  type V1Namespace,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+  type V1Service,
+} from '@kubernetes/client-node';
+
+import { apiMessage, httpStatus } from '../k8s/apply.js';
+import { ApiError, type CheckApi, type KApiService, type KEvent, type KNode, type KNodeMetrics, type KPod, type KPv, type KPvc, type KService, type KStorageClass, type ProxyResponse } from './api.js';
+
+/** Default cap on a pod log read (from the start of the log). */
+const LOG_LIMIT_BYTES = 256 * 1024;
+const PROXY_TIMEOUT_MS = 30_000;
+
+function toApiError(err: unknown, what: string): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError(`${what}: ${apiMessage(err)}`, httpStatus(err));
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApiError(err, what);
+  }
+}
+
+/** The object, or null on 404. */
+async function readOrNull<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (httpStatus(err) === 404) return null;
+    throw toApiError(err, what);
+  }
+}
+
+const asPlain = <T>(v: unknown): T => v as T;
+
+/** A GET on the API server with the kubeconfig's credentials and TLS settings (tls-server-name included). */
+async function rawGet(kc: KubeConfig, path: string, timeoutMs = PROXY_TIMEOUT_MS): Promise<ProxyResponse> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new ApiError('the kubeconfig has no current cluster');
+  const opts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const url = new URL(path, cluster.server.replace(/\/+$/, '') + '/');
+  return new Promise<ProxyResponse>((resolve, reject) => {
+    const req = https.request(url, { ...opts, method: 'GET', headers: { ...(opts.headers ?? {}), Accept: 'application/json' }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (err) => reject(new ApiError(`GET ${url.pathname}: ${err.message}`)));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
+    req.on('error', (err) => reject(new ApiError(`GET ${url.pathname}: ${err.message}`)));
+    req.end();
+  });
+}
+
+const SERVICE_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
+
+export function clientNodeCheckApi(kc: KubeConfig): CheckApi {
+  const core = kc.makeApiClient(CoreV1Api);
+  const storage = kc.makeApiClient(StorageV1Api);
+  const registration = kc.makeApiClient(ApiregistrationV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  return {
+    listNodes: () => call('list nodes', async () => asPlain<KNode[]>((await core.listNode()).items)),
+    async namespaceExists(name) {
+      return (await readOrNull(`read namespace ${name}`, () => core.readNamespace({ name }))) !== null;
+    },
+    async createNamespace(name, labels) {
+      const body: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+      await call(`create namespace ${name}`, () => core.createNamespace({ body }));
+    },
+    async deleteNamespace(name) {
+      await readOrNull(`delete namespace ${name}`, () => core.deleteNamespace({ name }));
+    },
+    listPods: (namespace, labelSelector) =>
+      call(`list pods in ${namespace}`, async () => asPlain<KPod[]>((await core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) })).items)),
+    getPod: (namespace, name) => readOrNull(`read pod ${namespace}/${name}`, async () => asPlain<KPod>(await core.readNamespacedPod({ namespace, name }))),
+    createPod: (namespace, pod) =>
+      call(`create pod ${namespace}/${pod.metadata.name}`, async () => asPlain<KPod>(await core.createNamespacedPod({ namespace, body: pod as unknown as V1Pod }))),
+    podLogs: (namespace, name, opts = {}) =>
+      call(`logs of ${namespace}/${name}`, () =>
+        core.readNamespacedPodLog({
+          namespace,
+          name,
+          ...(opts.container ? { container: opts.container } : {}),
+          ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : { limitBytes: opts.limitBytes ?? LOG_LIMIT_BYTES }),
+        }),
+      ),
+    listEvents: (namespace, involvedName) =>
+      call(`list events in ${namespace}`, async () =>
+        asPlain<KEvent[]>(
+          (await core.listNamespacedEvent({ namespace, ...(involvedName ? { fieldSelector: `involvedObject.name=${involvedName}` } : {}) })).items,
+        ),
+      ),
+    createService: (namespace, svc) =>
+      call(`create service ${namespace}/${svc.metadata.name}`, async () =>
+        asPlain<KService>(await core.createNamespacedService({ namespace, body: svc as unknown as V1Service })),
+      ),
+    listStorageClasses: () => call('list storage classes', async () => asPlain<KStorageClass[]>((await storage.listStorageClass()).items)),
+    createPvc: (namespace, pvc) =>
+      call(`create PVC ${namespace}/${pvc.metadata.name}`, async () =>
+        asPlain<KPvc>(await core.createNamespacedPersistentVolumeClaim({ namespace, body: pvc as unknown as V1PersistentVolumeClaim })),
+      ),
+    getPvc: (namespace, name) =>
+      readOrNull(`read PVC ${namespace}/${name}`, async () => asPlain<KPvc>(await core.readNamespacedPersistentVolumeClaim({ namespace, name }))),
+    getPv: (name) => readOrNull(`read PV ${name}`, async () => asPlain<KPv>(await core.readPersistentVolume({ name }))),
+    getApiService: (name) => readOrNull(`read APIService ${name}`, async () => asPlain<KApiService>(await registration.readAPIService({ name }))),
+    nodeMetrics: () =>
+      call('metrics.k8s.io nodes', async () => {
+        const list = (await custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items?: KNodeMetrics[] };
+        return list.items ?? [];
+      }),
+    async proxyGet(namespace, service, path) {
+      if (!SERVICE_REF.test(service)) throw new ApiError(`not a service reference: ${service}`);
+      return rawGet(kc, `api/v1/namespaces/${encodeURIComponent(namespace)}/services/${service}/proxy/${path.replace(/^\/+/, '')}`);
+    },
+  };
+}

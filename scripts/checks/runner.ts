@@ -1,0 +1,153 @@
+/**
+ * Runs the selected checks one after the other. Checks that create objects get the kubelab-smoke namespace:
+ * a leftover one (an interrupted run) is removed first, a fresh one created, and it is removed at the end
+ * whatever happens (try/finally). A check that throws fails with the error as its detail; the others still run.
+ */
+import { randomBytes } from 'node:crypto';
+import { StepError } from '../engine/errors.js';
+import type { TransportPool } from '../engine/types.js';
+import type { Inventory } from '../inventory/types.js';
+import { TransportError } from '../transport/types.js';
+import { addonEnabled } from './addons.js';
+import { ApiError, type CheckApi } from './api.js';
+import { NAMESPACE_LABELS } from './smoke-pods.js';
+import { DEFAULT_CHECK_SETTINGS, type Check, type CheckContext, type CheckResult, type CheckSettings } from './types.js';
+
+export const SMOKE_NAMESPACE = 'kubelab-smoke';
+
+export interface RunChecksOptions {
+  inv: Inventory;
+  api: CheckApi;
+  transports: TransportPool;
+  checks: readonly Check[];
+  settings?: Partial<CheckSettings>;
+  runId?: string;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  onStart?: (check: Check) => void;
+  onResult?: (result: CheckResult) => void;
+}
+
+export interface NamespaceCleanup {
+  namespace: string;
+  /** The checks needed the namespace (so it was created, or creating it was tried). */
+  used: boolean;
+  /** Gone at the end (true when unused). */
+  removed: boolean;
+  error?: string;
+}
+
+export interface CheckRun {
+  results: CheckResult[];
+  cleanup: NamespaceCleanup;
+}
+
+const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function describeError(err: unknown): { detail: string; diagnosis?: string } {
+  if (err instanceof StepError) return { detail: `error: ${err.message}`, ...(err.hint ? { diagnosis: err.hint } : {}) };
+  if (err instanceof TransportError) return { detail: `${err.host}: ${err.message}`, ...(err.hint ? { diagnosis: err.hint } : {}) };
+  if (err instanceof ApiError) {
+    const diagnosis =
+      err.status === 403 || err.status === 401
+        ? 'the API server refused the request: the admin kubeconfig lacks the permission'
+        : err.status === undefined
+          ? 'the API server did not answer (connection lost?)'
+          : undefined;
+    return { detail: `API error${err.status ? ` ${err.status}` : ''}: ${err.message}`, ...(diagnosis ? { diagnosis } : {}) };
+  }
+  return { detail: `error: ${err instanceof Error ? err.message : String(err)}` };
+}
+
+/** Waits until the namespace is gone; false at the timeout. */
+async function waitGone(ctx: CheckContext): Promise<boolean> {
+  const deadline = ctx.now() + ctx.settings.namespaceTimeoutMs;
+  for (;;) {
+    if (!(await ctx.api.namespaceExists(ctx.namespace))) return true;
+    if (ctx.now() >= deadline) return false;
+    await ctx.sleep(ctx.settings.pollMs);
+  }
+}
+
+export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
+  const ctx: CheckContext = {
+    inv: opts.inv,
+    api: opts.api,
+    transports: opts.transports,
+    namespace: SMOKE_NAMESPACE,
+    runId: opts.runId ?? randomBytes(6).toString('hex'),
+    settings: { ...DEFAULT_CHECK_SETTINGS, ...opts.settings },
+    now: opts.now ?? Date.now,
+    sleep: opts.sleep ?? sleepReal,
+  };
+  const skipReason = (c: Check): string | undefined =>
+    c.addon && !addonEnabled(ctx.inv, c.addon) ? `addon ${c.addon} is not enabled in the inventory (spec.addons.${c.addon}.enabled)` : undefined;
+  const used = opts.checks.some((c) => c.usesNamespace && !skipReason(c));
+  const cleanup: NamespaceCleanup = { namespace: ctx.namespace, used, removed: !used };
+  const results: CheckResult[] = [];
+  const report = (r: CheckResult): void => {
+    results.push(r);
+    opts.onResult?.(r);
+  };
+
+  let setupError: string | undefined;
+  try {
+    if (used) {
+      try {
+        if (await ctx.api.namespaceExists(ctx.namespace)) {
+          await ctx.api.deleteNamespace(ctx.namespace);
+          if (!(await waitGone(ctx))) setupError = `a leftover namespace ${ctx.namespace} is still terminating after ${Math.round(ctx.settings.namespaceTimeoutMs / 1000)} s`;
+        }
+        if (!setupError) await ctx.api.createNamespace(ctx.namespace, { ...NAMESPACE_LABELS });
+      } catch (err) {
+        setupError = `cannot prepare namespace ${ctx.namespace}: ${describeError(err).detail}`;
+      }
+    }
+    for (const check of opts.checks) {
+      const skip = skipReason(check);
+      if (skip) {
+        report({ name: check.name, status: 'skipped', ok: true, durationMs: 0, detail: skip });
+        continue;
+      }
+      opts.onStart?.(check);
+      const start = ctx.now();
+      if (check.usesNamespace && setupError) {
+        report({ name: check.name, status: 'failed', ok: false, durationMs: 0, detail: setupError, diagnosis: `namespace ${ctx.namespace} could not be prepared` });
+        continue;
+      }
+      let outcome: { ok: boolean; detail: string; diagnosis?: string };
+      try {
+        outcome = await check.run(ctx);
+      } catch (err) {
+        outcome = { ok: false, ...describeError(err) };
+      }
+      report({
+        name: check.name,
+        status: outcome.ok ? 'passed' : 'failed',
+        ok: outcome.ok,
+        durationMs: Math.max(0, Math.round(ctx.now() - start)),
+        detail: outcome.detail,
+        ...(!outcome.ok && outcome.diagnosis ? { diagnosis: outcome.diagnosis } : {}),
+      });
+    }
+  } finally {
+    if (used) {
+      try {
+        await ctx.api.deleteNamespace(ctx.namespace);
+        cleanup.removed = await waitGone(ctx);
+        if (!cleanup.removed) cleanup.error = `still terminating after ${Math.round(ctx.settings.namespaceTimeoutMs / 1000)} s (the next run removes it)`;
+      } catch (err) {
+        cleanup.error = describeError(err).detail;
+      }
+    }
+  }
+  return { results, cleanup };
+}
+
+export function summarize(results: readonly CheckResult[]): { passed: number; failed: number; skipped: number } {
+  return {
+    passed: results.filter((r) => r.status === 'passed').length,
+    failed: results.filter((r) => r.status === 'failed').length,
+    skipped: results.filter((r) => r.status === 'skipped').length,
+  };
+}

@@ -1,0 +1,72 @@
+import type { TransportPool } from '../engine/types.js';
+import type { Inventory } from '../inventory/types.js';
+import type { AddonName } from './addons.js';
+import type { CheckApi } from './api.js';
+
+export const CHECK_NAMES = ['nodes', 'system-pods', 'dns', 'pod-network', 'services', 'storage', 'metrics', 'monitoring'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+/** What a check reports: whether it passed, what it saw, and on failure the likely cause. */
+export interface CheckOutcome {
+  ok: boolean;
+  detail: string;
+  diagnosis?: string;
+}
+
+/** One check's result as reported (ok: the check does not fail the run, i.e. passed or skipped). */
+export interface CheckResult {
+  name: CheckName;
+  status: CheckStatus;
+  ok: boolean;
+  durationMs: number;
+  detail: string;
+  diagnosis?: string;
+}
+
+export interface CheckSettings {
+  /** Time for a smoke pod to start and, for one-shot pods, finish. Default 180 s (first image pull included). */
+  podTimeoutMs: number;
+  /** Poll interval of every wait. Default 2 s. */
+  pollMs: number;
+  /** Time for metrics-server to report every node. Default 90 s. */
+  metricsWaitMs: number;
+  /** Time for Prometheus to scrape every target once (no target "unknown"). Default 90 s. */
+  targetsWaitMs: number;
+  /** Time for the kubelab-smoke namespace to disappear (a leftover at start, ours at the end). Default 120 s. */
+  namespaceTimeoutMs: number;
+}
+
+export const DEFAULT_CHECK_SETTINGS: CheckSettings = {
+  podTimeoutMs: 180_000,
+  pollMs: 2000,
+  metricsWaitMs: 90_000,
+  targetsWaitMs: 90_000,
+  namespaceTimeoutMs: 120_000,
+};
+
+export interface CheckContext {
+  inv: Inventory;
+  api: CheckApi;
+  /** SSH to the inventory's nodes (the storage check reads the file on the NFS server). */
+  transports: TransportPool;
+  /** Where the checks create their objects (kubelab-smoke). */
+  namespace: string;
+  /** Distinguishes this run's test data (the file the storage check writes). */
+  runId: string;
+  settings: CheckSettings;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface Check {
+  name: CheckName;
+  /** One line for help and the tty spinner. */
+  title: string;
+  /** Reported as skipped when this addon is disabled in the inventory. */
+  addon?: AddonName;
+  /** Creates objects in the smoke namespace (the runner creates it first and removes it afterwards). */
+  usesNamespace: boolean;
+  run(ctx: CheckContext): Promise<CheckOutcome>;
+}

@@ -1,0 +1,103 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import type { CheckApi } from '../checks/api.js';
+import { selectChecks } from '../checks/index.js';
+import { runChecks, summarize } from '../checks/runner.js';
+import type { Check, CheckSettings } from '../checks/types.js';
+import { StepError } from '../engine/errors.js';
+import type { TransportPool } from '../engine/types.js';
+import type { Inventory } from '../inventory/types.js';
+import { makeCheckRenderer } from '../report/check-output.js';
+import { defaultOutput, type OutputMode } from '../report/index.js';
+import { junitXml } from '../report/junit.js';
+import type { CliContext } from './cli-context.js';
+import { UsageError } from './errors.js';
+import { listOption, parseCommon } from './options.js';
+import { loadReachable, openSession } from './session.js';
+
+export interface CheckRunOptions {
+  inv: Inventory;
+  api: CheckApi;
+  transports: TransportPool;
+  checks: readonly Check[];
+  output: OutputMode;
+  /** Write JUnit XML here too. */
+  junitFile?: string;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** Tests: faster waits, a fixed clock and run id. */
+  settings?: Partial<CheckSettings>;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  runId?: string;
+  startedAt?: Date;
+}
+
+/** Runs the checks against `api` and renders them; 0 when none failed (skipped ones do not fail). */
+export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
+  const renderer = await makeCheckRenderer(o.output, o.stdout, o.checks.length);
+  const startedAt = o.startedAt ?? new Date();
+  try {
+    const run = await runChecks({
+      inv: o.inv,
+      api: o.api,
+      transports: o.transports,
+      checks: o.checks,
+      ...(o.settings ? { settings: o.settings } : {}),
+      ...(o.now ? { now: o.now } : {}),
+      ...(o.sleep ? { sleep: o.sleep } : {}),
+      ...(o.runId ? { runId: o.runId } : {}),
+      onStart: (c) => renderer.start(c.name, c.title),
+      onResult: (r) => renderer.result(r),
+    });
+    const summary = summarize(run.results);
+    renderer.end(summary, run.results);
+    if (run.cleanup.error) o.stderr.write(`kubelab: namespace ${run.cleanup.namespace} not removed: ${run.cleanup.error}\n`);
+    if (o.junitFile) {
+      await mkdir(dirname(o.junitFile), { recursive: true });
+      await writeFile(o.junitFile, junitXml(run.results, { timestamp: startedAt, hostname: hostname() }));
+    }
+    return summary.failed === 0 ? 0 : 1;
+  } finally {
+    renderer.close();
+  }
+}
+
+/** `kubelab check [--only a,b] [--junit FILE]`: smoke checks of the cluster, each with a diagnosis on failure. */
+export async function checkCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { common, values, positionals } = parseCommon(args, { only: { type: 'string' }, junit: { type: 'string' } });
+  if (positionals.length) throw new UsageError(`check: unexpected argument ${positionals.join(' ')}`);
+  const checks = selectChecks(listOption(values.only));
+  const junitFile = typeof values.junit === 'string' ? values.junit : undefined;
+  if (junitFile === '') throw new UsageError('--junit: expected a file name');
+
+  const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx);
+  try {
+    const [{ connectClusterApi }, { clientNodeCheckApi }] = await Promise.all([import('../k8s/connect.js'), import('../checks/api-client-node.js')]);
+    let conn: Awaited<ReturnType<typeof connectClusterApi>>;
+    try {
+      conn = await connectClusterApi(session.inv, session.transports);
+    } catch (err) {
+      if (!(err instanceof StepError)) throw err;
+      ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      return 1;
+    }
+    try {
+      return await runCheckCommand({
+        inv: session.inv,
+        api: clientNodeCheckApi(conn.kc),
+        transports: session.transports,
+        checks,
+        output: common.output ?? defaultOutput(ctx.stdout),
+        ...(junitFile ? { junitFile } : {}),
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+      });
+    } finally {
+      await conn.close();
+    }
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,49 @@
+import type { ClusterContext, Step } from '../engine/types.js';
+import { addonApplyChanges, stampStages } from '../addons/apply-plan.js';
+import {
+  crdNames,
+  KUBE_PROMETHEUS_DAEMONSETS,
+  KUBE_PROMETHEUS_DEPLOYMENTS,
+  KUBE_PROMETHEUS_SET,
+  kubePrometheusSettings,
+  MONITORING_NAMESPACE,
+  renderKubePrometheus,
+  splitStages,
+  type StagedObjects,
+} from '../addons/kube-prometheus.js';
+import { clusterApi } from '../k8s/cluster-api.js';
+import { pinnedObjects } from './flannel.js';
+
+/** kube-prometheus as kubelab applies it, in its two stages (render hash of both stamped on every object). */
+export async function desiredKubePrometheus(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<StagedObjects> {
+  const upstream = splitStages(await pinnedObjects(cluster, KUBE_PROMETHEUS_SET));
+  const { setup, main } = renderKubePrometheus(upstream, kubePrometheusSettings(cluster.inv));
+  const [stampedSetup, stampedMain] = stampStages([setup, main]);
+  return { setup: stampedSetup!, main: stampedMain! };
+}
+
+/**
+ * kube-prometheus: the setup stage (CRDs, Namespace monitoring) applied and its CRDs Established, then the rest
+ * (the main objects include instances of those CRDs, so the wait is part of the apply); then its workloads ready.
+ */
+export const kubePrometheusStep: Step = {
+  name: 'kube-prometheus',
+  appliesTo: (_node, inv) => inv.spec.addons.monitoring.enabled,
+  async plan(host) {
+    const { setup, main } = await desiredKubePrometheus(host.cluster);
+    const crds = crdNames(setup);
+    return addonApplyChanges(host, {
+      addon: 'kube-prometheus',
+      stages: [setup, main],
+      afterStage: async (api, stage) => {
+        if (stage === 0) await api.waitCrdsEstablished(crds, 3 * 60_000);
+      },
+    });
+  },
+  async verify(host) {
+    const api = await clusterApi(host.cluster);
+    // images are large: the first one waited for pays most of the pull time
+    for (const name of KUBE_PROMETHEUS_DEPLOYMENTS) await api.waitDeploymentAvailable(MONITORING_NAMESPACE, name, 10 * 60_000);
+    for (const name of KUBE_PROMETHEUS_DAEMONSETS) await api.waitDaemonSetReady(MONITORING_NAMESPACE, name, 10 * 60_000);
+  },
+};

@@ -1,0 +1,33 @@
+import type { ClusterContext, Step } from '../engine/types.js';
+import { addonApplyChanges } from '../addons/apply-plan.js';
+import {
+  METRICS_API_SERVICE,
+  METRICS_SERVER_DEPLOYMENT,
+  METRICS_SERVER_NAMESPACE,
+  METRICS_SERVER_SET,
+  metricsServerSettings,
+  renderMetricsServer,
+} from '../addons/metrics-server.js';
+import { clusterApi } from '../k8s/cluster-api.js';
+import type { K8sObject } from '../manifests/yaml.js';
+import { pinnedObjects, stampRenderHash } from './flannel.js';
+
+/** metrics-server v0.8.1 as kubelab applies it (render hash stamped). */
+export async function desiredMetricsServer(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<K8sObject[]> {
+  const upstream = await pinnedObjects(cluster, METRICS_SERVER_SET);
+  return stampRenderHash(renderMetricsServer(upstream, metricsServerSettings(cluster.inv)));
+}
+
+/** metrics-server applied; its Deployment available and the metrics API (APIService v1beta1.metrics.k8s.io) Available. */
+export const metricsServerStep: Step = {
+  name: 'metrics-server',
+  appliesTo: (_node, inv) => inv.spec.addons.metricsServer.enabled,
+  async plan(host) {
+    return addonApplyChanges(host, { addon: 'metrics-server', stages: [await desiredMetricsServer(host.cluster)] });
+  },
+  async verify(host) {
+    const api = await clusterApi(host.cluster);
+    await api.waitDeploymentAvailable(METRICS_SERVER_NAMESPACE, METRICS_SERVER_DEPLOYMENT, 5 * 60_000);
+    await api.waitApiServiceAvailable(METRICS_API_SERVICE, 3 * 60_000);
+  },
+};

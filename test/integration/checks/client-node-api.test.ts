@@ -1,0 +1,126 @@
+/**
+ * api-client-node.ts through the real client-node against the recorded scenarios served over HTTPS on 127.0.0.1
+ * (client certificate, TLS verified against the kubeconfig's server name): the requests it makes, the objects
+ * it sends, errors mapped to ApiError, and a whole check run passing through it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { ApiError } from '../../../scripts/checks/api.js';
+import { clientNodeCheckApi } from '../../../scripts/checks/api-client-node.js';
+import { CHECKS } from '../../../scripts/checks/index.js';
+import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
+import { connectApi, type ApiConnection } from '../../../scripts/k8s/connect.js';
+import type { ExecResult, Transport } from '../../../scripts/transport/types.js';
+import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from '../../unit/checks/fake-api.js';
+import { adminConf, makePki, type TestPki } from '../k8s/fake-apiserver.js';
+import { startRestServer, type RestServer } from './rest-server.js';
+
+const noTransport: Transport = {
+  name: 'master',
+  connect: async () => undefined,
+  exec: async (): Promise<ExecResult> => {
+    throw new Error('not expected');
+  },
+  put: async () => undefined,
+  close: async () => undefined,
+};
+
+describe('CheckApi on client-node', () => {
+  let pki: TestPki;
+  const open: { server: RestServer; conn: ApiConnection }[] = [];
+  before(async () => {
+    pki = await makePki();
+  });
+  after(async () => {
+    for (const o of open) {
+      await o.conn.close();
+      await o.server.close();
+    }
+    await pki?.cleanup();
+  });
+
+  async function serve(scenario: string) {
+    const s = loadScenario(scenario);
+    const fake = new FakeCheckApi(s);
+    const server = await startRestServer(pki, fake);
+    const conn = await connectApi({ kubeconfigYaml: adminConf(pki, `https://master:${server.port}`), controlPlane: { address: '127.0.0.1', transport: noTransport } });
+    open.push({ server, conn });
+    return { s, fake, server, api: clientNodeCheckApi(conn.kc) };
+  }
+
+  it('a whole run on the healthy scenario passes through the real client', async () => {
+    const { s, fake, server, api } = await serve('passing');
+    const clock = fakeClock();
+    const { results, cleanup } = await runChecks({
+      inv: scenarioInventory(s),
+      api,
+      transports: new FakeSshPool(s.ssh),
+      checks: CHECKS,
+      settings: TEST_SETTINGS,
+      runId: TEST_RUN_ID,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+    assert.deepEqual(results.map((r) => `${r.name} ${r.status}`), CHECKS.map((c) => `${c.name} passed`), JSON.stringify(results, null, 2));
+    assert.deepEqual(cleanup, { namespace: SMOKE_NAMESPACE, used: true, removed: true });
+    assert.equal(fake.namespaces.has(SMOKE_NAMESPACE), false);
+
+    const seen = (method: string, re: RegExp) => server.requests.filter((r) => r.method === method && re.test(r.path));
+    assert.deepEqual(seen('POST', /^\/api\/v1\/namespaces$/).map((r) => r.body), [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SMOKE_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'kubelab' } } },
+    ]);
+    assert.equal(seen('DELETE', /^\/api\/v1\/namespaces\/kubelab-smoke$/).length, 1);
+    // The pod body survives client-node's serializer intact: command, nodeName, probe, volumes.
+    const server0 = seen('POST', /^\/api\/v1\/namespaces\/kubelab-smoke\/pods$/).map((r) => r.body as { metadata: { name: string }; spec: Record<string, unknown> });
+    const netServer = server0.find((b) => b.metadata.name === 'net-server-worker1')!;
+    assert.deepEqual(netServer.spec, {
+      nodeName: 'worker1',
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 1,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      tolerations: [{ operator: 'Exists' }],
+      containers: [
+        {
+          name: 'main',
+          image: 'registry.k8s.io/e2e-test-images/agnhost:2.53',
+          imagePullPolicy: 'IfNotPresent',
+          args: ['netexec', '--http-port=8080'],
+          ports: [{ containerPort: 8080, name: 'http' }],
+          readinessProbe: { httpGet: { path: '/hostname', port: 8080 }, periodSeconds: 2 },
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+        },
+      ],
+    });
+    const writer = server0.find((b) => b.metadata.name === 'storage-writer')!;
+    assert.deepEqual(writer.spec.volumes, [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }]);
+    assert.deepEqual(seen('GET', /\/services\/[^/]+\/proxy\//).map((r) => `${r.path}?${new URLSearchParams(r.query).toString()}`), [
+      '/api/v1/namespaces/monitoring/services/prometheus-k8s:web/proxy/api/v1/targets?state=active',
+      '/api/v1/namespaces/monitoring/services/grafana:http/proxy/api/health?',
+    ]);
+    assert.deepEqual(
+      seen('GET', /^\/api\/v1\/namespaces\/kube-system\/pods$/).map((r) => r.query.labelSelector ?? ''),
+      [''],
+    );
+  });
+
+  it('pod logs with a container and a byte limit; events by object name; HTTP errors become ApiError with the status', async () => {
+    const { server, api } = await serve('metrics-unavailable');
+    const log = await api.podLogs('kube-flannel', 'kube-flannel-ds-7mfqv', { container: 'kube-flannel', limitBytes: 4096 });
+    assert.match(log, /Using interface with name eth1 and address 192\.168\.56\.10/);
+    const logReq = server.requests.find((r) => r.path.endsWith('/log'))!;
+    assert.deepEqual(logReq.query, { container: 'kube-flannel', limitBytes: '4096' });
+    const events = await api.listEvents('kube-system', 'metrics-server-6f7dd4c4c4-jx7m2');
+    assert.deepEqual(events.map((e) => e.reason), ['Unhealthy']);
+    assert.equal(server.requests.at(-1)!.query.fieldSelector, 'involvedObject.name=metrics-server-6f7dd4c4c4-jx7m2');
+    await assert.rejects(api.nodeMetrics(), (err: Error) => err instanceof ApiError && err.status === 503 && /currently unable to handle the request/.test(err.message));
+    assert.equal(await api.getPod('kube-system', 'nope'), null);
+    assert.equal(await api.getApiService('v1beta1.custom.metrics.k8s.io'), null);
+    const svc = await api.getApiService('v1beta1.metrics.k8s.io');
+    assert.equal(svc?.status?.conditions?.[0]?.reason, 'MissingEndpoints');
+    const proxied = await api.proxyGet('monitoring', 'alertmanager-main:web', 'api/v2/status');
+    assert.equal(proxied.status, 404, 'proxy errors are returned, not thrown');
+    await assert.rejects(api.proxyGet('monitoring', '../secrets', 'x'), /not a service reference/);
+  });
+});
