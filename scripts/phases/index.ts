@@ -1,6 +1,7 @@
 import { UsageError } from '../commands/errors.js';
 import type { Phase } from '../engine/types.js';
 import { addonsPhase } from './addons.js';
+import { checkPhase } from './check.js';
 import { controlPlanePhase } from './control-plane.js';
 import { joinPhase } from './join.js';
 import { networkPhase } from './network.js';
@@ -20,6 +21,7 @@ export const PHASES: readonly Phase[] = [
   joinPhase,
   networkPhase,
   addonsPhase,
+  checkPhase,
 ];
 
 /** Phases selected by `--only a,b` (in their run order); unknown names are an error naming the valid ones. */

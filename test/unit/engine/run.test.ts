@@ -171,3 +171,14 @@ describe('engine: hostContext.run', () => {
     });
   });
 });
+
+describe('phase order', () => {
+  it('up runs os, runtime, packages, nfs, control-plane, join, network, addons, then the smoke checks on the control plane', async () => {
+    const { PHASES } = await import('../../../scripts/phases/index.js');
+    assert.deepEqual(PHASES.map((p) => p.name), ['os', 'runtime', 'packages', 'nfs', 'nfs-check', 'control-plane', 'join', 'network', 'addons', 'check']);
+    const inv = testInventory();
+    for (const name of ['network', 'addons', 'check']) {
+      assert.deepEqual(PHASES.find((p) => p.name === name)!.hosts!(inv).map((n) => n.name), ['master'], name);
+    }
+  });
+});
