@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 import { socketPath } from '../providers/qemu/paths.js';
 import type { CommandRecord, ExecResult, TransportErrorKind } from './types.js';
+import type { SshTransportOptions } from './ssh.js';
 
 /** Bumped when the messages change; a daemon of another version is replaced. */
 export const MUX_PROTOCOL = 1;
@@ -23,17 +24,10 @@ export const MUX_PROTOCOL = 1;
 export const DEFAULT_PERSIST_SECONDS = 60;
 
 /** One node's connection settings, as given to SshTransport (secrets included: sent only on stdin / the socket). */
-export interface MuxNodeSettings {
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  identityFile?: string;
-  passphrase?: string;
-  password?: string;
-  agent?: string;
-  sudoPassword?: string;
-}
+export type MuxNodeSettings = Pick<
+  SshTransportOptions,
+  'name' | 'host' | 'user' | 'identityFile' | 'passphrase' | 'password' | 'agent' | 'sudoPassword'
+> & { port: number };
 
 /** What the daemon reads on stdin at start (never on its command line or in its environment). */
 export interface MuxDaemonSettings {
