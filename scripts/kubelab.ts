@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { UsageError } from './commands/errors.js';
+import { StepError } from './engine/errors.js';
 import { HELP } from './commands/help.js';
 import { PHASES } from './phases/index.js';
 import { InventoryError } from './inventory/errors.js';
@@ -55,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       ctx.stderr.write(`kubelab: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof StepError) {
+      ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      return 1;
     }
     if (err instanceof TransportError) {
       ctx.stderr.write(`kubelab: ${err.host}: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);

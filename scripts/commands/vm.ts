@@ -1,6 +1,6 @@
 import { loadInventory, stateDir } from '../inventory/load.js';
-import { imageCacheDir } from '../providers/lab.js';
-import { vmDown, vmStatus, vmUp } from '../providers/qemu/index.js';
+import { ensureVms, imageCacheDir, providerStep } from '../providers/lab.js';
+import { vmDown, vmStatus } from '../providers/qemu/index.js';
 import { defaultOutput } from '../report/index.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from './errors.js';
@@ -29,15 +29,15 @@ export async function vmCommand(args: string[], ctx: CliContext): Promise<number
   };
 
   if (action === 'up') {
-    const up = await vmUp(inv, opts);
+    const up = await ensureVms(inv, opts.stateDir, ctx.env, opts.log);
     print(up, (r) => `${r.name} ${r.state} pid ${r.pid} ssh ${r.sshHost}:${r.sshPort} ${r.accel}${r.bootMs ? ` (SSH after ${(r.bootMs / 1000).toFixed(1)}s)` : ''}`);
     return 0;
   }
   if (action === 'down') {
-    print(await vmDown(inv, opts), (r) => `${r.name} ${r.how === 'not-running' ? 'was not running' : `stopped (${r.how})`}`);
+    print(await providerStep(opts.stateDir, 'stopping the lab VMs', () => vmDown(inv, opts)), (r) => `${r.name} ${r.how === 'not-running' ? 'was not running' : `stopped (${r.how})`}`);
     return 0;
   }
-  const status = await vmStatus(inv, opts);
+  const status = await providerStep(opts.stateDir, 'reading the lab VMs', () => vmStatus(inv, opts));
   print(status, (r) =>
     `${r.name} ${r.running ? `running pid ${r.pid}` : 'stopped'} ssh ${r.sshHost}:${r.sshPort} ${r.sshUp ? 'answers' : 'no answer'}${r.accel ? ` ${r.accel}` : ''}`,
   );

@@ -41,3 +41,10 @@ export function availableVersions(name: string): Fact<string[]> {
         .map((f) => f[1]!),
   };
 }
+
+/** The Debian architecture of the host (amd64, arm64...), as apt sources name it. */
+export const debArchitecture: Fact<string> = {
+  key: 'deb-arch',
+  argv: ['dpkg', '--print-architecture'],
+  parse: (r) => r.stdout.trim(),
+};

@@ -1,6 +1,5 @@
 import type { Phase } from '../engine/types.js';
 import { containerdConfigStep } from '../steps/containerd-config.js';
-import { crictlStep } from '../steps/crictl.js';
 import { dockerRepoStep } from '../steps/docker-repo.js';
 import { registryMirrorsStep } from '../steps/registry-mirrors.js';
 import { runtimePackagesStep } from '../steps/runtime-packages.js';
@@ -10,5 +9,5 @@ import { dockerGroupStep, runtimeServicesStep } from '../steps/runtime-services.
 export const runtimePhase: Phase = {
   name: 'runtime',
   title: 'Container runtime (containerd, Docker)',
-  steps: [dockerRepoStep, runtimePackagesStep, containerdConfigStep, registryMirrorsStep, crictlStep, runtimeServicesStep, dockerGroupStep],
+  steps: [dockerRepoStep, runtimePackagesStep, containerdConfigStep, registryMirrorsStep, runtimeServicesStep, dockerGroupStep],
 };

@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { StepError } from '../engine/errors.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
+import { KnownHosts } from '../transport/known-hosts.js';
 import { labKeyPath, providerEndpoints, vmUp, type VmUpResult } from './qemu/index.js';
 
 /** Where base images are cached, shared by every cluster (KUBELAB_IMAGE_CACHE overrides .kubelab/images). */
@@ -21,12 +23,28 @@ export function reachableInventory(inv: Inventory, stateDir: string): Inventory 
   return Object.freeze({ ...inv, spec: Object.freeze({ ...inv.spec, nodes: Object.freeze(nodes) }) }) as Inventory;
 }
 
-/** Brings the provider's VMs up (idempotent: running VMs are left alone). */
+/** A provider failure (qemu missing, a port taken, debootstrap failing) as a user-facing error with a hint. */
+export async function providerStep<T>(stateDir: string, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof StepError) throw err;
+    throw new StepError(`${what}: ${err instanceof Error ? err.message : String(err)}`, `the VMs' consoles are logged in ${join(stateDir, 'vms', '<node>', 'console.log')}`);
+  }
+}
+
+/**
+ * Brings the provider's VMs up (idempotent: running VMs are left alone). A VM whose disk was just created has
+ * new SSH host keys: the keys pinned for its port are dropped, so trust on first use applies again.
+ */
 export async function ensureVms(
   inv: Inventory,
   stateDir: string,
   env: NodeJS.ProcessEnv,
   log: (msg: string) => void,
 ): Promise<VmUpResult[]> {
-  return vmUp(inv, { stateDir, cacheDir: imageCacheDir(env), log });
+  const up = await providerStep(stateDir, 'starting the lab VMs', () => vmUp(inv, { stateDir, cacheDir: imageCacheDir(env), log }));
+  const knownHosts = new KnownHosts(join(stateDir, 'known_hosts'));
+  for (const vm of up.filter((v) => v.state === 'created')) await knownHosts.forget(vm.sshHost, vm.sshPort);
+  return up;
 }

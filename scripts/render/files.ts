@@ -5,7 +5,7 @@ import { INIT_CONFIG, INIT_HEADER } from '../steps/kubeadm-init.js';
 import { JOIN_CONFIG } from '../steps/kubeadm-join.js';
 import { CERTS_DIR } from '../steps/containerd-config.js';
 import { renderCrictlConfig } from '../steps/crictl.js';
-import { renderHosts } from '../steps/etc-hosts.js';
+import { hostEntries, renderHosts } from '../steps/etc-hosts.js';
 import { desiredKubePrometheus } from '../steps/addon-kube-prometheus.js';
 import { desiredMetricsServer } from '../steps/addon-metrics-server.js';
 import { desiredNfsProvisioner } from '../steps/addon-nfs-provisioner.js';
@@ -49,7 +49,7 @@ export async function renderFiles(inv: Inventory, settings: RunSettings): Promis
 
   for (const node of inv.spec.nodes) {
     add(node.name, '/etc/hostname', `${node.name}\n`);
-    add(node.name, '/etc/hosts', renderHosts('127.0.0.1 localhost\n', inv.spec.nodes));
+    add(node.name, '/etc/hosts', renderHosts('127.0.0.1 localhost\n', hostEntries(inv)));
     add(node.name, MODULES_LOAD_FILE, renderModulesLoad(K8S_MODULES));
     add(node.name, SYSCTL_FILE, renderSysctl(K8S_SYSCTL));
     add(node.name, '/etc/crictl.yaml', renderCrictlConfig());

@@ -1,5 +1,6 @@
 import type { Change, HostContext, Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
+import { debArchitecture } from '../facts/dpkg.js';
 import { osRelease } from '../facts/os-release.js';
 import { fileContent } from '../facts/file.js';
 import { markSourcesChanged, packageChanges } from './apt.js';
@@ -9,7 +10,7 @@ export const DOCKER_KEY = '/etc/apt/keyrings/docker.asc';
 export const DOCKER_LIST = '/etc/apt/sources.list.d/docker.list';
 
 /** The apt source line of Docker's repository for this OS (docs.docker.com/engine/install/{debian,ubuntu}). */
-export function dockerSourceLine(osId: string, codename: string, arch = 'amd64'): string {
+export function dockerSourceLine(osId: string, codename: string, arch: string): string {
   return `deb [arch=${arch} signed-by=${DOCKER_KEY}] https://download.docker.com/linux/${osId} ${codename} stable\n`;
 }
 
@@ -36,7 +37,8 @@ export const dockerRepoStep: Step = {
         },
       });
     }
-    for (const c of await fileChanges(host, DOCKER_LIST, dockerSourceLine(os.id, os.codename))) {
+    const arch = await host.facts.get(debArchitecture);
+    for (const c of await fileChanges(host, DOCKER_LIST, dockerSourceLine(os.id, os.codename, arch))) {
       changes.push({ description: c.description, apply: async (h) => (await c.apply(h), markSourcesChanged(h)) });
     }
     return changes;

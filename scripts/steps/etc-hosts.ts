@@ -1,4 +1,7 @@
+import { isIP } from 'node:net';
 import type { Step } from '../engine/types.js';
+import type { Inventory } from '../inventory/types.js';
+import { initNode } from '../render/kubeadm.js';
 import { fileContent } from '../facts/file.js';
 import { fileChanges } from './managed-file.js';
 
@@ -49,10 +52,24 @@ function stripNames(line: string, names: Set<string>): string {
   return [fields[0], ...kept].join(' ') + (comment.length ? ` #${comment.join('#')}` : '');
 }
 
+/**
+ * The names the managed block maps: every node, plus the host of spec.kubernetes.controlPlaneEndpoint when it
+ * is a name that is not a node's (it must resolve on every node: kubeadm's kubeconfigs and the joins use it),
+ * mapped to the first control-plane node.
+ */
+export function hostEntries(inv: Inventory): { name: string; address: string }[] {
+  const entries = inv.spec.nodes.map((n) => ({ name: n.name, address: n.address }));
+  const endpoint = inv.spec.kubernetes.controlPlaneEndpoint?.replace(/:\d+$/, '');
+  if (endpoint && !isIP(endpoint) && !entries.some((e) => e.name === endpoint)) {
+    entries.push({ name: endpoint, address: initNode(inv).address });
+  }
+  return entries;
+}
+
 export const etcHosts: Step = {
   name: 'etc-hosts',
   async plan(host) {
     const current = (await host.facts.get(fileContent('/etc/hosts'))) ?? '';
-    return fileChanges(host, '/etc/hosts', renderHosts(current, host.inv.spec.nodes));
+    return fileChanges(host, '/etc/hosts', renderHosts(current, hostEntries(host.inv)));
   },
 };

@@ -7,7 +7,7 @@
  * @revoked marker; wildcard patterns and @cert-authority lines are ignored.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { appendFile, chmod, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { shQuote } from './quote.js';
@@ -132,6 +132,24 @@ export class KnownHosts {
 
   async entries(host: string, port: number): Promise<KnownHostEntry[]> {
     return findEntries(await readText(this.file), host, port);
+  }
+
+  /**
+   * Drop every key recorded for host:port (a VM whose disk was just created has new host keys: its old key
+   * must not stop it). Returns how many lines were removed.
+   */
+  forget(host: string, port: number): Promise<number> {
+    return withLock(this.file, async () => {
+      const text = await readText(this.file);
+      const name = knownHostsName(host, port);
+      const lines = text.split('\n');
+      const kept = lines.filter((l) => {
+        const first = l.trim().split(/\s+/)[0] ?? '';
+        return first.startsWith('#') || !hostFieldMatches(first.startsWith('@') ? (l.trim().split(/\s+/)[1] ?? '') : first, name);
+      });
+      if (kept.length !== lines.length) await writeFile(this.file, kept.join('\n'), { mode: 0o600 });
+      return lines.length - kept.length;
+    });
   }
 
   /** Append a key for host:port (creates the directory 0700 and the file 0600). */

@@ -37,7 +37,8 @@ export function cloudSeedFiles(s: SeedInput): SeedFiles {
   const userData = {
     hostname: s.node,
     preserve_hostname: false,
-    manage_etc_hosts: true,
+    // kubelab's os phase owns /etc/hosts: cloud-init must not rewrite it at every boot
+    manage_etc_hosts: false,
     disable_root: false,
     ssh_pwauth: false,
     ssh_authorized_keys: [s.publicKey.trim()],

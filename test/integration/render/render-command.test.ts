@@ -114,6 +114,20 @@ describe('kubelab render', { skip: seed ? undefined : NO_SEED }, () => {
     assert.equal([...seen].filter((k) => k.startsWith('APIService//v1beta1.metrics.k8s.io')).length, 1);
   });
 
+  it('--offline with no cached manifests: exit 1 naming the missing file and how to fill the cache, no stack', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'kubelab-render-empty-'));
+    dirs.push(cwd);
+    const r = spawnSync(process.execPath, [CLI, 'render', '-i', resolve('inventory/example.yaml'), '--out', join(cwd, 'out'), '--offline'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, KUBELAB_MANIFEST_SEED: '', KUBELAB_MANIFEST_CACHE: join(cwd, 'cache') },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /kube-flannel\.yml/);
+    assert.match(r.stderr, /hint: /);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
   it('without --out: a usage error, exit 2', () => {
     const r = spawnSync(process.execPath, [CLI, 'render', '-i', 'inventory/example.yaml'], { encoding: 'utf8' });
     assert.equal(r.status, 2);

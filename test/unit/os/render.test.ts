@@ -45,3 +45,14 @@ describe('commentSwapEntries', () => {
     assert.equal(commentSwapEntries(out), out);
   });
 });
+
+describe('hostEntries', () => {
+  it('maps a controlPlaneEndpoint name that is not a node to the first control-plane node; IPs and node names add nothing', async () => {
+    const { hostEntries } = await import('../../../scripts/steps/etc-hosts.js');
+    const { testInventory } = await import('../../support/inventory.js');
+    assert.deepEqual(hostEntries(testInventory({ kubernetes: { controlPlaneEndpoint: 'cp.lab:6443' } })).at(-1), { name: 'cp.lab', address: '192.168.56.10' });
+    assert.equal(hostEntries(testInventory({ kubernetes: { controlPlaneEndpoint: '192.168.56.10:6443' } })).length, 2);
+    assert.equal(hostEntries(testInventory({ kubernetes: { controlPlaneEndpoint: 'master' } })).length, 2);
+    assert.equal(hostEntries(testInventory()).length, 2);
+  });
+});

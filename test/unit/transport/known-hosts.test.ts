@@ -141,3 +141,17 @@ test('the file works with ssh-keygen -F and the hint (ssh-keygen -R) really remo
   execFileSync('sh', ['-c', cmd], { stdio: 'ignore' });
   assert.equal(await kh.verify('127.0.0.1', 2299, k2.blob), 'recorded');
 });
+
+test('forget drops only the keys of that host:port, and a new key is then recorded on first use', async () => {
+  const file = join(dir, 'forget', 'known_hosts');
+  const kh = new KnownHosts(file);
+  const oldKey = fakeBlob('ssh-ed25519', 'old-vm-key');
+  await kh.add('127.0.0.1', 2220, oldKey);
+  await kh.add('127.0.0.1', 2221, fakeBlob('ssh-ed25519', 'other-vm'));
+  await assert.rejects(kh.verify('127.0.0.1', 2220, fakeBlob('ssh-ed25519', 'rebuilt-vm')), TransportError);
+  assert.equal(await kh.forget('127.0.0.1', 2220), 1);
+  assert.equal(await kh.forget('127.0.0.1', 2220), 0);
+  assert.equal(await kh.verify('127.0.0.1', 2220, fakeBlob('ssh-ed25519', 'rebuilt-vm')), 'recorded');
+  assert.equal((await kh.entries('127.0.0.1', 2221)).length, 1, 'the other VM keeps its key');
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+});
