@@ -6,7 +6,7 @@ import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { StepError } from '../engine/errors.js';
 import { readAdminKubeconfig } from '../k8s/admin-kubeconfig.js';
 import { apiMessage } from '../k8s/apply.js';
-import { API_SERVER_PORT, apiNode, apiServerIdentity, certNameFor, connectApi, httpsUrl, type ApiConnection } from '../k8s/connect.js';
+import { API_SERVER_PORT, apiServerIdentity, certNameFor, connectApi, httpsUrl, type ApiConnection } from '../k8s/connect.js';
 import {
   contextName,
   kubeconfigYaml,
@@ -22,6 +22,7 @@ import type { CliContext } from './cli-context.js';
 import { UsageError } from './errors.js';
 import { parseCommon } from './options.js';
 import { loadReachable, openSession } from './session.js';
+import { initNode } from '../render/kubeadm.js';
 
 /** Knobs for tests (a fake admin.conf and API server); the CLI passes none. */
 export interface KubeconfigCommandOptions {
@@ -46,7 +47,7 @@ export async function kubeconfigCommand(args: string[], ctx: CliContext, opts: K
   const inv = await loadReachable(common.inventory, ctx, false);
   let node: InventoryNode;
   try {
-    node = apiNode(inv);
+    node = initNode(inv);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

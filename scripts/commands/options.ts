@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_INVENTORY_FILE } from '../inventory/load.js';
 import { OUTPUT_MODES, type OutputMode } from '../report/index.js';
 import { UsageError } from './errors.js';
 
-export const DEFAULT_INVENTORY = 'inventory/lab.yaml';
 
 export interface CommonOptions {
   inventory: string;
@@ -23,7 +23,7 @@ export function parseCommon(
       allowPositionals: true,
       strict: true,
       options: {
-        inventory: { type: 'string', short: 'i', default: DEFAULT_INVENTORY },
+        inventory: { type: 'string', short: 'i', default: DEFAULT_INVENTORY_FILE },
         output: { type: 'string', short: 'o' },
         concurrency: { type: 'string', default: '10' },
         help: { type: 'boolean', short: 'h', default: false },

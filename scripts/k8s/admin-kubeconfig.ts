@@ -6,7 +6,9 @@
 import { StepError, tail } from '../engine/errors.js';
 import type { Transport } from '../transport/types.js';
 
-export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
+import { ADMIN_CONF } from '../facts/kubeadm-files.js';
+
+export { ADMIN_CONF };
 
 export interface ReadAdminOptions {
   /** Default /etc/kubernetes/admin.conf. */

@@ -23,13 +23,14 @@ import type { TransportPool } from '../engine/types.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { TransportError, type Forward, type Transport } from '../transport/types.js';
 import { readAdminKubeconfig } from './admin-kubeconfig.js';
+import { API_SERVER_PORT, initNode } from '../render/kubeadm.js';
 
 export type ApiVia = 'direct' | 'ssh-forward';
 
 /** A DNS SAN kubeadm always puts in the apiserver certificate. */
 export const KUBEADM_CERT_NAME = 'kubernetes';
 /** kubeadm's default localAPIEndpoint.bindPort (kubelab does not change it). */
-export const API_SERVER_PORT = 6443;
+export { API_SERVER_PORT };
 
 export interface ConnectApiOptions {
   /** A kubeconfig (admin.conf); its current context is used. */
@@ -193,20 +194,13 @@ export async function connectApi(opts: ConnectApiOptions): Promise<ApiConnection
   return { kc, via: 'ssh-forward', server, tlsServerName: tunnelName, directError, close: () => fwd.close() };
 }
 
-/** The control-plane node kubelab talks to: the first one in the inventory. */
-export function apiNode(inv: Inventory): InventoryNode {
-  const node = inv.spec.nodes.find((n) => n.role === 'control-plane');
-  if (!node) throw new StepError('the inventory has no control-plane node');
-  return node;
-}
-
 /** admin.conf from the inventory's first control-plane node, and a connection to the API server with it. */
 export async function connectClusterApi(
   inv: Inventory,
   transports: TransportPool,
   opts: Omit<ConnectApiOptions, 'kubeconfigYaml' | 'controlPlane'> = {},
 ): Promise<ApiConnection & { adminKubeconfig: string; node: InventoryNode }> {
-  const node = apiNode(inv);
+  const node = initNode(inv);
   const transport = transports.get(node);
   const adminKubeconfig = await readAdminKubeconfig(transport);
   const conn = await connectApi({ ...opts, kubeconfigYaml: adminKubeconfig, controlPlane: { name: node.name, address: node.address, transport } });

@@ -1,5 +1,5 @@
 import type { ClusterContext, Step } from '../engine/types.js';
-import { addonApplyChanges, stampStages } from '../addons/apply-plan.js';
+import { objectsApplyChanges, stampStages } from './apply-objects.js';
 import {
   crdNames,
   KUBE_PROMETHEUS_DAEMONSETS,
@@ -12,7 +12,7 @@ import {
   type StagedObjects,
 } from '../addons/kube-prometheus.js';
 import { clusterApi } from '../k8s/cluster-api.js';
-import { pinnedObjects } from './flannel.js';
+import { pinnedObjects } from './apply-objects.js';
 
 /** kube-prometheus as kubelab applies it, in its two stages (render hash of both stamped on every object). */
 export async function desiredKubePrometheus(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<StagedObjects> {
@@ -32,7 +32,7 @@ export const kubePrometheusStep: Step = {
   async plan(host) {
     const { setup, main } = await desiredKubePrometheus(host.cluster);
     const crds = crdNames(setup);
-    return addonApplyChanges(host, {
+    return objectsApplyChanges(host, {
       addon: 'kube-prometheus',
       stages: [setup, main],
       afterStage: async (api, stage) => {

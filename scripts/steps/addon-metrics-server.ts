@@ -1,5 +1,5 @@
 import type { ClusterContext, Step } from '../engine/types.js';
-import { addonApplyChanges } from '../addons/apply-plan.js';
+import { objectsApplyChanges } from './apply-objects.js';
 import {
   METRICS_API_SERVICE,
   METRICS_SERVER_DEPLOYMENT,
@@ -10,7 +10,7 @@ import {
 } from '../addons/metrics-server.js';
 import { clusterApi } from '../k8s/cluster-api.js';
 import type { K8sObject } from '../manifests/yaml.js';
-import { pinnedObjects, stampRenderHash } from './flannel.js';
+import { pinnedObjects, stampRenderHash } from './apply-objects.js';
 
 /** metrics-server v0.8.1 as kubelab applies it (render hash stamped). */
 export async function desiredMetricsServer(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<K8sObject[]> {
@@ -23,7 +23,7 @@ export const metricsServerStep: Step = {
   name: 'metrics-server',
   appliesTo: (_node, inv) => inv.spec.addons.metricsServer.enabled,
   async plan(host) {
-    return addonApplyChanges(host, { addon: 'metrics-server', stages: [await desiredMetricsServer(host.cluster)] });
+    return objectsApplyChanges(host, { addon: 'metrics-server', stages: [await desiredMetricsServer(host.cluster)] });
   },
   async verify(host) {
     const api = await clusterApi(host.cluster);

@@ -1,6 +1,6 @@
 import { StepError } from '../engine/errors.js';
 import type { ClusterContext, Step } from '../engine/types.js';
-import { addonApplyChanges, clusterExists } from '../addons/apply-plan.js';
+import { objectsApplyChanges, clusterExists } from './apply-objects.js';
 import { isObj } from '../addons/objects.js';
 import {
   NFS_PROVISIONER_DEPLOYMENT,
@@ -10,7 +10,7 @@ import {
 } from '../addons/nfs-provisioner.js';
 import { clusterApi, type ClusterApi } from '../k8s/cluster-api.js';
 import type { K8sObject } from '../manifests/yaml.js';
-import { pinnedObjects, stampRenderHash } from './flannel.js';
+import { pinnedObjects, stampRenderHash } from './apply-objects.js';
 
 /** nfs-subdir-external-provisioner as kubelab applies it (render hash stamped). */
 export async function desiredNfsProvisioner(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<K8sObject[]> {
@@ -43,7 +43,7 @@ export const nfsProvisionerStep: Step = {
   appliesTo: (_node, inv) => inv.spec.addons.nfsProvisioner.enabled,
   async plan(host) {
     const objects = await desiredNfsProvisioner(host.cluster);
-    const changes = await addonApplyChanges(host, { addon: 'nfs-subdir-external-provisioner', stages: [objects] });
+    const changes = await objectsApplyChanges(host, { addon: 'nfs-subdir-external-provisioner', stages: [objects] });
     if (changes.length && (await clusterExists(host))) await refuseStorageClassChange(await clusterApi(host.cluster), objects);
     return changes;
   },

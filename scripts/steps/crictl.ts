@@ -1,12 +1,12 @@
 import { stringify } from 'yaml';
+import { CRI_SOCKET } from '../render/kubeadm.js';
 import type { Step } from '../engine/types.js';
 import { commandExists } from '../facts/systemd.js';
 import { fileChanges } from './managed-file.js';
 
-export const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
 
 export function renderCrictlConfig(): string {
-  return stringify({ 'runtime-endpoint': CONTAINERD_SOCKET, 'image-endpoint': CONTAINERD_SOCKET, timeout: 10 });
+  return stringify({ 'runtime-endpoint': CRI_SOCKET, 'image-endpoint': CRI_SOCKET, timeout: 10 });
 }
 
 /** /etc/crictl.yaml pointing crictl at containerd, when crictl is installed. */

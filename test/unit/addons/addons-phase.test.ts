@@ -8,7 +8,7 @@ import { desiredKubePrometheus } from '../../../scripts/steps/addon-kube-prometh
 import { KUBELET_CONFIG_MAP } from '../../../scripts/steps/addon-kubelet-serving-certs.js';
 import { desiredMetricsServer } from '../../../scripts/steps/addon-metrics-server.js';
 import { desiredNfsProvisioner } from '../../../scripts/steps/addon-nfs-provisioner.js';
-import { RENDER_HASH } from '../../../scripts/steps/flannel.js';
+import { RENDER_HASH } from '../../../scripts/steps/apply-objects.js';
 import { testInventory } from '../../support/inventory.js';
 import { NO_SEED } from '../../support/seed.js';
 import { cluster, recordedCsrs, seed, setup } from './helpers.js';

@@ -7,7 +7,7 @@ import {
   renderMetricsServer,
 } from '../../../scripts/addons/metrics-server.js';
 import type { K8sObject } from '../../../scripts/manifests/yaml.js';
-import { pinnedObjects } from '../../../scripts/steps/flannel.js';
+import { pinnedObjects } from '../../../scripts/steps/apply-objects.js';
 import { testInventory } from '../../support/inventory.js';
 import { NO_SEED } from '../../support/seed.js';
 import { assertSchemaValid, cluster, containerOf, named, once, seed } from './helpers.js';

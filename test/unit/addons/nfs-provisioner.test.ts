@@ -6,7 +6,7 @@ import {
   nfsProvisionerSettings,
   renderNfsProvisioner,
 } from '../../../scripts/addons/nfs-provisioner.js';
-import { pinnedObjects } from '../../../scripts/steps/flannel.js';
+import { pinnedObjects } from '../../../scripts/steps/apply-objects.js';
 import { testInventory } from '../../support/inventory.js';
 import { NO_SEED } from '../../support/seed.js';
 import { assertSchemaValid, cluster, containerOf, named, once, seed } from './helpers.js';
