@@ -196,7 +196,3 @@ export class KnownHosts {
   }
 }
 
-/** Convenience for ssh2's hostVerifier: same as new KnownHosts(file).verify(...). */
-export function verifyHostKey(file: string, host: string, port: number, blob: Buffer, node?: string): Promise<VerifyResult> {
-  return new KnownHosts(file).verify(host, port, blob, node);
-}

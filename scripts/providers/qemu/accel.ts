@@ -27,11 +27,6 @@ export interface ProbeResult {
 
 const cache = new Map<string, Promise<AccelDecision>>();
 
-/** Forget cached decisions (tests). */
-export function resetAccelCache(): void {
-  cache.clear();
-}
-
 /**
  * The argv of the KVM boot probe. With a kernel: boot it (with its initramfs when given) against a root
  * device that does not exist; the initramfs gives up after 1 s and panic=1 reboots, which -no-reboot turns

@@ -8,7 +8,6 @@ export {
   vmReboot,
   providerEndpoints,
   nodeSshTarget,
-  hostonlySwitchPid,
   labKeyPath,
   waitForSsh,
   OVERLAY_SIZE_BYTES,
@@ -16,7 +15,7 @@ export {
 export type { VmUpOptions, VmUpResult, VmUpState, VmStatus, VmDownOptions, VmDownResult, VmRebootOptions, VmRebootResult } from './vm.js';
 export { ensureLabKey } from './keys.js';
 export type { LabKey } from './keys.js';
-export { detectAccel, resetAccelCache } from './accel.js';
+export { detectAccel } from './accel.js';
 export type { AccelDecision } from './accel.js';
 export { ensureBaseImage } from './image.js';
 export type { BootImage } from './image.js';

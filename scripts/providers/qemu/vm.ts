@@ -17,7 +17,7 @@ import { qmpCommand } from './qmp.js';
 import { buildQemuArgs, kernelCmdline, type QemuVmSpec } from './qemu-args.js';
 import { sshBanner, sshRun, waitForSsh, type SshTarget } from './ssh.js';
 import { resolveProvider, type QemuAccel, type QemuLab, type VmOptions } from './types.js';
-import { ensureVdeSwitch, stopVdeSwitch, vdeSwitchPid } from './vde.js';
+import { ensureVdeSwitch, stopVdeSwitch } from './vde.js';
 
 export { labKeyPath, waitForSsh };
 
@@ -306,11 +306,6 @@ export async function vmStatus(lab: QemuLab, opts: VmOptions): Promise<VmStatus[
       return { name: n.name, pid, running: pid !== null, sshHost: SSH_HOST, sshPort, sshUp, accel: pid !== null ? (meta?.accel ?? null) : null, diskExists: await exists(p.disk) };
     }),
   );
-}
-
-/** Is the cluster's host-only switch running? */
-export async function hostonlySwitchPid(stateDir: string): Promise<number | null> {
-  return vdeSwitchPid(vdePaths(resolve(stateDir)));
 }
 
 export interface VmRebootOptions extends VmOptions {
