@@ -49,9 +49,8 @@ if [ -n "$hn" ] && [ ! -e /var/lib/kubelab-seed/hostname ]; then
   printf '%s\\n' "$hn" > /var/lib/kubelab-seed/hostname
   printf '%s\\n' "$hn" | put_file /etc/hostname 0644
   printf '%s' "$hn" > /proc/sys/kernel/hostname
-  if grep -q '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts; then
-    sed "s/^127\\.0\\.1\\.1[[:space:]].*/127.0.1.1\\t$hn/" /etc/hosts | put_file /etc/hosts 0644
-  else
+  # the image's /etc/hosts has no 127.0.1.1 line: the name resolves locally until kubelab's os phase maps it
+  if ! grep -q '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts; then
     { cat /etc/hosts; printf '127.0.1.1\\t%s\\n' "$hn"; } | put_file /etc/hosts 0644
   fi
 fi
