@@ -56,8 +56,9 @@ export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: r
   let make: (node: InventoryNode) => Transport;
   let mux: MuxClient | undefined;
   if (persist === 0) {
-    const { SshTransport } = await import('../transport/ssh.js');
-    make = (node) => new SshTransport({ ...settingsOf(node), knownHostsFile, logger: logs });
+    const [{ SshTransport }, { KnownHosts }] = await Promise.all([import('../transport/ssh.js'), import('../transport/known-hosts.js')]);
+    const knownHosts = new KnownHosts(knownHostsFile);
+    make = (node) => new SshTransport({ ...settingsOf(node), knownHostsFile, knownHosts, logger: logs });
   } else {
     const client = new MuxClient({ stateDir: dir, knownHostsFile, idleSeconds: persist, nodes: nodes.map(settingsOf), env: ctx.env }, logs);
     const inRun = new Set(nodes.map((n) => n.name));

@@ -110,25 +110,25 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-/** Serialise read-check-append per file inside this process (many hosts share one file). */
-const locks = new Map<string, Promise<unknown>>();
-function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const prev = locks.get(file) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  const settled = next.catch(() => undefined);
-  locks.set(file, settled);
-  void settled.then(() => {
-    if (locks.get(file) === settled) locks.delete(file);
-  });
-  return next;
-}
 
 export function forgetHint(file: string, host: string, port: number): string {
   return `if the node was reinstalled and the new key is expected, remove the old key with: ssh-keygen -R ${shQuote(knownHostsName(host, port))} -f ${shQuote(file)}`;
 }
 
+/**
+ * One known_hosts file. Its read-check-write sequences are serialised by this object: transports that share a
+ * file within a process share one KnownHosts (the session passes it); appends are single small O_APPEND writes.
+ */
 export class KnownHosts {
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(readonly file: string) {}
+
+  private withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
 
   async entries(host: string, port: number): Promise<KnownHostEntry[]> {
     return findEntries(await readText(this.file), host, port);
@@ -139,7 +139,7 @@ export class KnownHosts {
    * must not stop it). Returns how many lines were removed.
    */
   forget(host: string, port: number): Promise<number> {
-    return withLock(this.file, async () => {
+    return this.withLock(async () => {
       const text = await readText(this.file);
       const name = knownHostsName(host, port);
       const lines = text.split('\n');
@@ -166,7 +166,7 @@ export class KnownHosts {
    * `node` is the node name used in the error (defaults to host).
    */
   verify(host: string, port: number, blob: Buffer, node: string = host): Promise<VerifyResult> {
-    return withLock(this.file, async () => {
+    return this.withLock(async () => {
       const presented = hostKeyFromBlob(blob);
       const entries = await this.entries(host, port);
       const revoked = entries.find((e) => e.marker === '@revoked' && e.base64 === presented.base64);

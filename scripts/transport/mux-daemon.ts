@@ -36,6 +36,7 @@ import {
 } from './mux-protocol.js';
 import { SshTransport } from './ssh.js';
 import { TransportError, type CommandRecord, type ExecOptions, type Forward } from './types.js';
+import { KnownHosts } from './known-hosts.js';
 
 /** Prefix of the per-request marker added to ExecOptions.secrets: SshTransport hands it back to the logger. */
 const MARK = '\u0000kubelab-mux-request:';
@@ -123,6 +124,7 @@ class Daemon {
 
   constructor(private readonly settings: MuxDaemonSettings) {
     this.idleSeconds = settings.idleSeconds;
+    const knownHosts = new KnownHosts(settings.knownHostsFile);
     for (const n of settings.nodes) {
       const transport = new SshTransport({
         name: n.name,
@@ -135,6 +137,7 @@ class Daemon {
         agent: n.agent,
         sudoPassword: n.sudoPassword,
         knownHostsFile: settings.knownHostsFile,
+        knownHosts,
         logger: { record: (entry, secrets) => this.route(n.name, entry, secrets) },
       });
       this.nodes.set(n.name, { transport, hash: nodeSettingsHash(n, settings.knownHostsFile) });

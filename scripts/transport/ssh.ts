@@ -53,6 +53,8 @@ export interface SshTransportOptions {
   sudoPassword?: string;
   /** known_hosts file used for host-key pinning, e.g. .kubelab/<cluster>/known_hosts. */
   knownHostsFile: string;
+  /** The KnownHosts of knownHostsFile shared by the transports of one process (default: one of its own). */
+  knownHosts?: KnownHosts;
   /** Timeout for TCP connect + SSH handshake + auth. Default 10000. */
   connectTimeoutMs?: number;
   /** Extra attempts after the first when the host is unreachable or times out (never for auth/hostkey). Default 3. */
@@ -163,7 +165,7 @@ export class SshTransport implements Transport {
     this.host = opts.host;
     this.port = opts.port ?? 22;
     this.user = opts.user;
-    this.knownHosts = new KnownHosts(opts.knownHostsFile);
+    this.knownHosts = opts.knownHosts ?? new KnownHosts(opts.knownHostsFile);
     this.sem = new Semaphore(Math.max(1, opts.maxChannels ?? 8));
   }
 

@@ -25,8 +25,6 @@ export interface ProbeResult {
   readonly ms: number;
 }
 
-const cache = new Map<string, Promise<AccelDecision>>();
-
 /**
  * The argv of the KVM boot probe. With a kernel: boot it (with its initramfs when given) against a root
  * device that does not exist; the initramfs gives up after 1 s and panic=1 reboots, which -no-reboot turns
@@ -118,17 +116,9 @@ async function decide(mode: QemuAccelMode, k: ProbeKernel | undefined, log: (msg
   return { accel: 'tcg', reason: `KVM unusable: ${r.reason}; using TCG (software emulation, slower)`, probeMs: r.ms };
 }
 
-/** Decide once per process (per mode and probe kernel). */
-export function detectAccel(mode: QemuAccelMode, k: ProbeKernel | undefined, log: (msg: string) => void = () => undefined): Promise<AccelDecision> {
-  const key = `${mode}|${k?.kernel ?? ''}|${k?.initrd ?? ''}`;
-  let p = cache.get(key);
-  if (!p) {
-    p = decide(mode, k, log).then((d) => {
-      log(`accel: ${d.accel} (${d.reason})`);
-      return d;
-    });
-    p.catch(() => cache.delete(key));
-    cache.set(key, p);
-  }
-  return p;
+/** KVM or TCG for the VMs about to start (probed once per `vm up`, only when a VM has to be started). */
+export async function detectAccel(mode: QemuAccelMode, k: ProbeKernel | undefined, log: (msg: string) => void = () => undefined): Promise<AccelDecision> {
+  const d = await decide(mode, k, log);
+  log(`accel: ${d.accel} (${d.reason})`);
+  return d;
 }
