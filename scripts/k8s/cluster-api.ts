@@ -3,11 +3,14 @@ import type { ClusterContext } from '../engine/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
 import type { NodeSummary } from '../k8s/nodes.js';
 import type { CsrRecord } from './csr.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 /** What phases ask of the API server; one per run, opened on first use (direct or through SSH). */
 export interface ClusterApi {
   /** How the API server is reached ('direct' or 'ssh-forward'). */
   readonly via: string;
+  /** The client-node configuration behind it (for code that needs more of the API, e.g. the smoke checks). */
+  readonly kubeConfig?: KubeConfig;
   /** The live object, or null when it does not exist. */
   read(obj: K8sObject): Promise<K8sObject | null>;
   /** Server-side apply (field manager kubelab); per object: created, changed or unchanged. */
@@ -60,6 +63,7 @@ async function openClusterApi(cluster: ClusterContext): Promise<ClusterApi> {
   const objects = client.KubernetesObjectApi.makeApiClient(conn.kc);
   return {
     via: conn.via,
+    kubeConfig: conn.kc,
     async read(obj) {
       const m = (obj.metadata ?? {}) as { name: string; namespace?: string };
       try {
