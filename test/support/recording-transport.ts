@@ -16,3 +16,14 @@ export class RecordingTransport implements Transport {
     this.puts.set(dest, { content: content.toString(), mode: opts.mode });
   }
 }
+
+/** A transport for code paths that must not run commands on the node (the API is reached directly). */
+export const noTransport: Transport = {
+  name: 'master',
+  connect: async () => undefined,
+  exec: async (): Promise<ExecResult> => {
+    throw new Error('not expected');
+  },
+  put: async () => undefined,
+  close: async () => undefined,
+};

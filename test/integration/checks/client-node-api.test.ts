@@ -11,20 +11,11 @@ import { clientNodeCheckApi } from '../../../scripts/checks/api-client-node.js';
 import { CHECKS } from '../../../scripts/checks/index.js';
 import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
 import { connectApi, type ApiConnection } from '../../../scripts/k8s/connect.js';
-import type { ExecResult, Transport } from '../../../scripts/transport/types.js';
 import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from '../../unit/checks/fake-api.js';
 import { adminConf, makePki, type TestPki } from '../k8s/fake-apiserver.js';
 import { startRestServer, type RestServer } from './rest-server.js';
+import { noTransport } from '../../support/recording-transport.js';
 
-const noTransport: Transport = {
-  name: 'master',
-  connect: async () => undefined,
-  exec: async (): Promise<ExecResult> => {
-    throw new Error('not expected');
-  },
-  put: async () => undefined,
-  close: async () => undefined,
-};
 
 describe('CheckApi on client-node', () => {
   let pki: TestPki;

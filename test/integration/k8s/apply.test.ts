@@ -11,18 +11,9 @@ import { StepError } from '../../../scripts/engine/errors.js';
 import { applyObjects } from '../../../scripts/k8s/apply.js';
 import { connectApi, type ApiConnection } from '../../../scripts/k8s/connect.js';
 import { waitDaemonSetReady, waitDeploymentAvailable } from '../../../scripts/k8s/wait.js';
-import type { ExecResult, Transport } from '../../../scripts/transport/types.js';
 import { adminConf, makePki, startFakeApiServer, type FakeApiServer, type TestPki } from './fake-apiserver.js';
+import { noTransport } from '../../support/recording-transport.js';
 
-const noTransport: Transport = {
-  name: 'master',
-  connect: async () => undefined,
-  exec: async (): Promise<ExecResult> => {
-    throw new Error('not expected');
-  },
-  put: async () => undefined,
-  close: async () => undefined,
-};
 
 const configMap = (data: Record<string, string>): KubernetesObject & { data: Record<string, string> } => ({
   apiVersion: 'v1',
