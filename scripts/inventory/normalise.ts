@@ -84,7 +84,7 @@ export function normalise(parsed: ParsedInventory, cwd: string = process.cwd()):
     kind: parsed.kind,
     metadata: { name: parsed.metadata.name },
     spec: compact({
-      kubernetes: compact({ ...spec.kubernetes }),
+      kubernetes: compact({ ...spec.kubernetes, bundle: spec.kubernetes.bundle === undefined ? undefined : expandPath(spec.kubernetes.bundle, cwd) }),
       network: { nodeCidr: spec.network.nodeCidr },
       ssh,
       nodes,
@@ -93,6 +93,7 @@ export function normalise(parsed: ParsedInventory, cwd: string = process.cwd()):
         docker: spec.runtime.docker,
         registryMirrors: Object.fromEntries(Object.entries(spec.runtime.registryMirrors).map(([k, v]) => [k, [...v]])),
       },
+      mirrors: compact({ ...spec.mirrors }),
       nfs: spec.nfs === undefined ? undefined : { ...spec.nfs },
       addons: addons(spec),
       provider: spec.provider === undefined ? undefined : provider(spec.provider, cwd),

@@ -20,6 +20,7 @@ export const DEFAULTS = Object.freeze({
   serviceSubnet: '10.96.0.0/12',
   imageRepository: 'registry.k8s.io',
   packageRepository: 'https://pkgs.k8s.io/core:/stable:',
+  install: 'packages',
   sshUser: 'root',
   sshPort: 22,
   nfsPath: '/srv/nfs/k8s',
@@ -262,7 +263,23 @@ export const KubernetesSchema = z.strictObject({
   packageRepository: httpUrl('Base URL of the Kubernetes apt repository; /v1.N/deb/ is appended')
     .default(DEFAULTS.packageRepository)
     .transform((v) => v.replace(/\/+$/, '')),
+  install: z
+    .enum(['binaries', 'packages'])
+    .default(DEFAULTS.install)
+    .meta({ description: "Where kubeadm, kubelet and kubectl come from: 'binaries' (release binaries, downloaded once on the workstation and uploaded) or 'packages' (pkgs.k8s.io on every node)" }),
+  bundle: nonEmpty('Offline bundle folder made by `kubelab bundle build`; '~' is the home directory, relative paths are relative to the working directory').optional(),
 });
+
+export const MirrorsSchema = z
+  .strictObject({
+    kubernetesReleases: httpUrl('Base URL standing for https://dl.k8s.io (the release tree: /release/v1.N.P/bin/linux/ARCH/...)')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+    githubReleases: httpUrl('Base URL standing for https://github.com (release downloads: /OWNER/REPO/releases/download/...)')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+  })
+  .meta({ description: 'Download mirrors used on the workstation instead of dl.k8s.io and github.com' });
 
 export const RuntimeSchema = z.strictObject({
   containerd: z
@@ -378,6 +395,7 @@ export const InventorySchema = z
         .array(NodeSchema)
         .min(1, { error: 'at least one node is needed' }),
       runtime: RuntimeSchema.prefault({}),
+      mirrors: MirrorsSchema.prefault({}),
       nfs: NfsSchema.optional(),
       addons: AddonsSchema.prefault({}),
       provider: ProviderSchema.optional(),

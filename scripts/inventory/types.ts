@@ -40,6 +40,16 @@ export interface KubernetesSpec {
   readonly imageRepository: string;
   /** Base URL without trailing slash; append `/v1.N/deb/`. */
   readonly packageRepository: string;
+  /** 'binaries': release binaries prepared on the workstation and uploaded; 'packages': pkgs.k8s.io on every node. */
+  readonly install: 'binaries' | 'packages';
+  /** Absolute path of an offline bundle folder (`kubelab bundle build`). */
+  readonly bundle?: string;
+}
+
+/** Download mirrors (base URLs without trailing slash) standing for https://dl.k8s.io and https://github.com. */
+export interface MirrorsSpec {
+  readonly kubernetesReleases?: string;
+  readonly githubReleases?: string;
 }
 
 export interface RuntimeSpec {
@@ -111,6 +121,7 @@ export interface Inventory {
     readonly ssh: SshDefaults;
     readonly nodes: readonly InventoryNode[];
     readonly runtime: RuntimeSpec;
+    readonly mirrors: MirrorsSpec;
     readonly nfs?: NfsSpec;
     readonly addons: AddonsSpec;
     readonly provider?: ProviderSpec;
