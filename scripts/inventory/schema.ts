@@ -267,7 +267,7 @@ export const KubernetesSchema = z.strictObject({
     .enum(['binaries', 'packages'])
     .default(DEFAULTS.install)
     .meta({ description: "Where kubeadm, kubelet and kubectl come from: 'binaries' (release binaries, downloaded once on the workstation and uploaded) or 'packages' (pkgs.k8s.io on every node)" }),
-  bundle: nonEmpty('Offline bundle folder made by `kubelab bundle build`; '~' is the home directory, relative paths are relative to the working directory').optional(),
+  bundle: nonEmpty("Offline bundle folder made by `kubelab bundle build`; '~' is the home directory, relative paths are relative to the working directory").optional(),
 });
 
 export const MirrorsSchema = z
