@@ -133,11 +133,10 @@ describe('SshTransport against a real sshd', { skip }, () => {
 
   test('20 concurrent execs share one connection (queued beyond 8 channels)', async () => {
     const t = make();
-    const started = Date.now();
+    // sshd refuses more than MaxSessions (10) channels per connection: 20 at once succeed only when queued
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => t.exec(['sh', '-c', `sleep 0.2; echo ${i} $SSH_CONNECTION`])),
     );
-    const elapsed = Date.now() - started;
     const conns = new Set<string>();
     results.forEach((r, i) => {
       assert.equal(r.code, 0, r.stderr);
@@ -146,7 +145,6 @@ describe('SshTransport against a real sshd', { skip }, () => {
       conns.add(conn.join(' '));
     });
     assert.equal(conns.size, 1, 'all execs used the same connection');
-    assert.ok(elapsed < 6000, `took ${elapsed}ms`);
   });
 
   test('put uploads atomically with mode, owner and group', async () => {
