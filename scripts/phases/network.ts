@@ -1,5 +1,5 @@
 import type { Phase } from '../engine/types.js';
-import { initNode } from '../render/kubeadm.js';
+import { initNode } from '../inventory/topology.js';
 import { corednsReadyStep, nodeAddressesStep } from '../steps/cluster-ready.js';
 import { flannelStep } from '../steps/flannel.js';
 

@@ -15,7 +15,8 @@ import { K8S_LIST, kubernetesSourceLine } from '../steps/kubernetes-repo.js';
 import { exportLine, renderExports } from '../steps/nfs.js';
 import { K8S_SYSCTL, renderSysctl, SYSCTL_FILE } from '../steps/sysctl.js';
 import { renderRegistryHosts } from './containerd.js';
-import { initNode, kubeadmYaml, renderInitConfig, renderJoinConfig } from './kubeadm.js';
+import { initNode } from '../inventory/topology.js';
+import { kubeadmYaml, renderInitConfig, renderJoinConfig } from './kubeadm.js';
 
 /** Stands in for the bootstrap token, created only when `up` joins a node (a token is a secret). */
 export const TOKEN_PLACEHOLDER = 'abcdef.placeholder000000';

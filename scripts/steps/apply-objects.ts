@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Change, ClusterContext, HostContext } from '../engine/types.js';
-import { ADMIN_CONF, kubeadmFiles } from '../facts/kubeadm-files.js';
+import { ADMIN_CONF } from '../inventory/topology.js';
+import { kubeadmFiles } from '../facts/kubeadm-files.js';
 import { clusterApi, type ClusterApi } from '../k8s/cluster-api.js';
 import { loadLock, lockedFiles } from '../manifests/lock.js';
 import { fetchManifestObjects } from '../manifests/store.js';

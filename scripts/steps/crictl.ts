@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { CRI_SOCKET } from '../render/kubeadm.js';
+import { CRI_SOCKET } from '../inventory/topology.js';
 import type { Step } from '../engine/types.js';
 import { commandExists } from '../facts/systemd.js';
 import { fileChanges } from './managed-file.js';

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
-import { initNode } from '../render/kubeadm.js';
+import { initNode } from '../inventory/topology.js';
 import { fileContent } from '../facts/file.js';
 import { fileChanges } from './managed-file.js';
 

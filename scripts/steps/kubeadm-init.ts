@@ -1,17 +1,10 @@
 import { StepError } from '../engine/errors.js';
 import type { Change, HostContext, Step } from '../engine/types.js';
 import { kubeApiHealth } from '../facts/kube-api-health.js';
-import { ADMIN_CONF, KUBEADM_PATHS, kubeadmFiles } from '../facts/kubeadm-files.js';
+import { KUBEADM_PATHS, kubeadmFiles } from '../facts/kubeadm-files.js';
 import { kubeadmVersion } from '../facts/kubeadm-version.js';
-import {
-  controlPlaneEndpoint,
-  CRI_SOCKET,
-  initNode,
-  kubeadmYaml,
-  kubernetesVersionTag,
-  renderInitConfig,
-  versionMatches,
-} from '../render/kubeadm.js';
+import { ADMIN_CONF, controlPlaneEndpoint, CRI_SOCKET, initNode } from '../inventory/topology.js';
+import { kubeadmYaml, kubernetesVersionTag, renderInitConfig, versionMatches } from '../render/kubeadm.js';
 import { fileChanges } from './managed-file.js';
 
 /** Where kubelab keeps the kubeadm configuration files it hands to kubeadm. */

@@ -4,7 +4,8 @@ import { kubeNode, type KubeNode } from '../facts/kube-node.js';
 import { BOOTSTRAP_KUBELET_CONF, CLUSTER_CA, KUBELET_CONF, kubeadmFiles } from '../facts/kubeadm-files.js';
 import { clusterCaCertHash, JOIN_TOKEN_TTL_MINUTES, joinToken } from '../kube/join-token.js';
 import { remoteFact } from '../kube/remote-facts.js';
-import { apiServerEndpoint, initNode, kubeadmYaml, renderJoinConfig } from '../render/kubeadm.js';
+import { apiServerEndpoint, initNode } from '../inventory/topology.js';
+import { kubeadmYaml, renderJoinConfig } from '../render/kubeadm.js';
 import { redact } from '../transport/redact.js';
 import { installedKubeadm, KUBELAB_KUBEADM_DIR, resetHint } from './kubeadm-init.js';
 
