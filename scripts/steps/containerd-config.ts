@@ -2,7 +2,7 @@ import { StepError } from '../engine/errors.js';
 import type { Step } from '../engine/types.js';
 import { containerdDefaultConfig, containerdVersion } from '../facts/containerd.js';
 import { commandExists } from '../facts/systemd.js';
-import { minimumContainerdMajor, pauseImage } from '../kube/versions.js';
+import { minimumContainerdMajor, pauseImage } from '../inventory/versions.js';
 import { renderContainerdConfig } from '../render/containerd.js';
 import type { Inventory } from '../inventory/types.js';
 import { fileChanges } from './managed-file.js';

@@ -3,7 +3,7 @@ import type { ClusterContext, HostContext, Step } from '../engine/types.js';
 import { ipv4Interfaces, type Ipv4Address } from '../facts/interfaces.js';
 import type { Inventory } from '../inventory/types.js';
 import { clusterApi } from '../k8s/cluster-api.js';
-import { remoteFact } from '../kube/remote-facts.js';
+import { remoteFact } from '../engine/remote-facts.js';
 import type { K8sObject } from '../manifests/yaml.js';
 import { renderFlannel } from '../render/flannel.js';
 import { objectsApplyChanges, pinnedObjects, stampRenderHash } from './apply-objects.js';

@@ -1,7 +1,7 @@
 import { StepError } from '../engine/errors.js';
 import type { Change, Step } from '../engine/types.js';
 import { availableVersions, heldPackages, installedPackages } from '../facts/dpkg.js';
-import { minorOf } from '../kube/versions.js';
+import { minorOf } from '../inventory/versions.js';
 import { aptUpdate, packageChanges } from './apt.js';
 
 export const KUBE_PACKAGES = ['kubelet', 'kubeadm', 'kubectl'] as const;

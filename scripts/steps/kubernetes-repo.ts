@@ -1,7 +1,7 @@
 import type { Change, Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { fileContent } from '../facts/file.js';
-import { minorTag } from '../kube/versions.js';
+import { minorTag } from '../inventory/versions.js';
 import { markSourcesChanged, packageChanges } from './apt.js';
 import { fileChanges } from './managed-file.js';
 

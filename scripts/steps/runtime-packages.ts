@@ -3,7 +3,7 @@ import type { Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { availableVersions, installedPackages } from '../facts/dpkg.js';
 import { parseContainerdVersion } from '../facts/containerd.js';
-import { minimumContainerdMajor } from '../kube/versions.js';
+import { minimumContainerdMajor } from '../inventory/versions.js';
 import { packageChanges } from './apt.js';
 
 /** The packages of the container runtime: containerd (distro or Docker's containerd.io), and Docker Engine. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostContext } from '../../../scripts/engine/run.js';
 import { setClusterApi } from '../../../scripts/k8s/cluster-api.js';
-import { remoteFactsKey } from '../../../scripts/kube/remote-facts.js';
+import { remoteFactsKey } from '../../../scripts/engine/remote-facts.js';
 import { networkPhase } from '../../../scripts/phases/network.js';
 import { RENDER_HASH } from '../../../scripts/steps/apply-objects.js';
 import { desiredFlannel, FLANNEL_DAEMONSET } from '../../../scripts/steps/flannel.js';

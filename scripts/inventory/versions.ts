@@ -1,9 +1,11 @@
+import { UsageError } from '../util/errors.js';
+
 /** Facts about Kubernetes releases that kubelab needs (sources: kubeadm's constants, kubernetes.io blog). */
 
 /** "1.35" or "1.35.2" -> 35. */
 export function minorOf(version: string): number {
   const m = /^1\.(\d+)(?:\.\d+)?$/.exec(version);
-  if (!m) throw new Error(`not a Kubernetes version: ${version}`);
+  if (!m) throw new UsageError(`not a Kubernetes version: ${version}`, 'spec.kubernetes.version takes a minor (1.35) or an exact release (1.35.2)');
   return Number(m[1]);
 }
 
