@@ -1,5 +1,6 @@
 import type { ClusterContext, Step } from '../engine/types.js';
-import { objectsApplyChanges, stampStages } from './apply-objects.js';
+import { stampStages } from '../k8s/apply.js';
+import { objectsApplyChanges } from '../host/cluster-objects.js';
 import {
   crdNames,
   KUBE_PROMETHEUS_DAEMONSETS,
@@ -10,9 +11,9 @@ import {
   renderKubePrometheus,
   splitStages,
   type StagedObjects,
-} from '../addons/kube-prometheus.js';
+} from '../render/kube-prometheus.js';
 import { clusterApi } from '../k8s/cluster-api.js';
-import { pinnedObjects } from './apply-objects.js';
+import { pinnedObjects } from '../manifests/pinned.js';
 
 /** kube-prometheus as kubelab applies it, in its two stages (render hash of both stamped on every object). */
 export async function desiredKubePrometheus(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<StagedObjects> {

@@ -5,8 +5,8 @@ import { commandExists } from '../facts/systemd.js';
 import { minimumContainerdMajor, pauseImage } from '../inventory/versions.js';
 import { renderContainerdConfig } from '../render/containerd.js';
 import type { Inventory } from '../inventory/types.js';
-import { fileChanges } from './managed-file.js';
-import { restartChange } from './service.js';
+import { fileChanges } from '../host/managed-file.js';
+import { restartChange } from '../host/service.js';
 
 export const CONTAINERD_CONFIG = '/etc/containerd/config.toml';
 export const CERTS_DIR = '/etc/containerd/certs.d';

@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { CRI_SOCKET } from '../inventory/topology.js';
 import type { Step } from '../engine/types.js';
 import { commandExists } from '../facts/systemd.js';
-import { fileChanges } from './managed-file.js';
+import { fileChanges } from '../host/managed-file.js';
 
 
 export function renderCrictlConfig(): string {

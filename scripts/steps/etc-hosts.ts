@@ -3,7 +3,7 @@ import type { Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { initNode } from '../inventory/topology.js';
 import { fileContent } from '../facts/file.js';
-import { fileChanges } from './managed-file.js';
+import { fileChanges } from '../host/managed-file.js';
 
 export const HOSTS_BEGIN = '# BEGIN kubelab nodes (managed: edits inside this block are overwritten)';
 export const HOSTS_END = '# END kubelab nodes';

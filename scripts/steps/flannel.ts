@@ -6,7 +6,9 @@ import { clusterApi } from '../k8s/cluster-api.js';
 import { remoteFact } from '../engine/remote-facts.js';
 import type { K8sObject } from '../manifests/yaml.js';
 import { renderFlannel } from '../render/flannel.js';
-import { objectsApplyChanges, pinnedObjects, stampRenderHash } from './apply-objects.js';
+import { pinnedObjects } from '../manifests/pinned.js';
+import { stampRenderHash } from '../k8s/apply.js';
+import { objectsApplyChanges } from '../host/cluster-objects.js';
 
 export const FLANNEL_NAMESPACE = 'kube-flannel';
 export const FLANNEL_DAEMONSET = 'kube-flannel-ds';

@@ -1,6 +1,6 @@
 import type { Step } from '../engine/types.js';
 import { hostname } from '../facts/hostname.js';
-import { fileChanges } from './managed-file.js';
+import { fileChanges } from '../host/managed-file.js';
 
 /** The node's hostname is its inventory name, now (kernel) and after reboot (/etc/hostname). */
 export const hostnameStep: Step = {

@@ -1,6 +1,6 @@
 import type { Change, Step } from '../engine/types.js';
 import { kernelModules } from '../facts/kernel-modules.js';
-import { fileChanges, MANAGED_HEADER } from './managed-file.js';
+import { fileChanges, MANAGED_HEADER } from '../host/managed-file.js';
 
 /** Needed by containerd (overlay) and by flannel's bridged pod traffic (br_netfilter). */
 export const K8S_MODULES = ['overlay', 'br_netfilter'] as const;

@@ -5,7 +5,7 @@ import { KUBEADM_PATHS, kubeadmFiles } from '../facts/kubeadm-files.js';
 import { kubeadmVersion } from '../facts/kubeadm-version.js';
 import { ADMIN_CONF, controlPlaneEndpoint, CRI_SOCKET, initNode } from '../inventory/topology.js';
 import { kubeadmYaml, kubernetesVersionTag, renderInitConfig, versionMatches } from '../render/kubeadm.js';
-import { fileChanges } from './managed-file.js';
+import { fileChanges } from '../host/managed-file.js';
 
 /** Where kubelab keeps the kubeadm configuration files it hands to kubeadm. */
 export const KUBELAB_KUBEADM_DIR = '/etc/kubernetes/kubelab';

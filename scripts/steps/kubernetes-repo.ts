@@ -2,8 +2,8 @@ import type { Change, Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { fileContent } from '../facts/file.js';
 import { minorTag } from '../inventory/versions.js';
-import { markSourcesChanged, packageChanges } from './apt.js';
-import { fileChanges } from './managed-file.js';
+import { markSourcesChanged, packageChanges } from '../host/apt.js';
+import { fileChanges } from '../host/managed-file.js';
 
 export const K8S_KEYRING = '/etc/apt/keyrings/kubernetes-apt-keyring.gpg';
 export const K8S_LIST = '/etc/apt/sources.list.d/kubernetes.list';

@@ -1,7 +1,7 @@
 import type { Change, Step } from '../engine/types.js';
 import { renderRegistryHosts } from '../render/containerd.js';
 import { CERTS_DIR } from './containerd-config.js';
-import { fileChanges } from './managed-file.js';
+import { fileChanges } from '../host/managed-file.js';
 
 /** /etc/containerd/certs.d/<registry>/hosts.toml for each registry the inventory names mirrors for. */
 export const registryMirrorsStep: Step = {

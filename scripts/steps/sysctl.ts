@@ -1,6 +1,6 @@
 import type { Change, Step } from '../engine/types.js';
 import { sysctlValues } from '../facts/sysctl.js';
-import { fileChanges, MANAGED_HEADER } from './managed-file.js';
+import { fileChanges, MANAGED_HEADER } from '../host/managed-file.js';
 
 export const K8S_SYSCTL: Readonly<Record<string, string>> = {
   'net.bridge.bridge-nf-call-iptables': '1',

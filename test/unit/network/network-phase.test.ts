@@ -4,7 +4,7 @@ import { hostContext } from '../../../scripts/engine/run.js';
 import { setClusterApi } from '../../../scripts/k8s/cluster-api.js';
 import { remoteFactsKey } from '../../../scripts/engine/remote-facts.js';
 import { networkPhase } from '../../../scripts/phases/network.js';
-import { RENDER_HASH } from '../../../scripts/steps/apply-objects.js';
+import { RENDER_HASH } from '../../../scripts/k8s/apply.js';
 import { desiredFlannel, FLANNEL_DAEMONSET } from '../../../scripts/steps/flannel.js';
 import { testCluster } from '../../support/cluster.js';
 import { FakeApi } from '../../support/fake-api.js';
