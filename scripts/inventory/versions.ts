@@ -1,4 +1,5 @@
 import { UsageError } from '../util/errors.js';
+import type { Inventory } from './types.js';
 
 /** Facts about Kubernetes releases that kubelab needs (sources: kubeadm's constants, kubernetes.io blog). */
 
@@ -32,4 +33,10 @@ export function pauseImage(version: string, imageRepository: string): string {
 /** Kubernetes 1.35 is the last release that supports containerd 1.x. */
 export function minimumContainerdMajor(version: string): number {
   return minorOf(version) >= 36 ? 2 : 1;
+}
+
+/** The exact version assumed where no node is asked: the inventory's, with .0 when it names only a minor. */
+export function assumedVersion(inv: Inventory): string {
+  const v = inv.spec.kubernetes.version;
+  return /^1\.\d+\.\d+$/.test(v) ? v : `${v}.0`;
 }

@@ -146,6 +146,10 @@ export function renderJoinConfig(inv: Inventory, node: InventoryNode, opts: Join
   };
 }
 
+/** Stands in for the bootstrap token where the inventory alone is rendered (a token is a secret, made by `up`). */
+export const TOKEN_PLACEHOLDER = 'abcdef.placeholder000000';
+export const CA_HASH_PLACEHOLDER = `sha256:${'0'.repeat(64)}`;
+
 /** Documents as one multi-document YAML file. */
 export function kubeadmYaml(docs: readonly KubeadmDocument[]): string {
   return docs.map((d) => stringify(d)).join('---\n');

@@ -9,7 +9,7 @@ import {
   renderMetricsServer,
 } from '../render/metrics-server.js';
 import { clusterApi } from '../k8s/cluster-api.js';
-import type { K8sObject } from '../manifests/yaml.js';
+import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
 import { pinnedObjects } from '../manifests/pinned.js';
 import { stampRenderHash } from '../k8s/apply.js';
 
@@ -23,6 +23,7 @@ export async function desiredMetricsServer(cluster: Pick<ClusterContext, 'inv' |
 export const metricsServerStep: Step = {
   name: 'metrics-server',
   appliesTo: (_node, inv) => inv.spec.addons.metricsServer.enabled,
+  files: async (ctx) => [{ scope: 'cluster', path: 'addons/metrics-server.yaml', content: stringifyManifests(await desiredMetricsServer(ctx)) }],
   async plan(host) {
     return objectsApplyChanges(host, { addon: 'metrics-server', stages: [await desiredMetricsServer(host.cluster)] });
   },

@@ -9,7 +9,7 @@ import {
   renderNfsProvisioner,
 } from '../render/nfs-provisioner.js';
 import { clusterApi, type ClusterApi } from '../k8s/cluster-api.js';
-import type { K8sObject } from '../manifests/yaml.js';
+import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
 import { pinnedObjects } from '../manifests/pinned.js';
 import { stampRenderHash } from '../k8s/apply.js';
 
@@ -42,6 +42,7 @@ async function refuseStorageClassChange(api: ClusterApi, objects: readonly K8sOb
 export const nfsProvisionerStep: Step = {
   name: 'nfs-provisioner',
   appliesTo: (_node, inv) => inv.spec.addons.nfsProvisioner.enabled,
+  files: async (ctx) => [{ scope: 'cluster', path: 'addons/nfs-provisioner.yaml', content: stringifyManifests(await desiredNfsProvisioner(ctx)) }],
   async plan(host) {
     const objects = await desiredNfsProvisioner(host.cluster);
     const changes = await objectsApplyChanges(host, { addon: 'nfs-subdir-external-provisioner', stages: [objects] });

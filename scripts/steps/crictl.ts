@@ -12,6 +12,7 @@ export function renderCrictlConfig(): string {
 /** /etc/crictl.yaml pointing crictl at containerd, when crictl is installed. */
 export const crictlStep: Step = {
   name: 'crictl',
+  files: () => [{ scope: 'node', path: '/etc/crictl.yaml', content: renderCrictlConfig() }],
   async plan(host) {
     if (!(await host.facts.get(commandExists('crictl')))) return [];
     return fileChanges(host, '/etc/crictl.yaml', renderCrictlConfig());

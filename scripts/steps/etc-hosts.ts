@@ -68,6 +68,7 @@ export function hostEntries(inv: Inventory): { name: string; address: string }[]
 
 export const etcHosts: Step = {
   name: 'etc-hosts',
+  files: ({ inv }) => [{ scope: 'node', path: '/etc/hosts', content: renderHosts('127.0.0.1 localhost\n', hostEntries(inv)) }],
   async plan(host) {
     const current = (await host.facts.get(fileContent('/etc/hosts'))) ?? '';
     return fileChanges(host, '/etc/hosts', renderHosts(current, hostEntries(host.inv)));

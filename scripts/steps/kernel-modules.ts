@@ -13,6 +13,7 @@ export function renderModulesLoad(modules: readonly string[]): string {
 /** Modules loaded now (modprobe) and at boot (modules-load.d). */
 export const kernelModulesStep: Step = {
   name: 'kernel-modules',
+  files: () => [{ scope: 'node', path: MODULES_LOAD_FILE, content: renderModulesLoad(K8S_MODULES) }],
   async plan(host) {
     const changes: Change[] = await fileChanges(host, MODULES_LOAD_FILE, renderModulesLoad(K8S_MODULES));
     const { available } = await host.facts.get(kernelModules);

@@ -46,6 +46,7 @@ export const nfsClientStep: Step = {
 export const nfsServerStep: Step = {
   name: 'nfs-server',
   appliesTo: isServer,
+  files: ({ inv }) => [{ scope: 'node', path: '/etc/exports', content: renderExports('', inv.spec.nfs!.path, exportLine(inv)) }],
   async plan(host) {
     const path = host.inv.spec.nfs!.path;
     const changes: Change[] = await packageChanges(host, ['nfs-kernel-server']);
