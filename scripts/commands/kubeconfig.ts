@@ -22,7 +22,7 @@ import type { CliContext } from './cli-context.js';
 import { UsageError } from './errors.js';
 import { parseCommon } from './options.js';
 import { loadReachable, openSession } from './session.js';
-import { initNode } from '../render/kubeadm.js';
+import { initNode } from '../inventory/topology.js';
 
 /** Knobs for tests (a fake admin.conf and API server); the CLI passes none. */
 export interface KubeconfigCommandOptions {

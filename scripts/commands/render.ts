@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_SETTINGS } from '../engine/run.js';
 import { loadInventory } from '../inventory/load.js';
 import { manifestCacheDir, seedDirsFromEnv } from '../manifests/store.js';
+import { PHASES } from '../phases/index.js';
 import { renderFiles, renderNotes } from '../render/files.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from './errors.js';
@@ -19,7 +20,7 @@ export async function renderCommand(args: string[], ctx: CliContext): Promise<nu
     offline: values.offline === true,
     manifestCacheDir: manifestCacheDir(ctx.env),
     manifestSeedDirs: seedDirsFromEnv(ctx.env),
-  });
+  }, PHASES);
   const out = resolve(values.out);
   const written: string[] = [];
   for (const f of files) {

@@ -4,6 +4,7 @@ import { redact } from '../transport/redact.js';
 import { StepError, tail } from './errors.js';
 import { FactCache } from './facts.js';
 import { forEachLimit } from './pool.js';
+import { clearRemoteFacts } from './remote-facts.js';
 import type { ClusterContext, Facts, HostContext, RunSettings, Step, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
 
 export interface RunOptions {
@@ -128,6 +129,7 @@ async function runHost(
         for (const change of changes) {
           await change.apply(host);
           host.facts.clear();
+          clearRemoteFacts(cluster, node.name);
         }
         await step.verify?.(host);
       }

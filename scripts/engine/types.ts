@@ -60,11 +60,34 @@ export interface Change {
   apply(host: HostContext): Promise<void>;
 }
 
+/** What a step needs to say which files it manages on a node, from the inventory alone (no host is read). */
+export interface FilesContext {
+  readonly inv: Inventory;
+  readonly node: InventoryNode;
+  /** For pinned upstream manifests (cache, seed folders, or download unless offline). */
+  readonly settings: RunSettings;
+}
+
+/**
+ * A file a step manages, as `kubelab render` writes it: a path on the step's node, or (scope "cluster") a
+ * cluster-wide manifest file name, from the step that applies it (flannel, the addons).
+ */
+export interface ManagedFile {
+  readonly scope: 'node' | 'cluster';
+  readonly path: string;
+  readonly content: string;
+}
+
 export interface Step {
   readonly name: string;
   /** Whether the step concerns this node at all (default: yes); a step that does not is not reported. */
   appliesTo?(node: InventoryNode, inv: Inventory): boolean;
   plan(host: HostContext): Promise<Change[]>;
+  /**
+   * The files this step manages on `ctx.node` (only called when it applies to the node), rendered as for a fresh
+   * node: where `plan` merges into a node's current file (/etc/hosts, /etc/exports), the managed part alone.
+   */
+  files?(ctx: FilesContext): ManagedFile[] | Promise<ManagedFile[]>;
   /** Proof after apply that the result works (e.g. mount an export); throws StepError when it does not. */
   verify?(host: HostContext): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { Fact } from '../engine/types.js';
 import { tail } from '../engine/errors.js';
+import { ADMIN_CONF } from '../inventory/topology.js';
 
 export interface ApiHealth {
   healthy: boolean;
@@ -24,7 +25,7 @@ export const kubeApiHealth: Fact<ApiHealth> = {
       'command -v kubectl >/dev/null || { echo "kubectl not found"; exit 127; }',
       'i=1',
       'while :; do',
-      '  out=$(kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw /livez --request-timeout=5s 2>&1) && { printf \'%s\\n\' "$out"; exit 0; }',
+      '  out=$(kubectl --kubeconfig "$3" get --raw /livez --request-timeout=5s 2>&1) && { printf \'%s\\n\' "$out"; exit 0; }',
       '  [ "$i" -ge "$1" ] && break',
       '  i=$((i + 1))',
       '  sleep "$2"',
@@ -35,6 +36,7 @@ export const kubeApiHealth: Fact<ApiHealth> = {
     'sh',
     String(HEALTH_ATTEMPTS),
     String(HEALTH_DELAY_SECONDS),
+    ADMIN_CONF,
   ],
   okCodes: [0, 1, 127],
   parse: (r) => {

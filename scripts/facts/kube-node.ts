@@ -1,5 +1,6 @@
 import { StepError, tail } from '../engine/errors.js';
 import type { Fact } from '../engine/types.js';
+import { ADMIN_CONF } from '../inventory/topology.js';
 
 export type KubeNode =
   | { registered: false }
@@ -26,7 +27,7 @@ export function parseNode(json: string): KubeNode {
 export function kubeNode(name: string): Fact<KubeNode> {
   return {
     key: `kube-node:${name}`,
-    argv: ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'get', 'node', name, '-o', 'json', '--request-timeout=10s'],
+    argv: ['kubectl', '--kubeconfig', ADMIN_CONF, 'get', 'node', name, '-o', 'json', '--request-timeout=10s'],
     okCodes: [0, 1],
     parse: (r) => {
       if (r.code === 0) return parseNode(r.stdout);

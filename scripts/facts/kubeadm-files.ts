@@ -1,6 +1,6 @@
 import type { Fact } from '../engine/types.js';
+import { ADMIN_CONF } from '../inventory/topology.js';
 
-export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
 export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
 export const BOOTSTRAP_KUBELET_CONF = '/etc/kubernetes/bootstrap-kubelet.conf';
 export const APISERVER_MANIFEST = '/etc/kubernetes/manifests/kube-apiserver.yaml';

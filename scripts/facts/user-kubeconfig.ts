@@ -1,5 +1,6 @@
 import { StepError } from '../engine/errors.js';
 import type { Fact } from '../engine/types.js';
+import { ADMIN_CONF } from '../inventory/topology.js';
 
 export interface UserKubeconfig {
   home: string;
@@ -25,13 +26,14 @@ export function userKubeconfig(user: string): Fact<UserKubeconfig> {
         '[ -n "$h" ] || { echo "no user $1" >&2; exit 4; }',
         'printf \'%s\\n\' "$h"',
         'c="$h/.kube/config"',
-        'if [ ! -e /etc/kubernetes/admin.conf ]; then echo no-admin',
+        'if [ ! -e "$2" ]; then echo no-admin',
         'elif [ ! -e "$c" ]; then echo missing',
-        'elif cmp -s /etc/kubernetes/admin.conf "$c" && [ "$(stat -c %U "$c")" = "$1" ]; then echo same',
+        'elif cmp -s "$2" "$c" && [ "$(stat -c %U "$c")" = "$1" ]; then echo same',
         'else echo different; fi',
       ].join('\n'),
       'sh',
       user,
+      ADMIN_CONF,
     ],
     parse: (r) => {
       const [home = '', state = ''] = r.stdout.split('\n').map((l) => l.trim());

@@ -3,6 +3,7 @@
  * every problem is reported at once; each rule skips values that are not well-formed (the schema
  * reports those) and uses the schema defaults for missing fields.
  */
+import { isObj, type Obj } from '../util/objects.js';
 import path from 'node:path';
 import type { Finding, PathSegment } from './errors.js';
 import { cidrContains, cidrLast, cidrsOverlap, parseCidr, parseIPv4, type Cidr } from './net.js';
@@ -16,9 +17,7 @@ import {
   VIRTUALBOX_NAT_ADDRESS,
 } from './schema.js';
 
-type Obj = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const field = (o: unknown, key: string): unknown => (isObj(o) ? o[key] : undefined);
 const q = (v: unknown): string => JSON.stringify(v);
 

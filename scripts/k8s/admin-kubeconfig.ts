@@ -6,9 +6,8 @@
 import { StepError, tail } from '../engine/errors.js';
 import type { Transport } from '../transport/types.js';
 
-import { ADMIN_CONF } from '../facts/kubeadm-files.js';
+import { ADMIN_CONF } from '../inventory/topology.js';
 
-export { ADMIN_CONF };
 
 export interface ReadAdminOptions {
   /** Default /etc/kubernetes/admin.conf. */

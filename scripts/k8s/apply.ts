@@ -3,10 +3,15 @@
  * applies). Each object is read first: absent -> 'created'; same metadata.resourceVersion after the apply ->
  * 'unchanged' (the API server does not write, and so does not bump resourceVersion, when an apply changes
  * nothing, managedFields included); otherwise 'changed'. That is one GET and one PATCH per object.
+ * Rendered sets carry the hash of the whole set (RENDER_HASH) so a re-run compares one annotation per object.
  */
+import { createHash } from 'node:crypto';
 import { ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 
 import { StepError } from '../engine/errors.js';
+import { describeObject } from '../manifests/objects.js';
+import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
+import type { ClusterApi } from './cluster-api.js';
 
 export const FIELD_MANAGER = 'kubelab';
 
@@ -25,12 +30,6 @@ export interface ApplyResult {
 export interface ApplyOptions {
   /** Default "kubelab". */
   fieldManager?: string;
-}
-
-/** "Deployment kube-system/coredns" */
-export function describeObject(o: { kind?: string; metadata?: { name?: string; namespace?: string } }): string {
-  const ns = o.metadata?.namespace;
-  return `${o.kind ?? '?'} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? '?'}`;
 }
 
 /** The HTTP status of a client-node API error (undefined for other errors). */
@@ -104,4 +103,37 @@ export async function applyObjects(
     });
   }
   return results;
+}
+
+/** On every applied object: the hash of the whole rendered set, so a re-run compares one annotation per object. */
+export const RENDER_HASH = 'kubelab.io/rendered-sha256';
+
+const hashOf = (o: K8sObject | null): string | undefined =>
+  ((o?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {})[RENDER_HASH];
+
+/** Stamps every object with the hash of the rendered set (for cheap, exact "already applied" checks). */
+export function stampRenderHash(objects: readonly K8sObject[]): K8sObject[] {
+  const hash = createHash('sha256').update(stringifyManifests(objects)).digest('hex');
+  return objects.map((o) => {
+    const copy = structuredClone(o) as K8sObject & { metadata?: { annotations?: Record<string, string> } };
+    copy.metadata = { ...copy.metadata, annotations: { ...copy.metadata?.annotations, [RENDER_HASH]: hash } };
+    return copy;
+  });
+}
+
+/** Stamps the render hash of all stages together on every object; the stages keep their shape. */
+export function stampStages(stages: readonly (readonly K8sObject[])[]): K8sObject[][] {
+  const stamped = stampRenderHash(stages.flat());
+  let at = 0;
+  return stages.map((s) => stamped.slice(at, (at += s.length)));
+}
+
+/** True when every object is live with its render hash; stage by stage, stopping at the first stage that is not. */
+export async function stagesLive(api: ClusterApi, stages: readonly (readonly K8sObject[])[]): Promise<boolean> {
+  for (const stage of stages) {
+    // a later stage may hold instances of CRDs an earlier stage creates: never read past a stage that is not live
+    const live = await Promise.all(stage.map((o) => api.read(o)));
+    if (!live.every((o, i) => o !== null && hashOf(o) === hashOf(stage[i]!))) return false;
+  }
+  return true;
 }

@@ -1,7 +1,8 @@
 import { StepError } from '../engine/errors.js';
 import type { ClusterContext } from '../engine/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
-import type { NodeSummary } from '../k8s/nodes.js';
+import { describeObject } from '../manifests/objects.js';
+import type { NodeSummary } from './nodes.js';
 import type { CsrRecord } from './csr.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 
@@ -70,7 +71,7 @@ async function openClusterApi(cluster: ClusterContext): Promise<ClusterApi> {
         return (await objects.read({ apiVersion: obj.apiVersion as string, kind: obj.kind as string, metadata: m })) as unknown as K8sObject;
       } catch (err) {
         if (applying.httpStatus(err) === 404) return null;
-        throw new StepError(`reading ${applying.describeObject(obj as never)} failed: ${applying.apiMessage(err)}`);
+        throw new StepError(`reading ${describeObject(obj as never)} failed: ${applying.apiMessage(err)}`);
       }
     },
     async apply(objs) {

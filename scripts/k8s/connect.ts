@@ -23,7 +23,7 @@ import type { TransportPool } from '../engine/types.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { TransportError, type Forward, type Transport } from '../transport/types.js';
 import { readAdminKubeconfig } from './admin-kubeconfig.js';
-import { API_SERVER_PORT, initNode } from '../render/kubeadm.js';
+import { API_SERVER_PORT, initNode } from '../inventory/topology.js';
 
 export type ApiVia = 'direct' | 'ssh-forward';
 

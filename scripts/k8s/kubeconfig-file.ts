@@ -4,6 +4,7 @@
  *
  * Kubeconfigs hold keys: parse errors are reported without the parser's message (it quotes the text).
  */
+import { isObj, type Obj } from '../util/objects.js';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -13,7 +14,6 @@ import { parse, stringify } from 'yaml';
 
 import { StepError } from '../engine/errors.js';
 
-type Obj = Record<string, unknown>;
 
 export interface NamedEntry extends Obj {
   name: string;
@@ -34,10 +34,6 @@ const LISTS = ['clusters', 'users', 'contexts'] as const;
 /** kubeconfig context (and cluster and user) name for an inventory's cluster. */
 export function contextName(clusterName: string): string {
   return `kubelab-${clusterName}`;
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function parseYaml(text: string, what: string): unknown {

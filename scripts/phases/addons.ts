@@ -1,5 +1,5 @@
 import type { Phase } from '../engine/types.js';
-import { initNode } from '../render/kubeadm.js';
+import { initNode } from '../inventory/topology.js';
 import { kubePrometheusStep } from '../steps/addon-kube-prometheus.js';
 import { kubeletServingCertsStep } from '../steps/addon-kubelet-serving-certs.js';
 import { metricsServerStep } from '../steps/addon-metrics-server.js';

@@ -1,5 +1,5 @@
 import type { Phase } from '../engine/types.js';
-import { initNode } from '../render/kubeadm.js';
+import { initNode } from '../inventory/topology.js';
 import { smokeChecksStep } from '../steps/smoke-checks.js';
 
 /** The smoke checks of `kubelab check`, run from the workstation against the API after everything else. */

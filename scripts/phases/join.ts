@@ -1,5 +1,5 @@
 import type { Phase } from '../engine/types.js';
-import { initNode } from '../render/kubeadm.js';
+import { initNode } from '../inventory/topology.js';
 import { kubeadmJoinStep } from '../steps/kubeadm-join.js';
 
 /** Workers join the cluster (kubeadm join with a short-lived bootstrap token), after the control plane. */

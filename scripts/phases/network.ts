@@ -1,6 +1,7 @@
 import type { Phase } from '../engine/types.js';
-import { initNode } from '../render/kubeadm.js';
-import { corednsReadyStep, nodeAddressesStep } from '../steps/cluster-ready.js';
+import { initNode } from '../inventory/topology.js';
+import { corednsReadyStep } from '../steps/coredns-ready.js';
+import { nodeAddressesStep } from '../steps/node-addresses.js';
 import { flannelStep } from '../steps/flannel.js';
 
 /** The pod network (flannel on the host-only NIC), then proof: node addresses right, CoreDNS available. */

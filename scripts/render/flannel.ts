@@ -1,3 +1,4 @@
+import { isObj, type Obj } from '../util/objects.js';
 import { StepError } from '../engine/errors.js';
 import type { K8sObject } from '../manifests/yaml.js';
 
@@ -10,10 +11,6 @@ export interface FlannelSettings {
    */
   ifaces: readonly string[];
 }
-
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function find(objs: readonly K8sObject[], kind: string, name: string): Obj {
   const o = objs.find((x) => x.kind === kind && isObj(x.metadata) && x.metadata.name === name);

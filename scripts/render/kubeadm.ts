@@ -1,6 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
+import { API_SERVER_PORT, apiServerEndpoint, controlPlaneEndpoint, CRI_SOCKET, kubeletServingBootstrap } from '../inventory/topology.js';
+import { KubelabError } from '../util/errors.js';
 
 /**
  * kubeadm configuration rendered from the inventory as plain objects (then YAML), for the kubeadm config API
@@ -10,9 +12,6 @@ import type { Inventory, InventoryNode } from '../inventory/types.js';
  * timeout under `timeouts` (left at its defaults here).
  */
 
-/** containerd's CRI socket; kubeadm needs it spelled out when Docker's socket exists too. */
-export const CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
-export const API_SERVER_PORT = 6443;
 export const DEFAULT_IMAGE_REPOSITORY = 'registry.k8s.io';
 export const KUBELET_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 
@@ -28,7 +27,12 @@ export type ExtraArgs = { name: string; value: string }[] | Record<string, strin
 export function kubernetesVersionTag(version: string): string {
   const v = version.trim();
   const m = /^v?(1\.\d+\.\d+)$/.exec(v);
-  if (!m) throw new Error(`not an exact Kubernetes version (like v1.35.2): ${JSON.stringify(version)}`);
+  if (!m) {
+    throw new KubelabError(
+      `not an exact Kubernetes version (like v1.35.2): ${JSON.stringify(version)}`,
+      'give spec.kubernetes.version as 1.35 or 1.35.2, and check what `kubeadm version -o short` prints on the node',
+    );
+  }
   return `v${m[1]}`;
 }
 
@@ -49,27 +53,6 @@ export function versionMatches(inventoryVersion: string, installed: string): boo
   return /^1\.\d+\.\d+$/.test(inventoryVersion)
     ? tag === `v${inventoryVersion}`
     : tag.startsWith(`v${inventoryVersion}.`);
-}
-
-/** The node `kubeadm init` runs on: the first control-plane node of the inventory. */
-export function initNode(inv: Inventory): InventoryNode {
-  const node = inv.spec.nodes.find((n) => n.role === 'control-plane');
-  if (!node) throw new Error('the inventory has no control-plane node');
-  return node;
-}
-
-/**
- * The cluster's API endpoint: spec.kubernetes.controlPlaneEndpoint, or "<first control-plane name>:6443"
- * (node names resolve on every node through the managed /etc/hosts block).
- */
-export function controlPlaneEndpoint(inv: Inventory): string {
-  return inv.spec.kubernetes.controlPlaneEndpoint ?? `${initNode(inv).name}:${API_SERVER_PORT}`;
-}
-
-/** The endpoint with a port, as bootstrap-token discovery needs it (kubeadm adds :6443 only to controlPlaneEndpoint). */
-export function apiServerEndpoint(inv: Inventory): string {
-  const ep = controlPlaneEndpoint(inv);
-  return /:\d+$/.test(ep) ? ep : `${ep}:${API_SERVER_PORT}`;
 }
 
 /** Flags in the shape of the API version: v1beta4 lists of {name, value}, v1beta3 maps. */
@@ -95,16 +78,6 @@ export interface InitOptions {
    * kubernetes.io/kubelet-serving CSRs then need approving). Default: kubeletServingBootstrap(inv).
    */
   serverTLSBootstrap?: boolean;
-}
-
-/**
- * Whether the kubelets get serving certificates from the cluster CA: metrics-server enabled with tls: bootstrap.
- * Set in the init configuration's KubeletConfiguration, which kubeadm stores cluster-wide (ConfigMap
- * kube-system/kubelet-config) and hands to every node that joins.
- */
-export function kubeletServingBootstrap(inv: Inventory): boolean {
-  const ms = inv.spec.addons.metricsServer;
-  return ms.enabled && ms.tls === 'bootstrap';
 }
 
 /** InitConfiguration, ClusterConfiguration and KubeletConfiguration for `kubeadm init` on `node`. */
@@ -172,6 +145,10 @@ export function renderJoinConfig(inv: Inventory, node: InventoryNode, opts: Join
     nodeRegistration: nodeRegistration(apiVersion, node),
   };
 }
+
+/** Stands in for the bootstrap token where the inventory alone is rendered (a token is a secret, made by `up`). */
+export const TOKEN_PLACEHOLDER = 'abcdef.placeholder000000';
+export const CA_HASH_PLACEHOLDER = `sha256:${'0'.repeat(64)}`;
 
 /** Documents as one multi-document YAML file. */
 export function kubeadmYaml(docs: readonly KubeadmDocument[]): string {

@@ -1,5 +1,6 @@
 import type { ClusterContext, Step } from '../engine/types.js';
-import { objectsApplyChanges, stampStages } from './apply-objects.js';
+import { stampStages } from '../k8s/apply.js';
+import { objectsApplyChanges } from '../host/cluster-objects.js';
 import {
   crdNames,
   KUBE_PROMETHEUS_DAEMONSETS,
@@ -10,9 +11,10 @@ import {
   renderKubePrometheus,
   splitStages,
   type StagedObjects,
-} from '../addons/kube-prometheus.js';
+} from '../render/kube-prometheus.js';
 import { clusterApi } from '../k8s/cluster-api.js';
-import { pinnedObjects } from './apply-objects.js';
+import { stringifyManifests } from '../manifests/yaml.js';
+import { pinnedObjects } from '../manifests/pinned.js';
 
 /** kube-prometheus as kubelab applies it, in its two stages (render hash of both stamped on every object). */
 export async function desiredKubePrometheus(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<StagedObjects> {
@@ -29,6 +31,13 @@ export async function desiredKubePrometheus(cluster: Pick<ClusterContext, 'inv' 
 export const kubePrometheusStep: Step = {
   name: 'kube-prometheus',
   appliesTo: (_node, inv) => inv.spec.addons.monitoring.enabled,
+  async files(ctx) {
+    const { setup, main } = await desiredKubePrometheus(ctx);
+    return [
+      { scope: 'cluster', path: 'addons/kube-prometheus-setup.yaml', content: stringifyManifests(setup) },
+      { scope: 'cluster', path: 'addons/kube-prometheus.yaml', content: stringifyManifests(main) },
+    ];
+  },
   async plan(host) {
     const { setup, main } = await desiredKubePrometheus(host.cluster);
     const crds = crdNames(setup);

@@ -1,11 +1,11 @@
 import { parse } from 'yaml';
 import { StepError } from '../engine/errors.js';
 import type { Change, HostContext, Step } from '../engine/types.js';
-import { clusterExists } from './apply-objects.js';
-import { csrSettled, KUBELET_SERVING_SIGNER, kubeletServingCsrDecisions, type CsrDecision } from '../addons/kubelet-serving-csr.js';
+import { clusterExists } from '../host/cluster-objects.js';
+import { csrSettled, KUBELET_SERVING_SIGNER, kubeletServingCsrDecisions, type CsrDecision } from '../k8s/kubelet-serving-csr.js';
 import { clusterApi, type ClusterApi } from '../k8s/cluster-api.js';
 import type { CsrRecord } from '../k8s/csr.js';
-import { kubeletServingBootstrap } from '../render/kubeadm.js';
+import { kubeletServingBootstrap } from '../inventory/topology.js';
 
 /** kubeadm's cluster-wide kubelet configuration (handed to every node that joins). */
 export const KUBELET_CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubelet-config', namespace: 'kube-system' } };

@@ -1,5 +1,5 @@
 import type { ClusterContext, Step } from '../engine/types.js';
-import { objectsApplyChanges } from './apply-objects.js';
+import { objectsApplyChanges } from '../host/cluster-objects.js';
 import {
   METRICS_API_SERVICE,
   METRICS_SERVER_DEPLOYMENT,
@@ -7,10 +7,11 @@ import {
   METRICS_SERVER_SET,
   metricsServerSettings,
   renderMetricsServer,
-} from '../addons/metrics-server.js';
+} from '../render/metrics-server.js';
 import { clusterApi } from '../k8s/cluster-api.js';
-import type { K8sObject } from '../manifests/yaml.js';
-import { pinnedObjects, stampRenderHash } from './apply-objects.js';
+import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
+import { pinnedObjects } from '../manifests/pinned.js';
+import { stampRenderHash } from '../k8s/apply.js';
 
 /** metrics-server v0.8.1 as kubelab applies it (render hash stamped). */
 export async function desiredMetricsServer(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<K8sObject[]> {
@@ -22,6 +23,7 @@ export async function desiredMetricsServer(cluster: Pick<ClusterContext, 'inv' |
 export const metricsServerStep: Step = {
   name: 'metrics-server',
   appliesTo: (_node, inv) => inv.spec.addons.metricsServer.enabled,
+  files: async (ctx) => [{ scope: 'cluster', path: 'addons/metrics-server.yaml', content: stringifyManifests(await desiredMetricsServer(ctx)) }],
   async plan(host) {
     return objectsApplyChanges(host, { addon: 'metrics-server', stages: [await desiredMetricsServer(host.cluster)] });
   },

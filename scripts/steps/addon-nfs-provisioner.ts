@@ -1,16 +1,17 @@
 import { StepError } from '../engine/errors.js';
 import type { ClusterContext, Step } from '../engine/types.js';
-import { objectsApplyChanges, clusterExists } from './apply-objects.js';
-import { isObj } from '../addons/objects.js';
+import { clusterExists, objectsApplyChanges } from '../host/cluster-objects.js';
+import { isObj } from '../util/objects.js';
 import {
   NFS_PROVISIONER_DEPLOYMENT,
   NFS_PROVISIONER_SET,
   nfsProvisionerSettings,
   renderNfsProvisioner,
-} from '../addons/nfs-provisioner.js';
+} from '../render/nfs-provisioner.js';
 import { clusterApi, type ClusterApi } from '../k8s/cluster-api.js';
-import type { K8sObject } from '../manifests/yaml.js';
-import { pinnedObjects, stampRenderHash } from './apply-objects.js';
+import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
+import { pinnedObjects } from '../manifests/pinned.js';
+import { stampRenderHash } from '../k8s/apply.js';
 
 /** nfs-subdir-external-provisioner as kubelab applies it (render hash stamped). */
 export async function desiredNfsProvisioner(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<K8sObject[]> {
@@ -41,6 +42,7 @@ async function refuseStorageClassChange(api: ClusterApi, objects: readonly K8sOb
 export const nfsProvisionerStep: Step = {
   name: 'nfs-provisioner',
   appliesTo: (_node, inv) => inv.spec.addons.nfsProvisioner.enabled,
+  files: async (ctx) => [{ scope: 'cluster', path: 'addons/nfs-provisioner.yaml', content: stringifyManifests(await desiredNfsProvisioner(ctx)) }],
   async plan(host) {
     const objects = await desiredNfsProvisioner(host.cluster);
     const changes = await objectsApplyChanges(host, { addon: 'nfs-subdir-external-provisioner', stages: [objects] });

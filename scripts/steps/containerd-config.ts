@@ -2,11 +2,11 @@ import { StepError } from '../engine/errors.js';
 import type { Step } from '../engine/types.js';
 import { containerdDefaultConfig, containerdVersion } from '../facts/containerd.js';
 import { commandExists } from '../facts/systemd.js';
-import { minimumContainerdMajor, pauseImage } from '../kube/versions.js';
+import { minimumContainerdMajor, pauseImage } from '../inventory/versions.js';
 import { renderContainerdConfig } from '../render/containerd.js';
 import type { Inventory } from '../inventory/types.js';
-import { fileChanges } from './managed-file.js';
-import { restartChange } from './service.js';
+import { fileChanges } from '../host/managed-file.js';
+import { restartChange } from '../host/service.js';
 
 export const CONTAINERD_CONFIG = '/etc/containerd/config.toml';
 export const CERTS_DIR = '/etc/containerd/certs.d';

@@ -1,6 +1,6 @@
 import { StepError } from '../engine/errors.js';
 import type { Step } from '../engine/types.js';
-import { initNode } from '../render/kubeadm.js';
+import { initNode } from '../inventory/topology.js';
 
 /**
  * Further control-plane nodes (allowed by the inventory with controlPlaneEndpoint) would join with

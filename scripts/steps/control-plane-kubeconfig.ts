@@ -1,7 +1,6 @@
 import type { Step } from '../engine/types.js';
-import { ADMIN_CONF } from '../facts/kubeadm-files.js';
 import { userKubeconfig } from '../facts/user-kubeconfig.js';
-import { initNode } from '../render/kubeadm.js';
+import { ADMIN_CONF, initNode } from '../inventory/topology.js';
 
 /**
  * The SSH login user's ~/.kube/config as a copy of admin.conf (mode 0600, owned by the user), so kubectl works
@@ -32,11 +31,12 @@ export const controlPlaneKubeconfigStep: Step = {
               'set -e',
               'g=$(id -gn "$1")',
               'install -d -m 0700 -o "$1" -g "$g" "$2/.kube"',
-              'install -m 0600 -o "$1" -g "$g" /etc/kubernetes/admin.conf "$2/.kube/config"',
+              'install -m 0600 -o "$1" -g "$g" "$3" "$2/.kube/config"',
             ].join('\n'),
             'sh',
             user,
             s.home,
+            ADMIN_CONF,
           ])),
       },
     ];

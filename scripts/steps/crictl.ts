@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
-import { CRI_SOCKET } from '../render/kubeadm.js';
+import { CRI_SOCKET } from '../inventory/topology.js';
 import type { Step } from '../engine/types.js';
 import { commandExists } from '../facts/systemd.js';
-import { fileChanges } from './managed-file.js';
+import { fileChanges } from '../host/managed-file.js';
 
 
 export function renderCrictlConfig(): string {
@@ -12,6 +12,7 @@ export function renderCrictlConfig(): string {
 /** /etc/crictl.yaml pointing crictl at containerd, when crictl is installed. */
 export const crictlStep: Step = {
   name: 'crictl',
+  files: () => [{ scope: 'node', path: '/etc/crictl.yaml', content: renderCrictlConfig() }],
   async plan(host) {
     if (!(await host.facts.get(commandExists('crictl')))) return [];
     return fileChanges(host, '/etc/crictl.yaml', renderCrictlConfig());

@@ -3,8 +3,8 @@ import type { Inventory } from '../inventory/types.js';
 import { debArchitecture } from '../facts/dpkg.js';
 import { osRelease } from '../facts/os-release.js';
 import { fileContent } from '../facts/file.js';
-import { markSourcesChanged, packageChanges } from './apt.js';
-import { fileChanges } from './managed-file.js';
+import { markSourcesChanged, packageChanges } from '../host/apt.js';
+import { fileChanges } from '../host/managed-file.js';
 
 export const DOCKER_KEY = '/etc/apt/keyrings/docker.asc';
 export const DOCKER_LIST = '/etc/apt/sources.list.d/docker.list';

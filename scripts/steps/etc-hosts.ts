@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import type { Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
-import { initNode } from '../render/kubeadm.js';
+import { initNode } from '../inventory/topology.js';
 import { fileContent } from '../facts/file.js';
-import { fileChanges } from './managed-file.js';
+import { fileChanges } from '../host/managed-file.js';
 
 export const HOSTS_BEGIN = '# BEGIN kubelab nodes (managed: edits inside this block are overwritten)';
 export const HOSTS_END = '# END kubelab nodes';
@@ -68,6 +68,7 @@ export function hostEntries(inv: Inventory): { name: string; address: string }[]
 
 export const etcHosts: Step = {
   name: 'etc-hosts',
+  files: ({ inv }) => [{ scope: 'node', path: '/etc/hosts', content: renderHosts('127.0.0.1 localhost\n', hostEntries(inv)) }],
   async plan(host) {
     const current = (await host.facts.get(fileContent('/etc/hosts'))) ?? '';
     return fileChanges(host, '/etc/hosts', renderHosts(current, hostEntries(host.inv)));

@@ -3,10 +3,12 @@ import type { ClusterContext, HostContext, Step } from '../engine/types.js';
 import { ipv4Interfaces, type Ipv4Address } from '../facts/interfaces.js';
 import type { Inventory } from '../inventory/types.js';
 import { clusterApi } from '../k8s/cluster-api.js';
-import { remoteFact } from '../kube/remote-facts.js';
-import type { K8sObject } from '../manifests/yaml.js';
+import { remoteFact } from '../engine/remote-facts.js';
+import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
 import { renderFlannel } from '../render/flannel.js';
-import { objectsApplyChanges, pinnedObjects, stampRenderHash } from './apply-objects.js';
+import { pinnedObjects } from '../manifests/pinned.js';
+import { stampRenderHash } from '../k8s/apply.js';
+import { objectsApplyChanges } from '../host/cluster-objects.js';
 
 export const FLANNEL_NAMESPACE = 'kube-flannel';
 export const FLANNEL_DAEMONSET = 'kube-flannel-ds';
@@ -43,6 +45,10 @@ async function nodeInterfaces(host: HostContext): Promise<string[]> {
 /** flannel applied through the API (server-side apply), bound to the host-only NIC; ready on every node. */
 export const flannelStep: Step = {
   name: 'flannel',
+  // offline, the NIC names are unknown: flannel's --iface also takes the address the NIC holds
+  files: async (ctx) => [
+    { scope: 'cluster', path: 'flannel.yaml', content: stringifyManifests(await desiredFlannel(ctx, ctx.inv.spec.nodes.map((n) => n.address))) },
+  ],
   async plan(host) {
     const ifaces = await nodeInterfaces(host);
     const objects = await desiredFlannel(host.cluster, ifaces);

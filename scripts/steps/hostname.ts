@@ -1,10 +1,11 @@
 import type { Step } from '../engine/types.js';
 import { hostname } from '../facts/hostname.js';
-import { fileChanges } from './managed-file.js';
+import { fileChanges } from '../host/managed-file.js';
 
 /** The node's hostname is its inventory name, now (kernel) and after reboot (/etc/hostname). */
 export const hostnameStep: Step = {
   name: 'hostname',
+  files: ({ node }) => [{ scope: 'node', path: '/etc/hostname', content: `${node.name}\n` }],
   async plan(host) {
     const want = host.node.name;
     const changes = await fileChanges(host, '/etc/hostname', `${want}\n`);

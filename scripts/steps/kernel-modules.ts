@@ -1,6 +1,6 @@
 import type { Change, Step } from '../engine/types.js';
 import { kernelModules } from '../facts/kernel-modules.js';
-import { fileChanges, MANAGED_HEADER } from './managed-file.js';
+import { fileChanges, MANAGED_HEADER } from '../host/managed-file.js';
 
 /** Needed by containerd (overlay) and by flannel's bridged pod traffic (br_netfilter). */
 export const K8S_MODULES = ['overlay', 'br_netfilter'] as const;
@@ -13,6 +13,7 @@ export function renderModulesLoad(modules: readonly string[]): string {
 /** Modules loaded now (modprobe) and at boot (modules-load.d). */
 export const kernelModulesStep: Step = {
   name: 'kernel-modules',
+  files: () => [{ scope: 'node', path: MODULES_LOAD_FILE, content: renderModulesLoad(K8S_MODULES) }],
   async plan(host) {
     const changes: Change[] = await fileChanges(host, MODULES_LOAD_FILE, renderModulesLoad(K8S_MODULES));
     const { available } = await host.facts.get(kernelModules);

@@ -1,18 +1,12 @@
 import { StepError } from '../engine/errors.js';
 import type { Change, HostContext, Step } from '../engine/types.js';
 import { kubeApiHealth } from '../facts/kube-api-health.js';
-import { ADMIN_CONF, KUBEADM_PATHS, kubeadmFiles } from '../facts/kubeadm-files.js';
+import { KUBEADM_PATHS, kubeadmFiles } from '../facts/kubeadm-files.js';
 import { kubeadmVersion } from '../facts/kubeadm-version.js';
-import {
-  controlPlaneEndpoint,
-  CRI_SOCKET,
-  initNode,
-  kubeadmYaml,
-  kubernetesVersionTag,
-  renderInitConfig,
-  versionMatches,
-} from '../render/kubeadm.js';
-import { fileChanges } from './managed-file.js';
+import { ADMIN_CONF, controlPlaneEndpoint, CRI_SOCKET, initNode } from '../inventory/topology.js';
+import { kubeadmYaml, kubernetesVersionTag, renderInitConfig, versionMatches } from '../render/kubeadm.js';
+import { fileChanges } from '../host/managed-file.js';
+import { assumedVersion } from '../inventory/versions.js';
 
 /** Where kubelab keeps the kubeadm configuration files it hands to kubeadm. */
 export const KUBELAB_KUBEADM_DIR = '/etc/kubernetes/kubelab';
@@ -79,6 +73,9 @@ async function initChanges(host: HostContext, version: string): Promise<Change[]
 export const kubeadmInitStep: Step = {
   name: 'kubeadm-init',
   appliesTo: (node, inv) => node.name === initNode(inv).name,
+  files: ({ inv, node }) => [
+    { scope: 'node', path: INIT_CONFIG, content: INIT_HEADER + kubeadmYaml(renderInitConfig(inv, node, { kubernetesVersion: assumedVersion(inv) })) },
+  ],
   async plan(host) {
     const name = host.node.name;
     const files = await host.facts.get(kubeadmFiles);

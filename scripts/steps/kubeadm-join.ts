@@ -2,9 +2,11 @@ import { StepError, tail } from '../engine/errors.js';
 import type { HostContext, Step } from '../engine/types.js';
 import { kubeNode, type KubeNode } from '../facts/kube-node.js';
 import { BOOTSTRAP_KUBELET_CONF, CLUSTER_CA, KUBELET_CONF, kubeadmFiles } from '../facts/kubeadm-files.js';
-import { clusterCaCertHash, JOIN_TOKEN_TTL_MINUTES, joinToken } from '../kube/join-token.js';
-import { remoteFact } from '../kube/remote-facts.js';
-import { apiServerEndpoint, initNode, kubeadmYaml, renderJoinConfig } from '../render/kubeadm.js';
+import { clusterCaCertHash, JOIN_TOKEN_TTL_MINUTES, joinToken } from '../k8s/join-token.js';
+import { remoteFact } from '../engine/remote-facts.js';
+import { apiServerEndpoint, initNode } from '../inventory/topology.js';
+import { CA_HASH_PLACEHOLDER, kubeadmYaml, renderJoinConfig, TOKEN_PLACEHOLDER } from '../render/kubeadm.js';
+import { assumedVersion } from '../inventory/versions.js';
 import { redact } from '../transport/redact.js';
 import { installedKubeadm, KUBELAB_KUBEADM_DIR, resetHint } from './kubeadm-init.js';
 
@@ -56,6 +58,16 @@ async function join(h: HostContext): Promise<void> {
 export const kubeadmJoinStep: Step = {
   name: 'kubeadm-join',
   appliesTo: (node) => node.role === 'worker',
+  // the token and CA hash are placeholders: the token is a secret, created only when `up` joins the node
+  files: ({ inv, node }) => [
+    {
+      scope: 'node',
+      path: JOIN_CONFIG,
+      content: kubeadmYaml([
+        renderJoinConfig(inv, node, { kubernetesVersion: assumedVersion(inv), token: TOKEN_PLACEHOLDER, caCertHash: CA_HASH_PLACEHOLDER }),
+      ]),
+    },
+  ],
   async plan(host) {
     const name = host.node.name;
     const cp = initNode(host.inv);

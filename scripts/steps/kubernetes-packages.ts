@@ -1,8 +1,8 @@
 import { StepError } from '../engine/errors.js';
 import type { Change, Step } from '../engine/types.js';
 import { availableVersions, heldPackages, installedPackages } from '../facts/dpkg.js';
-import { minorOf } from '../kube/versions.js';
-import { aptUpdate, packageChanges } from './apt.js';
+import { minorOf } from '../inventory/versions.js';
+import { aptUpdate, packageChanges } from '../host/apt.js';
 
 export const KUBE_PACKAGES = ['kubelet', 'kubeadm', 'kubectl'] as const;
 /** crictl, no longer pulled in by kubeadm since 1.32, from the same repository. */

@@ -1,9 +1,9 @@
 import type { Change, Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { fileContent } from '../facts/file.js';
-import { minorTag } from '../kube/versions.js';
-import { markSourcesChanged, packageChanges } from './apt.js';
-import { fileChanges } from './managed-file.js';
+import { minorTag } from '../inventory/versions.js';
+import { markSourcesChanged, packageChanges } from '../host/apt.js';
+import { fileChanges } from '../host/managed-file.js';
 
 export const K8S_KEYRING = '/etc/apt/keyrings/kubernetes-apt-keyring.gpg';
 export const K8S_LIST = '/etc/apt/sources.list.d/kubernetes.list';
@@ -23,6 +23,7 @@ const KEY_STAMP = `${K8S_KEYRING}.source`;
 /** The pkgs.k8s.io apt repository for the chosen minor, its key dearmored under /etc/apt/keyrings. */
 export const kubernetesRepoStep: Step = {
   name: 'kubernetes-repo',
+  files: ({ inv }) => [{ scope: 'node', path: K8S_LIST, content: kubernetesSourceLine(inv) }],
   async plan(host) {
     const url = kubernetesRepoUrl(host.inv);
     const changes: Change[] = await packageChanges(host, ['ca-certificates', 'curl', 'gpg']);

@@ -3,9 +3,9 @@ import { StepError, tail } from '../engine/errors.js';
 import type { Change, Step } from '../engine/types.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { fileContent } from '../facts/file.js';
-import { packageChanges } from './apt.js';
-import { fileChanges } from './managed-file.js';
-import { serviceChanges } from './service.js';
+import { packageChanges } from '../host/apt.js';
+import { fileChanges } from '../host/managed-file.js';
+import { serviceChanges } from '../host/service.js';
 
 export const EXPORT_OPTIONS = 'rw,sync,no_subtree_check,no_root_squash';
 
@@ -46,6 +46,7 @@ export const nfsClientStep: Step = {
 export const nfsServerStep: Step = {
   name: 'nfs-server',
   appliesTo: isServer,
+  files: ({ inv }) => [{ scope: 'node', path: '/etc/exports', content: renderExports('', inv.spec.nfs!.path, exportLine(inv)) }],
   async plan(host) {
     const path = host.inv.spec.nfs!.path;
     const changes: Change[] = await packageChanges(host, ['nfs-kernel-server']);

@@ -3,8 +3,8 @@ import type { Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { availableVersions, installedPackages } from '../facts/dpkg.js';
 import { parseContainerdVersion } from '../facts/containerd.js';
-import { minimumContainerdMajor } from '../kube/versions.js';
-import { packageChanges } from './apt.js';
+import { minimumContainerdMajor } from '../inventory/versions.js';
+import { packageChanges } from '../host/apt.js';
 
 /** The packages of the container runtime: containerd (distro or Docker's containerd.io), and Docker Engine. */
 export function runtimePackages(inv: Inventory): { containerd: string; all: string[] } {

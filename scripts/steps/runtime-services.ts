@@ -1,6 +1,6 @@
 import type { Change, Step } from '../engine/types.js';
 import { fileContent } from '../facts/file.js';
-import { serviceChanges } from './service.js';
+import { serviceChanges } from '../host/service.js';
 
 /** containerd (and Docker when asked) enabled at boot and running. */
 export const runtimeServicesStep: Step = {

@@ -1,7 +1,7 @@
 import type { Change, Step } from '../engine/types.js';
 import { fileContent } from '../facts/file.js';
 import { activeSwaps, swapUnits } from '../facts/swap.js';
-import { fileChanges } from './managed-file.js';
+import { fileChanges } from '../host/managed-file.js';
 
 export const FSTAB_MARK = '#kubelab-swap-off# ';
 

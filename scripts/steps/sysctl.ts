@@ -1,6 +1,6 @@
 import type { Change, Step } from '../engine/types.js';
 import { sysctlValues } from '../facts/sysctl.js';
-import { fileChanges, MANAGED_HEADER } from './managed-file.js';
+import { fileChanges, MANAGED_HEADER } from '../host/managed-file.js';
 
 export const K8S_SYSCTL: Readonly<Record<string, string>> = {
   'net.bridge.bridge-nf-call-iptables': '1',
@@ -16,6 +16,7 @@ export function renderSysctl(values: Readonly<Record<string, string>>): string {
 /** Kernel parameters set now (sysctl -p) and at boot (sysctl.d). Runs after kernel-modules (bridge keys). */
 export const sysctlStep: Step = {
   name: 'sysctl',
+  files: () => [{ scope: 'node', path: SYSCTL_FILE, content: renderSysctl(K8S_SYSCTL) }],
   async plan(host) {
     const changes: Change[] = await fileChanges(host, SYSCTL_FILE, renderSysctl(K8S_SYSCTL));
     const live = await host.facts.get(sysctlValues(Object.keys(K8S_SYSCTL)));

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { hostContext } from '../../scripts/engine/run.js';
 import type { Change, ClusterContext, Phase, TransportPool } from '../../scripts/engine/types.js';
 import type { InventoryNode } from '../../scripts/inventory/types.js';
-import { remoteFactsKey } from '../../scripts/kube/remote-facts.js';
+import { remoteFactsKey } from '../../scripts/engine/remote-facts.js';
 import { testCluster } from './cluster.js';
 import { RecordedFacts, type RecordedAnswer } from './recorded-facts.js';
 import { RecordingTransport } from './recording-transport.js';

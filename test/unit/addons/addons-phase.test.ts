@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { crdNames } from '../../../scripts/addons/kube-prometheus.js';
+import { crdNames } from '../../../scripts/render/kube-prometheus.js';
 import { stepsFor } from '../../../scripts/engine/run.js';
 import type { Inventory } from '../../../scripts/inventory/types.js';
 import { addonsPhase } from '../../../scripts/phases/addons.js';
@@ -8,7 +8,7 @@ import { desiredKubePrometheus } from '../../../scripts/steps/addon-kube-prometh
 import { KUBELET_CONFIG_MAP } from '../../../scripts/steps/addon-kubelet-serving-certs.js';
 import { desiredMetricsServer } from '../../../scripts/steps/addon-metrics-server.js';
 import { desiredNfsProvisioner } from '../../../scripts/steps/addon-nfs-provisioner.js';
-import { RENDER_HASH } from '../../../scripts/steps/apply-objects.js';
+import { RENDER_HASH } from '../../../scripts/k8s/apply.js';
 import { testInventory } from '../../support/inventory.js';
 import { NO_SEED } from '../../support/seed.js';
 import { cluster, recordedCsrs, seed, setup } from './helpers.js';

@@ -8,9 +8,9 @@ import {
   renderKubePrometheus,
   splitStages,
   type KubePrometheusSettings,
-} from '../../../scripts/addons/kube-prometheus.js';
+} from '../../../scripts/render/kube-prometheus.js';
 import type { K8sObject } from '../../../scripts/manifests/yaml.js';
-import { pinnedObjects } from '../../../scripts/steps/apply-objects.js';
+import { pinnedObjects } from '../../../scripts/manifests/pinned.js';
 import { testInventory } from '../../support/inventory.js';
 import { NO_SEED } from '../../support/seed.js';
 import { assertSchemaValid, cluster, containerOf, named, once, seed } from './helpers.js';

@@ -1,7 +1,8 @@
 /** metrics-server tls: bootstrap reaches the kubelets through kubeadm's cluster-wide KubeletConfiguration. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kubeletServingBootstrap, renderInitConfig } from '../../../scripts/render/kubeadm.js';
+import { kubeletServingBootstrap } from '../../../scripts/inventory/topology.js';
+import { renderInitConfig } from '../../../scripts/render/kubeadm.js';
 import { testInventory } from '../../support/inventory.js';
 
 const kubelet = (spec: Record<string, unknown>, opts: { serverTLSBootstrap?: boolean } = {}) => {

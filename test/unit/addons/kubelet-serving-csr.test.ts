@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kubeletServingCsrDecisions } from '../../../scripts/addons/kubelet-serving-csr.js';
-import { parseCertificateRequest } from '../../../scripts/addons/pkcs10.js';
+import { kubeletServingCsrDecisions } from '../../../scripts/k8s/kubelet-serving-csr.js';
+import { parseCertificateRequest } from '../../../scripts/k8s/pkcs10.js';
 import { testInventory } from '../../support/inventory.js';
 import { recordedCsrs } from './helpers.js';
 

@@ -5,9 +5,9 @@ import {
   METRICS_SERVER_SET,
   metricsServerSettings,
   renderMetricsServer,
-} from '../../../scripts/addons/metrics-server.js';
+} from '../../../scripts/render/metrics-server.js';
 import type { K8sObject } from '../../../scripts/manifests/yaml.js';
-import { pinnedObjects } from '../../../scripts/steps/apply-objects.js';
+import { pinnedObjects } from '../../../scripts/manifests/pinned.js';
 import { testInventory } from '../../support/inventory.js';
 import { NO_SEED } from '../../support/seed.js';
 import { assertSchemaValid, cluster, containerOf, named, once, seed } from './helpers.js';

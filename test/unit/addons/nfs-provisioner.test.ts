@@ -5,8 +5,8 @@ import {
   NFS_PROVISIONER_SET,
   nfsProvisionerSettings,
   renderNfsProvisioner,
-} from '../../../scripts/addons/nfs-provisioner.js';
-import { pinnedObjects } from '../../../scripts/steps/apply-objects.js';
+} from '../../../scripts/render/nfs-provisioner.js';
+import { pinnedObjects } from '../../../scripts/manifests/pinned.js';
 import { testInventory } from '../../support/inventory.js';
 import { NO_SEED } from '../../support/seed.js';
 import { assertSchemaValid, cluster, containerOf, named, once, seed } from './helpers.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { expandLists, imageFromRepository, mapImages } from '../../../scripts/addons/objects.js';
+import { expandLists, imageFromRepository, mapImages } from '../../../scripts/manifests/objects.js';
 import { apiServiceStatus, crdStatus } from '../../../scripts/k8s/addon-waits.js';
 
 describe('image repository mapping', () => {

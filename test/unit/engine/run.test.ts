@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runPhases, succeeded } from '../../../scripts/engine/run.js';
-import type { Phase, TransportPool } from '../../../scripts/engine/types.js';
+import type { Phase, Step, TransportPool } from '../../../scripts/engine/types.js';
+import { remoteFact } from '../../../scripts/engine/remote-facts.js';
+import { hostname } from '../../../scripts/facts/hostname.js';
+import { hostnameStep } from '../../../scripts/steps/hostname.js';
 import { StepError } from '../../../scripts/engine/errors.js';
 import { osPhase } from '../../../scripts/phases/os.js';
 import { CollectingReporter } from '../../support/collect.js';
@@ -48,6 +51,25 @@ describe('engine: runPhases', () => {
       assert.deepEqual(h.puts, []);
       assert.deepEqual(h.commands.filter((c) => /^(swapoff|modprobe|sysctl -p|hostname \S|systemctl mask)/.test(c)), []);
     }
+  });
+
+  it('a change applied to a node clears what steps on other nodes read about it (remote facts)', async () => {
+    const hosts = sims();
+    const master = inv.spec.nodes.find((n) => n.name === 'master')!;
+    const seen: string[] = [];
+    const readMaster: Step = {
+      name: 'read-master-hostname',
+      appliesTo: (n) => n.name === 'worker1',
+      plan: async (h) => (seen.push(await remoteFact(h, master, hostname)), []),
+    };
+    const phases: Phase[] = [
+      { name: 'before', title: 'before', steps: [readMaster] },
+      { name: 'rename', title: 'rename', hosts: () => [master], steps: [hostnameStep] },
+      { name: 'after', title: 'after', steps: [readMaster] },
+    ];
+    const s = await runPhases({ inv, phases, mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    assert.equal(s.failed, 0);
+    assert.deepEqual(seen, ['debian', 'master']);
   });
 
   it('plan mode reports changes and changes nothing', async () => {

@@ -6,19 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import {
-  apiServerEndpoint,
-  caCertHash,
-  controlPlaneEndpoint,
-  CRI_SOCKET,
-  kubeadmApiVersion,
-  kubeadmYaml,
-  kubernetesVersionTag,
-  renderInitConfig,
-  renderJoinConfig,
-  versionMatches,
-  type KubeadmDocument,
-} from '../../../scripts/render/kubeadm.js';
+import { apiServerEndpoint, controlPlaneEndpoint, CRI_SOCKET } from '../../../scripts/inventory/topology.js';
+import { caCertHash, kubeadmApiVersion, kubeadmYaml, kubernetesVersionTag, renderInitConfig, renderJoinConfig, versionMatches, type KubeadmDocument } from '../../../scripts/render/kubeadm.js';
 import { testInventory } from '../../support/inventory.js';
 
 type Obj = Record<string, any>;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parse } from 'smol-toml';
 import { renderContainerdConfig } from '../../../scripts/render/containerd.js';
-import { pauseImage } from '../../../scripts/kube/versions.js';
+import { pauseImage } from '../../../scripts/inventory/versions.js';
 
 const dir = fileURLToPath(new URL('../../../../test/fixtures/containerd/', import.meta.url));
 /** Real `containerd config default` outputs: Debian 12's 1.6.20 (version 2), 2.2.9 (version 3), 2.3.7 (version 4). */

@@ -4,7 +4,7 @@
  */
 import type { Inventory } from '../inventory/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
-import { container, find, mapImages } from './objects.js';
+import { container, find, mapImages } from '../manifests/objects.js';
 
 export const METRICS_SERVER_SET = 'metrics-server';
 export const METRICS_SERVER_NAMESPACE = 'kube-system';

@@ -11,7 +11,7 @@
  * Pure: recorded CSR objects in, one decision per pending kubelet-serving CSR out (other CSRs are not kubelab's).
  */
 import type { InventoryNode } from '../inventory/types.js';
-import type { CsrRecord } from '../k8s/csr.js';
+import type { CsrRecord } from './csr.js';
 import { parseCertificateRequest } from './pkcs10.js';
 
 export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';

@@ -3,8 +3,9 @@ import { StepError } from '../engine/errors.js';
 import type { HostContext } from '../engine/types.js';
 import { fileContent } from '../facts/file.js';
 import { CLUSTER_CA } from '../facts/kubeadm-files.js';
-import { caCertHash, initNode } from '../render/kubeadm.js';
-import { remoteFact, remoteRun } from './remote-facts.js';
+import { initNode } from '../inventory/topology.js';
+import { caCertHash } from '../render/kubeadm.js';
+import { remoteFact, remoteRun } from '../engine/remote-facts.js';
 
 /** Lifetime of the bootstrap token kubelab creates for a run's joins (kubeadm's own default is 24h). */
 export const JOIN_TOKEN_TTL_MINUTES = 30;

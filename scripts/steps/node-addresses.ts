@@ -1,10 +1,9 @@
 import { StepError } from '../engine/errors.js';
 import type { Step } from '../engine/types.js';
+import { VIRTUALBOX_NAT_ADDRESS } from '../inventory/schema.js';
 import type { Inventory } from '../inventory/types.js';
 import { clusterApi } from '../k8s/cluster-api.js';
 import type { NodeSummary } from '../k8s/nodes.js';
-
-export const VIRTUALBOX_NAT_ADDRESS = '10.0.2.15';
 
 /** Every inventory node registered with its inventory address as InternalIP; problems named per node. */
 export function nodeAddressProblems(inv: Inventory, nodes: readonly NodeSummary[]): { message: string; hint?: string }[] {
@@ -38,14 +37,5 @@ export const nodeAddressesStep: Step = {
     if (problems.length) {
       throw new StepError(problems.map((p) => p.message).join('; '), problems.map((p) => p.hint).filter(Boolean).join('; '));
     }
-  },
-};
-
-/** CoreDNS answers only once the pod network works: its Deployment available is the sign. */
-export const corednsReadyStep: Step = {
-  name: 'coredns',
-  plan: async () => [],
-  async verify(host) {
-    await (await clusterApi(host.cluster)).waitDeploymentAvailable('kube-system', 'coredns', 5 * 60_000);
   },
 };

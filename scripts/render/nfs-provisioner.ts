@@ -5,7 +5,8 @@
 import { StepError } from '../engine/errors.js';
 import type { Inventory } from '../inventory/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
-import { CLUSTER_SCOPED, container, find, isObj, mapImages, meta, namespaceObject, podSpec, type Obj } from './objects.js';
+import { isObj, type Obj } from '../util/objects.js';
+import { CLUSTER_SCOPED, container, find, mapImages, meta, namespaceObject, podSpec } from '../manifests/objects.js';
 
 export const NFS_PROVISIONER_SET = 'nfs-subdir-external-provisioner';
 export const NFS_PROVISIONER_DEPLOYMENT = 'nfs-client-provisioner';

@@ -1,6 +1,6 @@
-import { StepError, tail } from '../engine/errors.js';
-import { FactCache } from '../engine/facts.js';
-import type { Fact, Facts, HostContext } from '../engine/types.js';
+import { StepError, tail } from './errors.js';
+import { FactCache } from './facts.js';
+import type { ClusterContext, Fact, Facts, HostContext } from './types.js';
 import type { InventoryNode } from '../inventory/types.js';
 import { redact } from '../transport/redact.js';
 import { TransportError, type ExecOptions, type ExecResult } from '../transport/types.js';
@@ -24,6 +24,11 @@ export function remoteFacts(host: HostContext, node: InventoryNode): Facts {
     host.cluster.state.set(key, facts);
   }
   return facts;
+}
+
+/** Forgets what other nodes' steps read about `nodeName`: called after a change is applied to that node. */
+export function clearRemoteFacts(cluster: ClusterContext, nodeName: string): void {
+  (cluster.state.get(remoteFactsKey(nodeName)) as Facts | undefined)?.clear();
 }
 
 function onNode(node: InventoryNode, err: unknown): never {

@@ -8,7 +8,8 @@ import { KUBE_PROMETHEUS_PINNED, kubePrometheusMatrixText } from '../inventory/s
 import type { Inventory } from '../inventory/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
 import { METRICS_API_SERVICE } from './metrics-server.js';
-import { expandLists, find, isObj, mapImages, nameOf, type Obj } from './objects.js';
+import { isObj, type Obj } from '../util/objects.js';
+import { expandLists, find, mapImages, nameOf } from '../manifests/objects.js';
 
 export const KUBE_PROMETHEUS_SET = 'kube-prometheus';
 export const MONITORING_NAMESPACE = 'monitoring';

@@ -3,11 +3,8 @@
  * List kinds, map images to the configured registry. They work on plain data (K8sObject) and never on text.
  */
 import { StepError } from '../engine/errors.js';
-import type { K8sObject } from '../manifests/yaml.js';
-
-export type Obj = Record<string, unknown>;
-
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObj, type Obj } from '../util/objects.js';
+import type { K8sObject } from './yaml.js';
 
 /** metadata of an object (created empty when absent). */
 export function meta(o: K8sObject): Obj & { name?: string; namespace?: string } {
@@ -17,10 +14,11 @@ export function meta(o: K8sObject): Obj & { name?: string; namespace?: string } 
 
 export const nameOf = (o: K8sObject): string | undefined => (isObj(o.metadata) ? (o.metadata.name as string | undefined) : undefined);
 
-/** "Deployment monitoring/grafana" */
-export function describe(o: K8sObject): string {
+/** "Deployment kube-system/coredns" */
+export function describeObject(o: { kind?: unknown; metadata?: unknown }): string {
   const m = isObj(o.metadata) ? o.metadata : {};
-  return `${String(o.kind)} ${typeof m.namespace === 'string' ? `${m.namespace}/` : ''}${String(m.name)}`;
+  const ns = typeof m.namespace === 'string' && m.namespace ? `${m.namespace}/` : '';
+  return `${typeof o.kind === 'string' ? o.kind : '?'} ${ns}${typeof m.name === 'string' ? m.name : '?'}`;
 }
 
 /** The object of that kind and name; an error naming the addon when the pinned files lack it. */
@@ -43,13 +41,13 @@ export function podContainers(o: K8sObject): Obj[] {
 export function podSpec(o: K8sObject, addon: string): Obj {
   const spec = isObj(o.spec) ? o.spec : undefined;
   const template = spec && isObj(spec.template) ? spec.template : undefined;
-  if (!template || !isObj(template.spec)) throw new StepError(`${addon} manifests: ${describe(o)} has no pod template`);
+  if (!template || !isObj(template.spec)) throw new StepError(`${addon} manifests: ${describeObject(o)} has no pod template`);
   return template.spec;
 }
 
 export function container(o: K8sObject, name: string, addon: string): Obj {
   const c = podContainers(o).find((x) => x.name === name);
-  if (!c) throw new StepError(`${addon} manifests: ${describe(o)} has no container ${name}`);
+  if (!c) throw new StepError(`${addon} manifests: ${describeObject(o)} has no container ${name}`);
   return c;
 }
 
