@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { UsageError } from './commands/errors.js';
-import { StepError } from './engine/errors.js';
+import { KubelabError } from './util/errors.js';
 import { HELP } from './commands/help.js';
 import { PHASES } from './phases/index.js';
 import { InventoryError } from './inventory/errors.js';
@@ -53,17 +52,11 @@ async function main(argv: string[]): Promise<number> {
       ctx.stderr.write(`${err.format()}\n`);
       return 2;
     }
-    if (err instanceof UsageError) {
-      ctx.stderr.write(`kubelab: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof StepError) {
-      ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
-      return 1;
-    }
-    if (err instanceof TransportError) {
-      ctx.stderr.write(`kubelab: ${err.host}: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
-      return 1;
+    if (err instanceof KubelabError) {
+      // UsageError (2), StepError and TransportError (1, the latter prefixed with its host), provider failures (1)
+      const where = err instanceof TransportError ? `${err.host}: ` : '';
+      ctx.stderr.write(`kubelab: ${where}${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      return err.exitCode;
     }
     throw err;
   }

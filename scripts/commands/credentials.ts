@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { InventoryNode } from '../inventory/types.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 
 export interface Credentials {
   identityFile?: string;

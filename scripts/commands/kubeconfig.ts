@@ -19,7 +19,7 @@ import { defaultOutput } from '../report/index.js';
 import { shJoin } from '../transport/quote.js';
 import type { InventoryNode } from '../inventory/types.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { parseCommon } from './options.js';
 import { loadReachable, openSession } from './session.js';
 import { initNode } from '../render/kubeadm.js';

@@ -5,7 +5,7 @@ import { loadInventory } from '../inventory/load.js';
 import { manifestCacheDir, seedDirsFromEnv } from '../manifests/store.js';
 import { renderFiles, renderNotes } from '../render/files.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { parseCommon } from './options.js';
 
 /** `kubelab render -i FILE --out DIR`: every file kubelab would upload or apply, one folder per node + cluster/. */

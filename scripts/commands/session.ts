@@ -7,7 +7,7 @@ import { MuxClient, MuxTransport, persistSeconds, type MuxNodeSettings } from '.
 import type { Transport } from '../transport/types.js';
 import type { CliContext } from './cli-context.js';
 import { resolveCredentials, secretValues } from './credentials.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 
 /** A loaded inventory with its connections and logs, for one command run. */
 export interface Session {

@@ -3,7 +3,7 @@ import { ensureVms, imageCacheDir, providerStep } from '../providers/lab.js';
 import { vmDown, vmStatus } from '../providers/qemu/index.js';
 import { defaultOutput } from '../report/index.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { parseCommon } from './options.js';
 
 /** `kubelab vm up|down|status`: the lab VMs of an inventory with spec.provider. */

@@ -2,6 +2,7 @@ import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { TransportError, type ExecOptions, type Transport } from '../transport/types.js';
 import { redact } from '../transport/redact.js';
 import { StepError, tail } from './errors.js';
+import { KubelabError } from '../util/errors.js';
 import { FactCache } from './facts.js';
 import { forEachLimit } from './pool.js';
 import type { ClusterContext, Facts, HostContext, RunSettings, Step, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
@@ -139,8 +140,8 @@ async function runHost(
         continue;
       }
       const message = err instanceof Error ? err.message : String(err);
-      const hint = err instanceof StepError || err instanceof TransportError ? err.hint : undefined;
-      if (!(err instanceof StepError || err instanceof TransportError)) {
+      const hint = err instanceof KubelabError ? err.hint : undefined;
+      if (!(err instanceof KubelabError)) {
         // a bug, not a host problem: keep the stack for the log, never hide it
         emit({ ...base, outcome: 'failed', changes: [], durationMs: Date.now() - t0, error: (err as Error)?.stack ?? message });
       } else {

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { StepError } from '../engine/errors.js';
+import { KubelabError } from '../util/errors.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { KnownHosts } from '../transport/known-hosts.js';
 import { labKeyPath, providerEndpoints, vmUp, type VmUpResult } from './qemu/index.js';
@@ -23,12 +24,15 @@ export function reachableInventory(inv: Inventory, stateDir: string): Inventory 
   return Object.freeze({ ...inv, spec: Object.freeze({ ...inv.spec, nodes: Object.freeze(nodes) }) }) as Inventory;
 }
 
-/** A provider failure (qemu missing, a port taken, debootstrap failing) as a user-facing error with a hint. */
+/**
+ * A provider failure as a user-facing error: the provider's own errors (qemu missing, a port taken, debootstrap
+ * failing) carry their hint; anything else is reported with where the VMs' consoles are logged.
+ */
 export async function providerStep<T>(stateDir: string, what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof StepError) throw err;
+    if (err instanceof KubelabError) throw err;
     throw new StepError(`${what}: ${err instanceof Error ? err.message : String(err)}`, `the VMs' consoles are logged in ${join(stateDir, 'vms', '<node>', 'console.log')}`);
   }
 }

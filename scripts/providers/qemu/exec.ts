@@ -1,4 +1,5 @@
 /** Run a host program with an argument array (never a shell string); capture output. */
+import { KubelabError } from '../../util/errors.js';
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,13 +22,17 @@ export interface RunResult {
   durationMs: number;
 }
 
-export class CommandError extends Error {
+/** A host program (qemu-img, debootstrap, ...) failed: its argv, exit code and output tail, as a user-facing error. */
+export class CommandError extends KubelabError {
   constructor(
     readonly argv: readonly string[],
     readonly result: RunResult,
   ) {
     const tail = (result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n');
-    super(`${argv.join(' ')} exited with ${result.code}${tail ? `:\n${tail}` : ''}`);
+    super(
+      `${argv.join(' ')} exited with ${result.code}${tail ? `:\n${tail}` : ''}`,
+      `the lines above are the end of ${argv[0] ?? 'the command'}'s output; run it by hand to see all of it`,
+    );
     this.name = 'CommandError';
   }
 }
@@ -65,7 +70,13 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
         : undefined;
     child.on('error', (e) => {
       if (timer) clearTimeout(timer);
-      reject(new Error(`cannot run ${cmd}: ${e.message}`));
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      reject(
+        new KubelabError(
+          `cannot run ${cmd}: ${missing ? 'not found on PATH' : e.message}`,
+          missing ? `install ${cmd} and run again (README, "The qemu provider")` : `check that ${cmd} is executable`,
+        ),
+      );
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);

@@ -3,6 +3,7 @@
  * NIC names by MAC, host-only address) goes on a NoCloud seed disk (vfat, label CIDATA), made without
  * mounting anything (mkfs.vfat -C + mcopy: apt packages dosfstools and mtools).
  */
+import { KubelabError } from '../../util/errors.js';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,7 +70,7 @@ export async function seedToolsMissing(): Promise<string[]> {
 /** Write a 1 MiB vfat NoCloud seed image at `dest` (atomically replaced). */
 export async function writeSeedImage(dest: string, files: SeedFiles): Promise<void> {
   const missing = await seedToolsMissing();
-  if (missing.length) throw new Error(`cannot make the cloud-init seed, missing: ${missing.join(', ')}`);
+  if (missing.length) throw new KubelabError(`cannot make the cloud-init seed, missing: ${missing.join(', ')}`, 'install the missing packages, then run again');
   const work = await mkdtemp(join(tmpdir(), 'kubelab-seed-'));
   try {
     const img = `${dest}.tmp-${process.pid}`;
@@ -90,6 +91,6 @@ export async function writeSeedImage(dest: string, files: SeedFiles): Promise<vo
 export async function cloudImage(path: string): Promise<CloudBootImage> {
   const r = await run('qemu-img', ['info', '--output=json', path]);
   const info = JSON.parse(r.stdout) as { format?: string };
-  if (info.format !== 'qcow2' && info.format !== 'raw') throw new Error(`${path}: unsupported image format ${String(info.format)} (qcow2 or raw)`);
+  if (info.format !== 'qcow2' && info.format !== 'raw') throw new KubelabError(`${path}: unsupported image format ${String(info.format)}`, 'provider.image must be a qcow2 or raw disk image');
   return { kind: 'cloud', disk: path, format: info.format };
 }

@@ -1,4 +1,5 @@
 /** Pure construction of the qemu-system-x86_64 command line for one lab VM. */
+import { UsageError } from '../../util/errors.js';
 import { CMDLINE_KEYS } from './guest-files.js';
 import type { QemuAccel } from './types.js';
 
@@ -48,8 +49,8 @@ export interface KernelIdentity {
 
 /** Kernel command line for the debootstrap image: root, console, classic ethN names, and the kubelab-seed keys. */
 export function kernelCmdline(id: KernelIdentity): string {
-  if (!/^[a-zA-Z0-9.-]+$/.test(id.hostname)) throw new Error(`'${id.hostname}' is not a valid hostname`);
-  if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(id.address)) throw new Error(`'${id.address}' is not an address/prefix`);
+  if (!/^[a-zA-Z0-9.-]+$/.test(id.hostname)) throw new UsageError(`'${id.hostname}' is not a valid hostname`, 'node names may hold letters, digits, dots and dashes');
+  if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(id.address)) throw new UsageError(`'${id.address}' is not an address/prefix`);
   const key = Buffer.from(id.publicKey.trim(), 'utf8').toString('base64');
   return [
     'root=/dev/vda',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { checkCommand, runCheckCommand } from '../../../scripts/commands/check.js';
-import { UsageError } from '../../../scripts/commands/errors.js';
+import { UsageError } from '../../../scripts/util/errors.js';
 import { selectChecks } from '../../../scripts/checks/index.js';
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
 import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons } from './fake-api.js';
