@@ -7,6 +7,7 @@ import { InventoryError } from './inventory/errors.js';
 import { TransportError } from './transport/types.js';
 import type { CliContext } from './commands/cli-context.js';
 import { askSecret } from './commands/prompt.js';
+import { readSettings } from './commands/settings.js';
 
 const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
   plan: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('plan', args, ctx),
@@ -19,7 +20,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
 };
 
 async function main(argv: string[]): Promise<number> {
-  const ctx: CliContext = {
+  const ctx = {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await run(rest, ctx);
+    return await run(rest, { ...ctx, settings: readSettings(ctx.env) });
   } catch (err) {
     if (err instanceof InventoryError) {
       ctx.stderr.write(`${err.format()}\n`);

@@ -48,7 +48,7 @@ export async function resolveCredentials(
       passphrase: fromEnv(`${field}.passphraseEnv`, s.passphraseEnv),
       sudoPassword: fromEnv(`${field}.sudoPasswordEnv`, s.sudoPasswordEnv),
       password: fromEnv(`${field}.passwordEnv`, s.passwordEnv),
-      agent: s.agent !== false ? ctx.env.SSH_AUTH_SOCK : undefined,
+      agent: s.agent !== false ? ctx.settings.sshAuthSock : undefined,
     };
     if (s.identityFile) {
       creds.identityFile = s.identityFile;

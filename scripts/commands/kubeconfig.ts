@@ -12,7 +12,6 @@ import {
   kubeconfigYaml,
   mergeKubeconfig,
   renameKubeconfig,
-  userKubeconfigPath,
   writeFileAtomic,
 } from '../k8s/kubeconfig-file.js';
 import { defaultOutput } from '../report/index.js';
@@ -74,7 +73,7 @@ export async function kubeconfigCommand(args: string[], ctx: CliContext, opts: K
 
     let merged: { path: string; currentContext: string; replaced: boolean } | undefined;
     if (values.merge === true) {
-      const target = userKubeconfigPath(ctx.env);
+      const target = ctx.settings.userKubeconfig;
       let existing: string | undefined;
       try {
         existing = await readFile(target, 'utf8');

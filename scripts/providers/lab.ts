@@ -1,14 +1,9 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { StepError } from '../engine/errors.js';
 import { KubelabError } from '../util/errors.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { KnownHosts } from '../transport/known-hosts.js';
 import { labKeyPath, providerEndpoints, vmUp, type VmUpResult } from './qemu/index.js';
-
-/** Where base images are cached, shared by every cluster (KUBELAB_IMAGE_CACHE overrides .kubelab/images). */
-export function imageCacheDir(env: NodeJS.ProcessEnv): string {
-  return resolve(env.KUBELAB_IMAGE_CACHE ?? resolve('.kubelab', 'images'));
-}
 
 /**
  * The inventory as the workstation reaches it: with a provider, every node's SSH goes to the port the provider
@@ -44,10 +39,10 @@ export async function providerStep<T>(stateDir: string, what: string, fn: () => 
 export async function ensureVms(
   inv: Inventory,
   stateDir: string,
-  env: NodeJS.ProcessEnv,
+  imageCacheDir: string,
   log: (msg: string) => void,
 ): Promise<VmUpResult[]> {
-  const up = await providerStep(stateDir, 'starting the lab VMs', () => vmUp(inv, { stateDir, cacheDir: imageCacheDir(env), log }));
+  const up = await providerStep(stateDir, 'starting the lab VMs', () => vmUp(inv, { stateDir, cacheDir: imageCacheDir, log }));
   const knownHosts = new KnownHosts(join(stateDir, 'known_hosts'));
   for (const vm of up.filter((v) => v.state === 'created')) await knownHosts.forget(vm.sshHost, vm.sshPort);
   return up;
