@@ -76,7 +76,7 @@ export async function writeSeedImage(dest: string, files: SeedFiles): Promise<vo
     const img = `${dest}.tmp-${process.pid}`;
     await rm(img, { force: true });
     await run('mkfs.vfat', ['-C', '-n', 'CIDATA', img, '1024']);
-    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+    const env = { MTOOLS_SKIP_CHECK: '1' };
     for (const [name, content] of Object.entries(files)) {
       const f = join(work, name);
       await writeFile(f, content);

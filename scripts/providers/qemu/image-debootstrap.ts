@@ -125,8 +125,8 @@ async function isComplete(dir: string): Promise<boolean> {
   return true;
 }
 
-const CHROOT_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
+/** Set on top of the inherited environment for debootstrap and chroot. */
+const CHROOT_ENV: Readonly<Record<string, string>> = {
   DEBIAN_FRONTEND: 'noninteractive',
   DEBCONF_NONINTERACTIVE_SEEN: 'true',
   LC_ALL: 'C',
