@@ -3,7 +3,7 @@ import type { InventoryNode } from '../inventory/types.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
 
-export interface Credentials {
+interface Credentials {
   identityFile?: string;
   passphrase?: string;
   password?: string;

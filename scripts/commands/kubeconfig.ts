@@ -24,7 +24,7 @@ import { loadReachable, openSession } from './session.js';
 import { initNode } from '../render/kubeadm.js';
 
 /** Knobs for tests (a fake admin.conf and API server); the CLI passes none. */
-export interface KubeconfigCommandOptions {
+interface KubeconfigCommandOptions {
   adminConfPath?: string;
   forwardPort?: number;
   directTimeoutMs?: number;

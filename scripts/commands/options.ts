@@ -4,7 +4,7 @@ import { OUTPUT_MODES, type OutputMode } from '../report/index.js';
 import { UsageError } from '../util/errors.js';
 
 
-export interface CommonOptions {
+interface CommonOptions {
   inventory: string;
   output?: OutputMode;
   concurrency: number;

@@ -16,10 +16,9 @@ export interface RunOptions {
   /** Hosts handled at once within a phase. */
   concurrency: number;
   logDir: string;
-  settings?: RunSettings;
+  /** From the command's Settings (util/settings.ts). */
+  settings: RunSettings;
 }
-
-export const DEFAULT_SETTINGS: RunSettings = { offline: false, manifestCacheDir: '.kubelab/cache/manifests', manifestSeedDirs: [] };
 
 /** Why a host is out of the run: set once, then every later step on it is skipped with this reason. */
 interface HostState {
@@ -41,7 +40,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
     mode,
     transports: opts.transports,
     state: new Map(),
-    settings: opts.settings ?? DEFAULT_SETTINGS,
+    settings: opts.settings,
     onClose: (c) => void cleanups.push(c),
   };
   const states = new Map<string, HostState>(

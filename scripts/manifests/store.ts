@@ -18,7 +18,7 @@ import { parseManifests, type K8sObject } from './yaml.js';
  * The cache dir is the caller's choice: `.kubelab/<cluster>/cache/manifests` under the cluster's state dir, or the
  * shared manifestCacheDir() (KUBELAB_MANIFEST_CACHE, default .kubelab/cache/manifests).
  */
-export interface FetchManifestOptions {
+interface FetchManifestOptions {
   cacheDir: string;
   /** Never touch the network: a file in neither cache nor seed is an error saying how to provide it. */
   offline: boolean;

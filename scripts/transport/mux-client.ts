@@ -50,7 +50,7 @@ import {
 export { muxSocketPath, type MuxNodeSettings } from './mux-protocol.js';
 
 /** The run's logs: command records, and free-form notes (why a host went direct). */
-export interface MuxLogger extends CommandLogger {
+interface MuxLogger extends CommandLogger {
   note(host: string, text: string): void;
 }
 
@@ -75,7 +75,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** One socket connection to the daemon, with requests in flight matched by id. */
-export class MuxConnection {
+class MuxConnection {
   private nextId = 0;
   private readonly pending = new Map<
     number,
@@ -164,7 +164,7 @@ export class MuxConnection {
   }
 }
 
-export interface MuxClientOptions {
+interface MuxClientOptions {
   stateDir: string;
   knownHostsFile: string;
   /** Seconds the daemon stays after the last client (> 0). */
@@ -177,7 +177,7 @@ export interface MuxClientOptions {
   startTimeoutMs?: number;
 }
 
-export type MuxBackend = { conn: MuxConnection; pid: number } | { reason: string };
+type MuxBackend = { conn: MuxConnection; pid: number } | { reason: string };
 
 /** The run's link to the daemon: opened on first use, shared by the run's MuxTransports. */
 export class MuxClient {

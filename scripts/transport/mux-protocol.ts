@@ -118,7 +118,7 @@ export type MuxResponse =
   | { id: number; ok: false; error: WireError };
 
 /** An unsolicited log record; `id` names the request it belongs to, when known. */
-export interface MuxLogMessage {
+interface MuxLogMessage {
   log: CommandRecord;
   id?: number;
 }

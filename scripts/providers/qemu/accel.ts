@@ -18,7 +18,7 @@ export interface ProbeKernel {
   readonly initrd?: string;
 }
 
-export interface ProbeResult {
+interface ProbeResult {
   readonly ok: boolean;
   readonly reason: string;
   readonly output: string;

@@ -16,7 +16,7 @@ export function nodeUuid(cluster: string, node: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export type NicRole = 'nat' | 'hostonly';
+type NicRole = 'nat' | 'hostonly';
 
 function macFrom(bytes: Buffer): string {
   // 52:54:00 is QEMU's locally administered prefix.
@@ -28,7 +28,7 @@ export function nodeMac(cluster: string, node: string, nic: NicRole, salt = 0): 
   return macFrom(digest('kubelab-mac', cluster, node, nic, String(salt)));
 }
 
-export interface NodeMacs {
+interface NodeMacs {
   readonly nat: string;
   readonly hostonly: string;
 }

@@ -16,7 +16,7 @@ export interface CloudBootImage {
   readonly format: 'qcow2' | 'raw';
 }
 
-export interface SeedInput {
+interface SeedInput {
   readonly cluster: string;
   readonly node: string;
   /** "192.168.56.10/24" */
@@ -26,7 +26,7 @@ export interface SeedInput {
   readonly hostonlyMac: string;
 }
 
-export interface SeedFiles {
+interface SeedFiles {
   readonly 'meta-data': string;
   readonly 'user-data': string;
   readonly 'network-config': string;

@@ -17,7 +17,7 @@ const RECIPE_VERSION = 2;
 const DEBOOTSTRAP_HINT = 'the base image build went wrong: delete the .build-* folder in the image cache and run again';
 const MOUNTED_HINT = 'unmount them (umount -l PATH) and run again';
 
-export const BASE_PACKAGES: readonly string[] = [
+const BASE_PACKAGES: readonly string[] = [
   'systemd-sysv',
   'udev',
   'dbus', // systemd cgroup driver (containerd/runc) talks to systemd over D-Bus; logind handles ACPI power-off
@@ -43,11 +43,11 @@ export const BASE_PACKAGES: readonly string[] = [
 ];
 
 /** Downloaded into /var/cache/apt/archives (not installed) so later in-VM installs need no download. */
-export const PREDOWNLOAD_PACKAGES: readonly string[] = ['containerd', 'docker.io', 'runc', 'nfs-kernel-server', 'nfs-common'];
+const PREDOWNLOAD_PACKAGES: readonly string[] = ['containerd', 'docker.io', 'runc', 'nfs-kernel-server', 'nfs-common'];
 
-export const DISK_SIZE = '8G';
+const DISK_SIZE = '8G';
 
-export interface DebootstrapRecipe {
+interface DebootstrapRecipe {
   readonly version: number;
   readonly suite: string;
   readonly mirror: string;
@@ -101,7 +101,7 @@ export interface KernelBootImage {
   readonly initrd: string;
 }
 
-export interface ImageBuildInfo {
+interface ImageBuildInfo {
   readonly recipeHash: string;
   readonly builtAt: string;
   readonly kernelVersion: string;
@@ -164,7 +164,7 @@ async function writeGuestFile(rootfs: string, f: GuestFile): Promise<void> {
   await chmod(dest, f.mode);
 }
 
-export async function missingBuildTools(): Promise<string[]> {
+async function missingBuildTools(): Promise<string[]> {
   const need: Record<string, string> = { debootstrap: 'debootstrap', 'mkfs.ext4': 'e2fsprogs', chroot: 'coreutils', systemctl: 'systemd' };
   const missing: string[] = [];
   for (const [cmd, pkg] of Object.entries(need)) if (!(await haveCommand(cmd))) missing.push(`${cmd} (apt package ${pkg})`);

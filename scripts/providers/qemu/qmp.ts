@@ -3,7 +3,7 @@ import { KubelabError } from '../../util/errors.js';
 import { createConnection } from 'node:net';
 
 /** The VM's QEMU monitor did not answer as expected (the VM stopped, or its socket is stale). */
-export class QmpError extends KubelabError {
+class QmpError extends KubelabError {
   constructor(message: string) {
     super(message, "the VM's QEMU may have stopped: see `kubelab vm status` and the VM's console.log under .kubelab/<cluster>/vms/");
     this.name = 'QmpError';

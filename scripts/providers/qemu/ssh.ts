@@ -31,7 +31,7 @@ export function sshBanner(host: string, port: number, timeoutMs: number): Promis
   });
 }
 
-export interface WaitForSshOptions {
+interface WaitForSshOptions {
   host?: string;
   intervalMs?: number;
   /** Checked between attempts: stop waiting when it returns false (e.g. the VM process died). */

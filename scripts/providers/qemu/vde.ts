@@ -11,11 +11,11 @@ export interface VdePaths {
   readonly pidFile: string;
 }
 
-export function vdeMarkers(p: VdePaths): string[] {
+function vdeMarkers(p: VdePaths): string[] {
   return ['vde_switch', p.sockDir];
 }
 
-export async function vdeSwitchPid(p: VdePaths): Promise<number | null> {
+async function vdeSwitchPid(p: VdePaths): Promise<number | null> {
   return liveProcess(p.pidFile, vdeMarkers(p));
 }
 

@@ -24,7 +24,7 @@ export { labKeyPath, waitForSsh };
 
 /** Virtual size of each VM's overlay; the guest grows its root filesystem to it at boot. */
 export const OVERLAY_SIZE_BYTES = 20 * 1024 ** 3;
-export const SSH_HOST = '127.0.0.1';
+const SSH_HOST = '127.0.0.1';
 
 export interface VmUpOptions extends VmOptions {
   /** How long to wait for every VM's SSH banner (default 5 min). */
