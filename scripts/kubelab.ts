@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { UsageError } from './commands/errors.js';
-import { StepError } from './engine/errors.js';
+import { KubelabError } from './util/errors.js';
 import { HELP } from './commands/help.js';
 import { PHASES } from './phases/index.js';
 import { InventoryError } from './inventory/errors.js';
 import { TransportError } from './transport/types.js';
 import type { CliContext } from './commands/cli-context.js';
 import { askSecret } from './commands/prompt.js';
+import { readSettings } from './commands/settings.js';
 
 const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
   plan: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('plan', args, ctx),
@@ -20,7 +20,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
 };
 
 async function main(argv: string[]): Promise<number> {
-  const ctx: CliContext = {
+  const ctx = {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
@@ -47,23 +47,17 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await run(rest, ctx);
+    return await run(rest, { ...ctx, settings: readSettings(ctx.env) });
   } catch (err) {
     if (err instanceof InventoryError) {
       ctx.stderr.write(`${err.format()}\n`);
       return 2;
     }
-    if (err instanceof UsageError) {
-      ctx.stderr.write(`kubelab: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof StepError) {
-      ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
-      return 1;
-    }
-    if (err instanceof TransportError) {
-      ctx.stderr.write(`kubelab: ${err.host}: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
-      return 1;
+    if (err instanceof KubelabError) {
+      // UsageError (2), StepError and TransportError (1, the latter prefixed with its host), provider failures (1)
+      const where = err instanceof TransportError ? `${err.host}: ` : '';
+      ctx.stderr.write(`kubelab: ${where}${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      return err.exitCode;
     }
     throw err;
   }

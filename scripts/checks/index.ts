@@ -1,4 +1,4 @@
-import { UsageError } from '../commands/errors.js';
+import { UsageError } from '../util/errors.js';
 import { dnsCheck } from './dns.js';
 import { metricsCheck } from './metrics.js';
 import { monitoringCheck } from './monitoring.js';

@@ -1,5 +1,4 @@
 import { runPhases, stepsFor, succeeded } from '../engine/run.js';
-import { manifestCacheDir, seedDirsFromEnv } from '../manifests/store.js';
 import type { RunMode } from '../engine/types.js';
 import { selectPhases } from '../phases/index.js';
 import { defaultOutput, makeReporter } from '../report/index.js';
@@ -36,11 +35,7 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
       transports: session.transports,
       concurrency: common.concurrency,
       logDir: session.logs.dir,
-      settings: {
-        offline: values.offline === true,
-        manifestCacheDir: manifestCacheDir(ctx.env),
-        manifestSeedDirs: seedDirsFromEnv(ctx.env),
-      },
+      settings: { ...ctx.settings, offline: values.offline === true },
     });
     return succeeded(summary) ? 0 : 1;
   } finally {

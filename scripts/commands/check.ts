@@ -12,7 +12,7 @@ import { makeCheckRenderer } from '../report/check-output.js';
 import { defaultOutput, type OutputMode } from '../report/index.js';
 import { junitXml } from '../report/junit.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { listOption, parseCommon } from './options.js';
 import { loadReachable, openSession } from './session.js';
 

@@ -1,9 +1,9 @@
 import { accessSync, constants } from 'node:fs';
 import type { InventoryNode } from '../inventory/types.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 
-export interface Credentials {
+interface Credentials {
   identityFile?: string;
   passphrase?: string;
   password?: string;
@@ -48,7 +48,7 @@ export async function resolveCredentials(
       passphrase: fromEnv(`${field}.passphraseEnv`, s.passphraseEnv),
       sudoPassword: fromEnv(`${field}.sudoPasswordEnv`, s.sudoPasswordEnv),
       password: fromEnv(`${field}.passwordEnv`, s.passwordEnv),
-      agent: s.agent !== false ? ctx.env.SSH_AUTH_SOCK : undefined,
+      agent: s.agent !== false ? ctx.settings.sshAuthSock : undefined,
     };
     if (s.identityFile) {
       creds.identityFile = s.identityFile;

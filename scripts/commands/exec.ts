@@ -3,7 +3,7 @@ import { forEachLimit } from '../engine/pool.js';
 import { defaultOutput } from '../report/index.js';
 import { TransportError, type ExecResult } from '../transport/types.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { listOption, parseCommon } from './options.js';
 import { loadReachable, openSession } from './session.js';
 

@@ -12,20 +12,19 @@ import {
   kubeconfigYaml,
   mergeKubeconfig,
   renameKubeconfig,
-  userKubeconfigPath,
   writeFileAtomic,
 } from '../k8s/kubeconfig-file.js';
 import { defaultOutput } from '../report/index.js';
 import { shJoin } from '../transport/quote.js';
 import type { InventoryNode } from '../inventory/types.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { parseCommon } from './options.js';
 import { loadReachable, openSession } from './session.js';
 import { initNode } from '../inventory/topology.js';
 
 /** Knobs for tests (a fake admin.conf and API server); the CLI passes none. */
-export interface KubeconfigCommandOptions {
+interface KubeconfigCommandOptions {
   adminConfPath?: string;
   forwardPort?: number;
   directTimeoutMs?: number;
@@ -74,7 +73,7 @@ export async function kubeconfigCommand(args: string[], ctx: CliContext, opts: K
 
     let merged: { path: string; currentContext: string; replaced: boolean } | undefined;
     if (values.merge === true) {
-      const target = userKubeconfigPath(ctx.env);
+      const target = ctx.settings.userKubeconfig;
       let existing: string | undefined;
       try {
         existing = await readFile(target, 'utf8');

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_INVENTORY_FILE } from '../inventory/load.js';
 import { OUTPUT_MODES, type OutputMode } from '../report/index.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 
 
-export interface CommonOptions {
+interface CommonOptions {
   inventory: string;
   output?: OutputMode;
   concurrency: number;

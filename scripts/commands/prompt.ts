@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 
 /** Reads a secret from the terminal without echoing it. */
 export async function askSecret(prompt: string): Promise<string> {

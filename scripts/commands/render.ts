@@ -1,12 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_SETTINGS } from '../engine/run.js';
 import { loadInventory } from '../inventory/load.js';
-import { manifestCacheDir, seedDirsFromEnv } from '../manifests/store.js';
 import { PHASES } from '../phases/index.js';
 import { renderFiles, renderNotes } from '../render/files.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { parseCommon } from './options.js';
 
 /** `kubelab render -i FILE --out DIR`: every file kubelab would upload or apply, one folder per node + cluster/. */
@@ -15,12 +13,7 @@ export async function renderCommand(args: string[], ctx: CliContext): Promise<nu
   if (positionals.length) throw new UsageError(`render: unexpected argument ${positionals[0]}`);
   if (typeof values.out !== 'string' || !values.out) throw new UsageError('render: --out DIR is required (where the files are written)');
   const inv = await loadInventory(common.inventory);
-  const files = await renderFiles(inv, {
-    ...DEFAULT_SETTINGS,
-    offline: values.offline === true,
-    manifestCacheDir: manifestCacheDir(ctx.env),
-    manifestSeedDirs: seedDirsFromEnv(ctx.env),
-  }, PHASES);
+  const files = await renderFiles(inv, { ...ctx.settings, offline: values.offline === true }, PHASES);
   const out = resolve(values.out);
   const written: string[] = [];
   for (const f of files) {

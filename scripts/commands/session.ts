@@ -3,11 +3,11 @@ import { RunLogs, runId } from '../engine/host-log.js';
 import type { TransportPool } from '../engine/types.js';
 import { stateDir } from '../inventory/load.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
-import { MuxClient, MuxTransport, persistSeconds, type MuxNodeSettings } from '../transport/mux-client.js';
+import { MuxClient, MuxTransport, type MuxNodeSettings } from '../transport/mux-client.js';
 import type { Transport } from '../transport/types.js';
 import type { CliContext } from './cli-context.js';
 import { resolveCredentials, secretValues } from './credentials.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 
 /** A loaded inventory with its connections and logs, for one command run. */
 export interface Session {
@@ -31,10 +31,7 @@ export interface Session {
 export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: readonly string[]): Promise<Session> {
   const nodes = pickNodes(inv, onlyNodes);
   const dir = stateDir(inv);
-  const persist = persistSeconds(ctx.env);
-  if (persist === undefined) {
-    throw new UsageError(`KUBELAB_PERSIST=${ctx.env.KUBELAB_PERSIST ?? ''}: expected seconds to keep connections (0 disables)`);
-  }
+  const persist = ctx.settings.persistSeconds;
   const creds = await resolveCredentials(nodes, ctx);
   const logs = new RunLogs(join(dir, 'logs', runId()), secretValues(creds));
   const knownHostsFile = join(dir, 'known_hosts');
@@ -60,7 +57,7 @@ export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: r
     const knownHosts = new KnownHosts(knownHostsFile);
     make = (node) => new SshTransport({ ...settingsOf(node), knownHostsFile, knownHosts, logger: logs });
   } else {
-    const client = new MuxClient({ stateDir: dir, knownHostsFile, idleSeconds: persist, nodes: nodes.map(settingsOf), env: ctx.env }, logs);
+    const client = new MuxClient({ stateDir: dir, knownHostsFile, idleSeconds: persist, nodes: nodes.map(settingsOf), daemonEnv: ctx.settings.daemonEnv }, logs);
     const inRun = new Set(nodes.map((n) => n.name));
     // A node outside this run's nodes (no settings in the daemon) is reached directly.
     make = (node) => new MuxTransport(settingsOf(node), knownHostsFile, inRun.has(node.name) ? client : undefined, logs);
@@ -116,6 +113,6 @@ export async function loadReachable(file: string, ctx: CliContext, bringUp: bool
   const inv = await loadInventory(file);
   if (!inv.spec.provider) return inv;
   const { ensureVms, reachableInventory } = await import('../providers/lab.js');
-  if (bringUp) await ensureVms(inv, stateDir(inv), ctx.env, (msg) => void ctx.stderr.write(`${msg}\n`));
+  if (bringUp) await ensureVms(inv, stateDir(inv), ctx.settings.imageCacheDir, (msg) => void ctx.stderr.write(`${msg}\n`));
   return reachableInventory(inv, stateDir(inv));
 }

@@ -1,9 +1,9 @@
 import { loadInventory, stateDir } from '../inventory/load.js';
-import { ensureVms, imageCacheDir, providerStep } from '../providers/lab.js';
+import { ensureVms, providerStep } from '../providers/lab.js';
 import { vmDown, vmStatus } from '../providers/qemu/index.js';
 import { defaultOutput } from '../report/index.js';
 import type { CliContext } from './cli-context.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 import { parseCommon } from './options.js';
 
 /** `kubelab vm up|down|status`: the lab VMs of an inventory with spec.provider. */
@@ -21,7 +21,7 @@ export async function vmCommand(args: string[], ctx: CliContext): Promise<number
   const json = (common.output ?? defaultOutput(ctx.stdout)) === 'json';
   const opts = {
     stateDir: stateDir(inv),
-    cacheDir: imageCacheDir(ctx.env),
+    cacheDir: ctx.settings.imageCacheDir,
     log: (msg: string) => void (json ? undefined : ctx.stderr.write(`${msg}\n`)),
   };
   const print = (rows: object[], line: (r: any) => string): void => {
@@ -29,7 +29,7 @@ export async function vmCommand(args: string[], ctx: CliContext): Promise<number
   };
 
   if (action === 'up') {
-    const up = await ensureVms(inv, opts.stateDir, ctx.env, opts.log);
+    const up = await ensureVms(inv, opts.stateDir, opts.cacheDir, opts.log);
     print(up, (r) => `${r.name} ${r.state} pid ${r.pid} ssh ${r.sshHost}:${r.sshPort} ${r.accel}${r.bootMs ? ` (SSH after ${(r.bootMs / 1000).toFixed(1)}s)` : ''}`);
     return 0;
   }

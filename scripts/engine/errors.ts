@@ -1,10 +1,9 @@
-/** A step failed on a host: carries what was being done and a tail of the command's stderr. */
-export class StepError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
+import { KubelabError } from '../util/errors.js';
+
+/** A step failed on a host: carries what was being done and a tail of the command's stderr (exit code 1). */
+export class StepError extends KubelabError {
+  constructor(message: string, hint?: string) {
+    super(message, hint, 1);
     this.name = 'StepError';
   }
 }

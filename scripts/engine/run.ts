@@ -2,6 +2,7 @@ import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { TransportError, type ExecOptions, type Transport } from '../transport/types.js';
 import { redact } from '../transport/redact.js';
 import { StepError, tail } from './errors.js';
+import { KubelabError } from '../util/errors.js';
 import { FactCache } from './facts.js';
 import { forEachLimit } from './pool.js';
 import { clearRemoteFacts } from './remote-facts.js';
@@ -16,10 +17,9 @@ export interface RunOptions {
   /** Hosts handled at once within a phase. */
   concurrency: number;
   logDir: string;
-  settings?: RunSettings;
+  /** From the command's Settings (util/settings.ts). */
+  settings: RunSettings;
 }
-
-export const DEFAULT_SETTINGS: RunSettings = { offline: false, manifestCacheDir: '.kubelab/cache/manifests', manifestSeedDirs: [] };
 
 /** Why a host is out of the run: set once, then every later step on it is skipped with this reason. */
 interface HostState {
@@ -41,7 +41,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
     mode,
     transports: opts.transports,
     state: new Map(),
-    settings: opts.settings ?? DEFAULT_SETTINGS,
+    settings: opts.settings,
     onClose: (c) => void cleanups.push(c),
   };
   const states = new Map<string, HostState>(
@@ -141,8 +141,8 @@ async function runHost(
         continue;
       }
       const message = err instanceof Error ? err.message : String(err);
-      const hint = err instanceof StepError || err instanceof TransportError ? err.hint : undefined;
-      if (!(err instanceof StepError || err instanceof TransportError)) {
+      const hint = err instanceof KubelabError ? err.hint : undefined;
+      if (!(err instanceof KubelabError)) {
         // a bug, not a host problem: keep the stack for the log, never hide it
         emit({ ...base, outcome: 'failed', changes: [], durationMs: Date.now() - t0, error: (err as Error)?.stack ?? message });
       } else {

@@ -1,5 +1,6 @@
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
+import type { Settings } from '../util/settings.js';
 
 /** A fact reads state on one host and has no side effects: a command plus a parser. */
 export interface Fact<T> {
@@ -31,15 +32,8 @@ export interface ClusterContext {
   onClose(cleanup: () => Promise<void>): void;
 }
 
-/** Run-wide settings from the command line and environment (never read from globals by steps). */
-export interface RunSettings {
-  /** Never download: pinned manifests come from the cache or the seed folders only (--offline). */
-  readonly offline: boolean;
-  /** Where pinned upstream manifests are cached (by sha256). */
-  readonly manifestCacheDir: string;
-  /** Pre-filled caches laid out like ../shared/upstream (KUBELAB_MANIFEST_SEED). */
-  readonly manifestSeedDirs: readonly string[];
-}
+/** What the steps use of the run's settings (util/settings.ts; never read from globals by steps). */
+export type RunSettings = Pick<Settings, 'offline' | 'manifestCacheDir' | 'manifestSeedDirs'>;
 
 /** What a step needs to look at one host and change it. */
 export interface HostContext {

@@ -7,7 +7,6 @@
 import { isObj, type Obj } from '../util/objects.js';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import path from 'node:path';
 
 import { parse, stringify } from 'yaml';
@@ -131,13 +130,6 @@ export function mergeKubeconfig(existingText: string | undefined, incoming: Kube
   const currentContext = typeof kept === 'string' && kept !== '' ? kept : incoming['current-context'];
   doc['current-context'] = currentContext;
   return { text: kubeconfigYaml(doc), currentContext, replaced };
-}
-
-/** Where `kubectl` reads its config: the first path in KUBECONFIG, else ~/.kube/config. */
-export function userKubeconfigPath(env: NodeJS.ProcessEnv): string {
-  const first = (env.KUBECONFIG ?? '').split(path.delimiter).find((p) => p !== '');
-  if (first) return path.resolve(first);
-  return path.join(env.HOME || homedir(), '.kube', 'config');
 }
 
 /**

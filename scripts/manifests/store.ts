@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { StepError } from '../engine/errors.js';
 import type { LockEntry } from './lock.js';
 import { parseManifests, type K8sObject } from './yaml.js';
@@ -18,12 +18,12 @@ import { parseManifests, type K8sObject } from './yaml.js';
  * The cache dir is the caller's choice: `.kubelab/<cluster>/cache/manifests` under the cluster's state dir, or the
  * shared manifestCacheDir() (KUBELAB_MANIFEST_CACHE, default .kubelab/cache/manifests).
  */
-export interface FetchManifestOptions {
+interface FetchManifestOptions {
   cacheDir: string;
   /** Never touch the network: a file in neither cache nor seed is an error saying how to provide it. */
   offline: boolean;
-  /** Default: seedDirsFromEnv(process.env). */
-  seedDirs?: readonly string[];
+  /** Folders laid out like ../shared/upstream, read before downloading (Settings.manifestSeedDirs). */
+  seedDirs: readonly string[];
   /** Injected in tests; default the global fetch. */
   fetch?: typeof fetch;
   /** Download timeout (default 60 s). */
@@ -42,19 +42,6 @@ export type ManifestRef = Pick<LockEntry, 'path' | 'url' | 'sha256'> & { readonl
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Seed dirs named by KUBELAB_MANIFEST_SEED (path-list, like PATH). */
-export function seedDirsFromEnv(env: NodeJS.ProcessEnv): string[] {
-  return (env.KUBELAB_MANIFEST_SEED ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((d) => resolve(d));
-}
-
-/** The manifest cache shared by every cluster (KUBELAB_MANIFEST_CACHE overrides .kubelab/cache/manifests). */
-export function manifestCacheDir(env: NodeJS.ProcessEnv): string {
-  return resolve(env.KUBELAB_MANIFEST_CACHE ?? join('.kubelab', 'cache', 'manifests'));
 }
 
 async function readIfExists(file: string): Promise<Buffer | undefined> {
@@ -113,8 +100,7 @@ export async function fetchManifest(entry: ManifestRef, opts: FetchManifestOptio
     await rm(cached, { force: true });
   }
 
-  const seeds = opts.seedDirs ?? seedDirsFromEnv(process.env);
-  for (const seed of seeds) {
+  for (const seed of opts.seedDirs) {
     const file = join(seed, entry.path);
     const bytes = await readIfExists(file);
     if (!bytes) continue;
@@ -127,7 +113,7 @@ export async function fetchManifest(entry: ManifestRef, opts: FetchManifestOptio
   if (opts.offline) {
     throw new ManifestError(
       `offline: ${entry.path} is not in the manifest cache ${opts.cacheDir}` +
-        (seeds.length ? ` nor in the seed dirs ${seeds.join(', ')}` : ''),
+        (opts.seedDirs.length ? ` nor in the seed dirs ${opts.seedDirs.join(', ')}` : ''),
       `download ${entry.url} (sha256 ${entry.sha256}) and save it as ${cached}, ` +
         `or point KUBELAB_MANIFEST_SEED at a dir holding ${entry.path}` +
         (entry.note ? ` (${entry.note})` : ''),

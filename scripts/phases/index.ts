@@ -1,4 +1,4 @@
-import { UsageError } from '../commands/errors.js';
+import { UsageError } from '../util/errors.js';
 import type { Phase } from '../engine/types.js';
 import { addonsPhase } from './addons.js';
 import { checkPhase } from './check.js';

@@ -1,13 +1,9 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { StepError } from '../engine/errors.js';
+import { KubelabError } from '../util/errors.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { KnownHosts } from '../transport/known-hosts.js';
 import { labKeyPath, providerEndpoints, vmUp, type VmUpResult } from './qemu/index.js';
-
-/** Where base images are cached, shared by every cluster (KUBELAB_IMAGE_CACHE overrides .kubelab/images). */
-export function imageCacheDir(env: NodeJS.ProcessEnv): string {
-  return resolve(env.KUBELAB_IMAGE_CACHE ?? resolve('.kubelab', 'images'));
-}
 
 /**
  * The inventory as the workstation reaches it: with a provider, every node's SSH goes to the port the provider
@@ -23,12 +19,15 @@ export function reachableInventory(inv: Inventory, stateDir: string): Inventory 
   return Object.freeze({ ...inv, spec: Object.freeze({ ...inv.spec, nodes: Object.freeze(nodes) }) }) as Inventory;
 }
 
-/** A provider failure (qemu missing, a port taken, debootstrap failing) as a user-facing error with a hint. */
+/**
+ * A provider failure as a user-facing error: the provider's own errors (qemu missing, a port taken, debootstrap
+ * failing) carry their hint; anything else is reported with where the VMs' consoles are logged.
+ */
 export async function providerStep<T>(stateDir: string, what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof StepError) throw err;
+    if (err instanceof KubelabError) throw err;
     throw new StepError(`${what}: ${err instanceof Error ? err.message : String(err)}`, `the VMs' consoles are logged in ${join(stateDir, 'vms', '<node>', 'console.log')}`);
   }
 }
@@ -40,10 +39,10 @@ export async function providerStep<T>(stateDir: string, what: string, fn: () => 
 export async function ensureVms(
   inv: Inventory,
   stateDir: string,
-  env: NodeJS.ProcessEnv,
+  imageCacheDir: string,
   log: (msg: string) => void,
 ): Promise<VmUpResult[]> {
-  const up = await providerStep(stateDir, 'starting the lab VMs', () => vmUp(inv, { stateDir, cacheDir: imageCacheDir(env), log }));
+  const up = await providerStep(stateDir, 'starting the lab VMs', () => vmUp(inv, { stateDir, cacheDir: imageCacheDir, log }));
   const knownHosts = new KnownHosts(join(stateDir, 'known_hosts'));
   for (const vm of up.filter((v) => v.state === 'created')) await knownHosts.forget(vm.sshHost, vm.sshPort);
   return up;

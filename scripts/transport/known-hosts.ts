@@ -22,12 +22,12 @@ export interface HostKey {
   fingerprint: string;
 }
 
-export interface KnownHostEntry extends HostKey {
+interface KnownHostEntry extends HostKey {
   marker?: '@revoked' | '@cert-authority';
   line: number;
 }
 
-export type VerifyResult = 'known' | 'recorded';
+type VerifyResult = 'known' | 'recorded';
 
 /** The key type is the first SSH string (uint32 length + bytes) of the public key blob. */
 export function keyTypeOfBlob(blob: Buffer): string {
@@ -43,7 +43,7 @@ export function fingerprintOfBlob(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-export function hostKeyFromBlob(blob: Buffer): HostKey {
+function hostKeyFromBlob(blob: Buffer): HostKey {
   return { type: keyTypeOfBlob(blob), base64: blob.toString('base64'), fingerprint: fingerprintOfBlob(blob) };
 }
 
@@ -111,7 +111,7 @@ async function readText(file: string): Promise<string> {
 }
 
 
-export function forgetHint(file: string, host: string, port: number): string {
+function forgetHint(file: string, host: string, port: number): string {
   return `if the node was reinstalled and the new key is expected, remove the old key with: ssh-keygen -R ${shQuote(knownHostsName(host, port))} -f ${shQuote(file)}`;
 }
 

@@ -23,7 +23,6 @@ import net from 'node:net';
 import { join } from 'node:path';
 
 import {
-  DEFAULT_PERSIST_SECONDS,
   lineReader,
   MUX_DAEMON_FILE,
   MUX_PROTOCOL,
@@ -51,19 +50,8 @@ import {
 export { muxSocketPath, type MuxNodeSettings } from './mux-protocol.js';
 
 /** The run's logs: command records, and free-form notes (why a host went direct). */
-export interface MuxLogger extends CommandLogger {
+interface MuxLogger extends CommandLogger {
   note(host: string, text: string): void;
-}
-
-/**
- * KUBELAB_PERSIST: unset or empty -> 60 (seconds the daemon stays after the last run); 0 -> no daemon, direct
- * connections; a positive number -> that many seconds. undefined when the value is not a number >= 0.
- */
-export function persistSeconds(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.KUBELAB_PERSIST?.trim();
-  if (raw === undefined || raw === '') return DEFAULT_PERSIST_SECONDS;
-  if (!/^\d+(\.\d+)?$/.test(raw)) return undefined;
-  return Number(raw);
 }
 
 type OkResponse = Extract<MuxResponse, { ok: true }>;
@@ -87,7 +75,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** One socket connection to the daemon, with requests in flight matched by id. */
-export class MuxConnection {
+class MuxConnection {
   private nextId = 0;
   private readonly pending = new Map<
     number,
@@ -176,20 +164,20 @@ export class MuxConnection {
   }
 }
 
-export interface MuxClientOptions {
+interface MuxClientOptions {
   stateDir: string;
   knownHostsFile: string;
   /** Seconds the daemon stays after the last client (> 0). */
   idleSeconds: number;
   /** Every node this run may talk to through the daemon. */
   nodes: MuxNodeSettings[];
-  /** PATH and HOME for the daemon are taken from here; nothing else of the environment is passed. */
-  env: NodeJS.ProcessEnv;
+  /** The daemon's whole environment (Settings.daemonEnv: PATH, HOME, LANG); nothing else is passed. */
+  daemonEnv: Readonly<Record<string, string>>;
   /** Time allowed for starting the daemon. Default 10000. */
   startTimeoutMs?: number;
 }
 
-export type MuxBackend = { conn: MuxConnection; pid: number } | { reason: string };
+type MuxBackend = { conn: MuxConnection; pid: number } | { reason: string };
 
 /** The run's link to the daemon: opened on first use, shared by the run's MuxTransports. */
 export class MuxClient {
@@ -288,7 +276,7 @@ export class MuxClient {
 
   /** Starts the daemon detached; resolves once it listens (or another one already does). */
   private async startDaemon(): Promise<void> {
-    const { stateDir, env } = this.opts;
+    const { stateDir, daemonEnv } = this.opts;
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const settings: MuxDaemonSettings = {
       v: MUX_PROTOCOL,
@@ -300,15 +288,13 @@ export class MuxClient {
     };
     // Its own diagnostics (start, exit reason; never secrets) go to <stateDir>/mux.log.
     const logFd = openSync(join(stateDir, 'mux.log'), 'a', 0o600);
-    const daemonEnv: NodeJS.ProcessEnv = {};
-    for (const k of ['PATH', 'HOME', 'LANG'] as const) if (env[k] !== undefined) daemonEnv[k] = env[k];
     let child;
     try {
       child = spawn(process.execPath, [MUX_DAEMON_FILE], {
         detached: true,
         stdio: ['pipe', 'pipe', logFd],
         cwd: '/',
-        env: daemonEnv,
+        env: { ...daemonEnv },
       });
     } finally {
       closeSync(logFd);

@@ -13,7 +13,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { socketPath } from '../providers/qemu/paths.js';
+import { socketPath } from './socket-path.js';
 import type { CommandRecord, ExecResult, TransportErrorKind } from './types.js';
 import type { SshTransportOptions } from './ssh.js';
 
@@ -118,7 +118,7 @@ export type MuxResponse =
   | { id: number; ok: false; error: WireError };
 
 /** An unsolicited log record; `id` names the request it belongs to, when known. */
-export interface MuxLogMessage {
+interface MuxLogMessage {
   log: CommandRecord;
   id?: number;
 }

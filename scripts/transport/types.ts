@@ -1,4 +1,5 @@
-/** What every transport (ssh2 to a node, local for the workstation) offers to the engine. */
+/** What every transport (ssh2 to a node, or the connection keeper's client) offers to the engine. */
+import { KubelabError } from '../util/errors.js';
 
 export interface ExecResult {
   stdout: string;
@@ -34,14 +35,14 @@ export interface PutOptions {
 
 export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'sudo' | 'protocol';
 
-export class TransportError extends Error {
+export class TransportError extends KubelabError {
   constructor(
     readonly kind: TransportErrorKind,
     readonly host: string,
     message: string,
-    readonly hint?: string,
+    hint?: string,
   ) {
-    super(message);
+    super(message, hint, 1);
     this.name = 'TransportError';
   }
 }

@@ -1,6 +1,8 @@
-import { DEFAULT_SETTINGS } from '../../scripts/engine/run.js';
 import type { ClusterContext, RunMode, RunSettings, TransportPool } from '../../scripts/engine/types.js';
 import type { Inventory } from '../../scripts/inventory/types.js';
+
+/** Run settings for tests: downloads allowed, the default cache folder, no seeds (override per test). */
+export const TEST_SETTINGS: RunSettings = { offline: false, manifestCacheDir: '.kubelab/cache/manifests', manifestSeedDirs: [] };
 
 /** A ClusterContext for tests; cleanups registered with onClose are kept in `cleanups`. */
 export function testCluster(
@@ -11,5 +13,5 @@ export function testCluster(
   settings: Partial<RunSettings> = {},
 ): ClusterContext & { cleanups: (() => Promise<void>)[] } {
   const cleanups: (() => Promise<void>)[] = [];
-  return { inv, mode, transports, state, settings: { ...DEFAULT_SETTINGS, ...settings }, onClose: (c) => void cleanups.push(c), cleanups };
+  return { inv, mode, transports, state, settings: { ...TEST_SETTINGS, ...settings }, onClose: (c) => void cleanups.push(c), cleanups };
 }

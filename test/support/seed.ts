@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seedDirsFromEnv } from '../../scripts/manifests/store.js';
+import { readSettings } from '../../scripts/commands/settings.js';
 
 /** The repository root (this file runs as dist/test/support/seed.js). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -11,7 +11,7 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  * else ../shared/upstream beside the checkout (CI runs with ../shared beside the clone). Undefined when absent.
  */
 export function testSeedDir(): string | undefined {
-  const dir = seedDirsFromEnv(process.env)[0] ?? resolve(ROOT, '..', 'shared', 'upstream');
+  const dir = readSettings(process.env).manifestSeedDirs[0] ?? resolve(ROOT, '..', 'shared', 'upstream');
   return existsSync(dir) ? dir : undefined;
 }
 

@@ -3,8 +3,8 @@
  * /dev/kvm existing is not enough: on some hosts (nested virt) KVM guests hang or stop with
  * "KVM internal error". The result is cached per process.
  */
-import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
+import { run } from './exec.js';
 import type { QemuAccel, QemuAccelMode } from './types.js';
 
 export interface AccelDecision {
@@ -18,7 +18,7 @@ export interface ProbeKernel {
   readonly initrd?: string;
 }
 
-export interface ProbeResult {
+interface ProbeResult {
   readonly ok: boolean;
   readonly reason: string;
   readonly output: string;
@@ -68,38 +68,24 @@ function lastLine(output: string): string {
   return l ? ` (${l.replace(/^qemu-system-x86_64:\s*/, '')})` : '';
 }
 
-export function runKvmProbe(k: ProbeKernel | undefined, timeoutMs: number): Promise<ProbeResult> {
+async function runKvmProbe(k: ProbeKernel | undefined, timeoutMs: number): Promise<ProbeResult> {
   const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn('qemu-system-x86_64', kvmProbeArgs(k), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let timedOut = false;
-    let settled = false;
-    const settle = (code: number | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      const j = judgeProbe(out, code, timedOut, k !== undefined);
-      resolve({ ...j, output: out.slice(-4000), ms: Date.now() - started });
-    };
-    const onData = (d: Buffer) => {
-      out += d.toString('utf8');
-      if (out.length > 1 << 20) out = out.slice(-(1 << 19));
+  let r;
+  try {
+    r = await run('qemu-system-x86_64', kvmProbeArgs(k), {
+      allowFail: true,
+      timeoutMs,
+      mergeStderr: true,
+      maxBytes: 1 << 19,
       // Firmware probe: it loops on "No bootable device" forever; stop as soon as it is seen.
-      if (!k && judgeProbe(out, null, false, false).ok) child.kill('SIGKILL');
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const timer = setTimeout(() => {
-      timedOut = !(k === undefined && judgeProbe(out, null, false, false).ok);
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (e) => {
-      out += `\n${e.message}`;
-      settle(null);
+      ...(k ? {} : { stopWhen: (out: string) => judgeProbe(out, null, false, false).ok }),
     });
-    child.on('close', (code) => settle(code));
-  });
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message, output: '', ms: Date.now() - started };
+  }
+  const out = r.stdout;
+  const j = judgeProbe(out, r.signal ? null : r.code, r.timedOut && !(k === undefined && judgeProbe(out, null, false, false).ok), k !== undefined);
+  return { ...j, output: out.slice(-4000), ms: Date.now() - started };
 }
 
 async function decide(mode: QemuAccelMode, k: ProbeKernel | undefined, log: (msg: string) => void): Promise<AccelDecision> {

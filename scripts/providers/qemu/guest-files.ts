@@ -68,7 +68,7 @@ if [ -n "$key" ]; then
 fi
 `;
 
-export const SEED_UNIT = `[Unit]
+const SEED_UNIT = `[Unit]
 Description=kubelab: per-VM hostname, host-only address and SSH key from the kernel command line
 DefaultDependencies=no
 After=local-fs.target systemd-remount-fs.service
@@ -91,7 +91,7 @@ WantedBy=sysinit.target
  * Ed25519 and ECDSA only: an RSA-3072 key takes tens of seconds under software emulation and no
  * client kubelab uses needs it (sshd serves the host keys that exist).
  */
-export const SSH_KEYGEN_UNIT = `[Unit]
+const SSH_KEYGEN_UNIT = `[Unit]
 Description=kubelab: generate this VM's SSH host keys (the base image carries none)
 Before=ssh.service
 ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
@@ -107,7 +107,7 @@ WantedBy=ssh.service multi-user.target
 `;
 
 /** The VM's overlay is larger than the base filesystem: grow it online, off the boot's critical path. */
-export const GROWFS_UNIT = `[Unit]
+const GROWFS_UNIT = `[Unit]
 Description=kubelab: grow the root filesystem to the size of the VM disk
 After=local-fs.target
 ConditionPathIsReadWrite=/

@@ -1,4 +1,5 @@
 /** Deterministic per-node identities: UUID (product_uuid), MAC addresses, SSH ports, host-only addresses. */
+import { UsageError } from '../../util/errors.js';
 import { createHash } from 'node:crypto';
 import { resolveProvider, type QemuLab } from './types.js';
 
@@ -15,7 +16,7 @@ export function nodeUuid(cluster: string, node: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export type NicRole = 'nat' | 'hostonly';
+type NicRole = 'nat' | 'hostonly';
 
 function macFrom(bytes: Buffer): string {
   // 52:54:00 is QEMU's locally administered prefix.
@@ -27,7 +28,7 @@ export function nodeMac(cluster: string, node: string, nic: NicRole, salt = 0): 
   return macFrom(digest('kubelab-mac', cluster, node, nic, String(salt)));
 }
 
-export interface NodeMacs {
+interface NodeMacs {
   readonly nat: string;
   readonly hostonly: string;
 }
@@ -55,17 +56,17 @@ export function labMacs(lab: QemuLab): Map<string, NodeMacs> {
 /** Node i in spec.nodes order gets sshPortBase + i. */
 export function nodeSshPort(lab: QemuLab, nodeName: string): number {
   const i = lab.spec.nodes.findIndex((n) => n.name === nodeName);
-  if (i < 0) throw new Error(`node '${nodeName}' is not in cluster '${lab.metadata.name}'`);
+  if (i < 0) throw new UsageError(`node '${nodeName}' is not in cluster '${lab.metadata.name}'`);
   const port = resolveProvider(lab).sshPortBase + i;
-  if (port > 65535) throw new Error(`ssh port ${port} for node '${nodeName}' is out of range`);
+  if (port > 65535) throw new UsageError(`ssh port ${port} for node '${nodeName}' is out of range`, 'lower provider.sshPortBase so every node gets a port up to 65535');
   return port;
 }
 
 function ipv4ToInt(ip: string): number {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) throw new Error(`'${ip}' is not an IPv4 address`);
+  if (!m) throw new UsageError(`'${ip}' is not an IPv4 address`);
   const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) throw new Error(`'${ip}' is not an IPv4 address`);
+  if (parts.some((p) => p > 255)) throw new UsageError(`'${ip}' is not an IPv4 address`);
   return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
@@ -73,10 +74,10 @@ function ipv4ToInt(ip: string): number {
 export function hostonlyAddress(address: string, nodeCidr: string): string {
   const [net, lenStr] = nodeCidr.split('/');
   const len = Number(lenStr);
-  if (net === undefined || !Number.isInteger(len) || len < 1 || len > 30) throw new Error(`'${nodeCidr}' is not an IPv4 CIDR`);
+  if (net === undefined || !Number.isInteger(len) || len < 1 || len > 30) throw new UsageError(`'${nodeCidr}' is not an IPv4 CIDR`, 'network.nodeCidr needs a prefix length from 1 to 30');
   const mask = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
   if (((ipv4ToInt(address) & mask) >>> 0) !== ((ipv4ToInt(net) & mask) >>> 0)) {
-    throw new Error(`node address ${address} is outside nodeCidr ${nodeCidr}`);
+    throw new UsageError(`node address ${address} is outside nodeCidr ${nodeCidr}`, 'give the node an address inside network.nodeCidr');
   }
   return `${address}/${len}`;
 }

@@ -3,6 +3,7 @@
  * NIC names by MAC, host-only address) goes on a NoCloud seed disk (vfat, label CIDATA), made without
  * mounting anything (mkfs.vfat -C + mcopy: apt packages dosfstools and mtools).
  */
+import { KubelabError } from '../../util/errors.js';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ export interface CloudBootImage {
   readonly format: 'qcow2' | 'raw';
 }
 
-export interface SeedInput {
+interface SeedInput {
   readonly cluster: string;
   readonly node: string;
   /** "192.168.56.10/24" */
@@ -25,7 +26,7 @@ export interface SeedInput {
   readonly hostonlyMac: string;
 }
 
-export interface SeedFiles {
+interface SeedFiles {
   readonly 'meta-data': string;
   readonly 'user-data': string;
   readonly 'network-config': string;
@@ -69,13 +70,13 @@ export async function seedToolsMissing(): Promise<string[]> {
 /** Write a 1 MiB vfat NoCloud seed image at `dest` (atomically replaced). */
 export async function writeSeedImage(dest: string, files: SeedFiles): Promise<void> {
   const missing = await seedToolsMissing();
-  if (missing.length) throw new Error(`cannot make the cloud-init seed, missing: ${missing.join(', ')}`);
+  if (missing.length) throw new KubelabError(`cannot make the cloud-init seed, missing: ${missing.join(', ')}`, 'install the missing packages, then run again');
   const work = await mkdtemp(join(tmpdir(), 'kubelab-seed-'));
   try {
     const img = `${dest}.tmp-${process.pid}`;
     await rm(img, { force: true });
     await run('mkfs.vfat', ['-C', '-n', 'CIDATA', img, '1024']);
-    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+    const env = { MTOOLS_SKIP_CHECK: '1' };
     for (const [name, content] of Object.entries(files)) {
       const f = join(work, name);
       await writeFile(f, content);
@@ -90,6 +91,6 @@ export async function writeSeedImage(dest: string, files: SeedFiles): Promise<vo
 export async function cloudImage(path: string): Promise<CloudBootImage> {
   const r = await run('qemu-img', ['info', '--output=json', path]);
   const info = JSON.parse(r.stdout) as { format?: string };
-  if (info.format !== 'qcow2' && info.format !== 'raw') throw new Error(`${path}: unsupported image format ${String(info.format)} (qcow2 or raw)`);
+  if (info.format !== 'qcow2' && info.format !== 'raw') throw new KubelabError(`${path}: unsupported image format ${String(info.format)}`, 'provider.image must be a qcow2 or raw disk image');
   return { kind: 'cloud', disk: path, format: info.format };
 }

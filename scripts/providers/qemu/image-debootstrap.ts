@@ -3,6 +3,7 @@
  *   disk.raw (ext4, the root filesystem, sparse), vmlinuz, initrd.img (from the image's /boot), image.json.
  * Built in a temp dir next to it and renamed into place, so a half-built image is never reused.
  */
+import { KubelabError } from '../../util/errors.js';
 import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -13,7 +14,10 @@ import { exists } from './paths.js';
 /** Bump to force a rebuild when the build steps (not just the data below) change. */
 const RECIPE_VERSION = 2;
 
-export const BASE_PACKAGES: readonly string[] = [
+const DEBOOTSTRAP_HINT = 'the base image build went wrong: delete the .build-* folder in the image cache and run again';
+const MOUNTED_HINT = 'unmount them (umount -l PATH) and run again';
+
+const BASE_PACKAGES: readonly string[] = [
   'systemd-sysv',
   'udev',
   'dbus', // systemd cgroup driver (containerd/runc) talks to systemd over D-Bus; logind handles ACPI power-off
@@ -39,11 +43,11 @@ export const BASE_PACKAGES: readonly string[] = [
 ];
 
 /** Downloaded into /var/cache/apt/archives (not installed) so later in-VM installs need no download. */
-export const PREDOWNLOAD_PACKAGES: readonly string[] = ['containerd', 'docker.io', 'runc', 'nfs-kernel-server', 'nfs-common'];
+const PREDOWNLOAD_PACKAGES: readonly string[] = ['containerd', 'docker.io', 'runc', 'nfs-kernel-server', 'nfs-common'];
 
-export const DISK_SIZE = '8G';
+const DISK_SIZE = '8G';
 
-export interface DebootstrapRecipe {
+interface DebootstrapRecipe {
   readonly version: number;
   readonly suite: string;
   readonly mirror: string;
@@ -97,7 +101,7 @@ export interface KernelBootImage {
   readonly initrd: string;
 }
 
-export interface ImageBuildInfo {
+interface ImageBuildInfo {
   readonly recipeHash: string;
   readonly builtAt: string;
   readonly kernelVersion: string;
@@ -121,8 +125,8 @@ async function isComplete(dir: string): Promise<boolean> {
   return true;
 }
 
-const CHROOT_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
+/** Set on top of the inherited environment for debootstrap and chroot. */
+const CHROOT_ENV: Readonly<Record<string, string>> = {
   DEBIAN_FRONTEND: 'noninteractive',
   DEBCONF_NONINTERACTIVE_SEEN: 'true',
   LC_ALL: 'C',
@@ -148,7 +152,7 @@ async function unmountAll(rootfs: string): Promise<void> {
 async function safeRemove(dir: string): Promise<void> {
   await unmountAll(dir);
   const left = await mountsUnder(dir);
-  if (left.length) throw new Error(`not removing ${dir}: still mounted: ${left.join(', ')}`);
+  if (left.length) throw new KubelabError(`not removing ${dir}: still mounted: ${left.join(', ')}`, MOUNTED_HINT);
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -160,7 +164,7 @@ async function writeGuestFile(rootfs: string, f: GuestFile): Promise<void> {
   await chmod(dest, f.mode);
 }
 
-export async function missingBuildTools(): Promise<string[]> {
+async function missingBuildTools(): Promise<string[]> {
   const need: Record<string, string> = { debootstrap: 'debootstrap', 'mkfs.ext4': 'e2fsprogs', chroot: 'coreutils', systemctl: 'systemd' };
   const missing: string[] = [];
   for (const [cmd, pkg] of Object.entries(need)) if (!(await haveCommand(cmd))) missing.push(`${cmd} (apt package ${pkg})`);
@@ -185,10 +189,13 @@ export async function ensureDebootstrapImage(
     return { ...imageOf(finalDir), info: info.build, built: false };
   }
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new Error(`building the base image ${finalDir} needs root (debootstrap, chroot); run once as root or provide a cloud image`);
+    throw new KubelabError(
+      `building the base image ${finalDir} needs root (debootstrap, chroot)`,
+      'run `kubelab vm up` once as root (the image is cached for later runs), or set provider.image to a cloud image',
+    );
   }
   const missing = await missingBuildTools();
-  if (missing.length) throw new Error(`cannot build the base image, missing: ${missing.join(', ')}`);
+  if (missing.length) throw new KubelabError(`cannot build the base image, missing: ${missing.join(', ')}`, 'install the missing tools, then run again');
 
   await mkdir(cacheDir, { recursive: true });
   const tmp = join(cacheDir, `.build-${imageDirName(recipe)}-${process.pid}-${Date.now()}`);
@@ -240,8 +247,8 @@ export async function ensureDebootstrapImage(
         .map((f) => f.slice('vmlinuz-'.length))
         .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
       const v = versions.at(-1);
-      if (!v) throw new Error('debootstrap produced no kernel in /boot');
-      if (!boot.includes(`initrd.img-${v}`)) throw new Error(`no initrd.img-${v} in /boot`);
+      if (!v) throw new KubelabError('debootstrap produced no kernel in /boot', DEBOOTSTRAP_HINT);
+      if (!boot.includes(`initrd.img-${v}`)) throw new KubelabError(`debootstrap produced no initrd.img-${v} in /boot`, DEBOOTSTRAP_HINT);
       await copyFile(join(rootfs, 'boot', `vmlinuz-${v}`), join(tmp, 'vmlinuz'));
       await copyFile(join(rootfs, 'boot', `initrd.img-${v}`), join(tmp, 'initrd.img'));
       // dist-upgrade may have brought a newer ABI: drop the older kernels (only this one is ever booted).
@@ -285,7 +292,7 @@ export async function ensureDebootstrapImage(
 
     await step('mkfs', async () => {
       const left = await mountsUnder(rootfs);
-      if (left.length) throw new Error(`still mounted in the rootfs: ${left.join(', ')}`);
+      if (left.length) throw new KubelabError(`still mounted in the rootfs: ${left.join(', ')}`, MOUNTED_HINT);
       await run('mkfs.ext4', ['-q', '-F', '-L', 'kubelab-root', '-d', rootfs, join(tmp, 'disk.raw'), recipe.diskSize], {
         timeoutMs: 20 * 60_000,
       });

@@ -1,4 +1,5 @@
 /** The lab SSH key pair: <stateDir>/id_ed25519, created once; its public key is root's login key in every VM. */
+import { KubelabError } from '../../util/errors.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './exec.js';
@@ -25,6 +26,6 @@ export async function ensureLabKey(stateDir: string, comment = 'kubelab'): Promi
     await writeFile(pub, `${r.stdout.trim()} ${comment}\n`, { mode: 0o644 });
   }
   const publicKey = (await readFile(pub, 'utf8')).trim();
-  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+( .*)?$/.test(publicKey)) throw new Error(`${pub} does not hold an ed25519 public key`);
+  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+( .*)?$/.test(publicKey)) throw new KubelabError(`${pub} does not hold an ed25519 public key`, `delete ${pub} and its private key: kubelab makes a new lab key`);
   return { privateKeyPath: priv, publicKey };
 }

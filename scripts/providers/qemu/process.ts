@@ -20,7 +20,7 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** argv of a live process, or null (gone, zombie or unreadable). */
-export async function processArgv(pid: number): Promise<string[] | null> {
+async function processArgv(pid: number): Promise<string[] | null> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     if (/\) Z /.test(stat)) return null;

@@ -1,8 +1,9 @@
 /** Pure construction of the qemu-system-x86_64 command line for one lab VM. */
+import { UsageError } from '../../util/errors.js';
 import { CMDLINE_KEYS } from './guest-files.js';
 import type { QemuAccel } from './types.js';
 
-export type VmBoot =
+type VmBoot =
   /** Direct kernel boot of the debootstrap image; per-VM identity on the kernel command line. */
   | { readonly kind: 'kernel'; readonly kernel: string; readonly initrd: string; readonly append: string }
   /** Cloud image booting its own bootloader; per-VM identity on a NoCloud seed disk. */
@@ -38,7 +39,7 @@ export function accelArgs(accel: QemuAccel): string[] {
   return accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max'];
 }
 
-export interface KernelIdentity {
+interface KernelIdentity {
   readonly hostname: string;
   /** "192.168.56.10/24" */
   readonly address: string;
@@ -48,8 +49,8 @@ export interface KernelIdentity {
 
 /** Kernel command line for the debootstrap image: root, console, classic ethN names, and the kubelab-seed keys. */
 export function kernelCmdline(id: KernelIdentity): string {
-  if (!/^[a-zA-Z0-9.-]+$/.test(id.hostname)) throw new Error(`'${id.hostname}' is not a valid hostname`);
-  if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(id.address)) throw new Error(`'${id.address}' is not an address/prefix`);
+  if (!/^[a-zA-Z0-9.-]+$/.test(id.hostname)) throw new UsageError(`'${id.hostname}' is not a valid hostname`, 'node names may hold letters, digits, dots and dashes');
+  if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(id.address)) throw new UsageError(`'${id.address}' is not an address/prefix`);
   const key = Buffer.from(id.publicKey.trim(), 'utf8').toString('base64');
   return [
     'root=/dev/vda',
@@ -64,7 +65,7 @@ export function kernelCmdline(id: KernelIdentity): string {
 }
 
 /** PCI slots are pinned so that the NAT NIC is always eth0 and the host-only NIC eth1. */
-export const PCI_SLOTS = { nat: '0x2', hostonly: '0x3', disk: '0x4', rng: '0x5', seed: '0x6' } as const;
+const PCI_SLOTS = { nat: '0x2', hostonly: '0x3', disk: '0x4', rng: '0x5', seed: '0x6' } as const;
 
 export function buildQemuArgs(s: QemuVmSpec): string[] {
   const e = qemuEscape;

@@ -1,9 +1,11 @@
 /** A minimal QMP client: connect to the VM's unix socket, negotiate, run one command. */
+import { KubelabError } from '../../util/errors.js';
 import { createConnection } from 'node:net';
 
-export class QmpError extends Error {
+/** The VM's QEMU monitor did not answer as expected (the VM stopped, or its socket is stale). */
+class QmpError extends KubelabError {
   constructor(message: string) {
-    super(message);
+    super(message, "the VM's QEMU may have stopped: see `kubelab vm status` and the VM's console.log under .kubelab/<cluster>/vms/");
     this.name = 'QmpError';
   }
 }

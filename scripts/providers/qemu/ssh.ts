@@ -1,6 +1,10 @@
 /** SSH reachability (banner check) and a tiny OpenSSH-client runner for provider-internal use (reboot). */
+import { KubelabError } from '../../util/errors.js';
 import { createConnection } from 'node:net';
 import { run, type RunResult } from './exec.js';
+
+/** Hint for a VM that does not answer on SSH. */
+export const SSH_WAIT_HINT = "the VM's console log (.kubelab/<cluster>/vms/<node>/console.log) shows how far it booted; `kubelab vm down` and `kubelab vm up` start it again";
 
 /** Connect and read the server's identification line; null when none arrives in time. */
 export function sshBanner(host: string, port: number, timeoutMs: number): Promise<string | null> {
@@ -27,7 +31,7 @@ export function sshBanner(host: string, port: number, timeoutMs: number): Promis
   });
 }
 
-export interface WaitForSshOptions {
+interface WaitForSshOptions {
   host?: string;
   intervalMs?: number;
   /** Checked between attempts: stop waiting when it returns false (e.g. the VM process died). */
@@ -40,10 +44,10 @@ export async function waitForSsh(port: number, timeoutMs: number, opts: WaitForS
   const start = Date.now();
   for (;;) {
     const left = start + timeoutMs - Date.now();
-    if (left <= 0) throw new Error(`no SSH banner from ${host}:${port} within ${Math.round(timeoutMs / 1000)} s`);
+    if (left <= 0) throw new KubelabError(`no SSH banner from ${host}:${port} within ${Math.round(timeoutMs / 1000)} s`, SSH_WAIT_HINT);
     const banner = await sshBanner(host, port, Math.min(5000, left));
     if (banner) return { banner, waitedMs: Date.now() - start };
-    if (opts.alive && !(await opts.alive())) throw new Error(`the VM behind ${host}:${port} stopped while waiting for SSH`);
+    if (opts.alive && !(await opts.alive())) throw new KubelabError(`the VM behind ${host}:${port} stopped while waiting for SSH`, SSH_WAIT_HINT);
     await new Promise((r) => setTimeout(r, Math.min(opts.intervalMs ?? 1000, Math.max(0, start + timeoutMs - Date.now()))));
   }
 }

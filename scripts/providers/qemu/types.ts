@@ -2,6 +2,7 @@
  * The slice of the inventory the qemu provider reads, with the provider defaults.
  * Structurally compatible with scripts/inventory's Inventory (only what is used here).
  */
+import { UsageError } from '../../util/errors.js';
 
 export type QemuAccelMode = 'auto' | 'kvm' | 'tcg';
 export type QemuAccel = 'kvm' | 'tcg';
@@ -58,7 +59,7 @@ export const PROVIDER_DEFAULTS: ResolvedProvider = Object.freeze({
 export function resolveProvider(lab: QemuLab): ResolvedProvider {
   const p = lab.spec.provider;
   if (p !== undefined && p.type !== 'qemu') {
-    throw new Error(`provider type '${String((p as { type: unknown }).type)}' is not handled by the qemu provider`);
+    throw new UsageError(`provider type '${String((p as { type: unknown }).type)}' is not handled by the qemu provider`, 'spec.provider.type: qemu');
   }
   return {
     memory: p?.memory ?? PROVIDER_DEFAULTS.memory,

@@ -1,4 +1,5 @@
 /** The cluster's host-only L2 segment: one vde_switch (daemonised, pidfile), no host interface at all. */
+import { KubelabError } from '../../util/errors.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { run } from './exec.js';
@@ -10,11 +11,11 @@ export interface VdePaths {
   readonly pidFile: string;
 }
 
-export function vdeMarkers(p: VdePaths): string[] {
+function vdeMarkers(p: VdePaths): string[] {
   return ['vde_switch', p.sockDir];
 }
 
-export async function vdeSwitchPid(p: VdePaths): Promise<number | null> {
+async function vdeSwitchPid(p: VdePaths): Promise<number | null> {
   return liveProcess(p.pidFile, vdeMarkers(p));
 }
 
@@ -36,7 +37,7 @@ export async function ensureVdeSwitch(p: VdePaths, log: (msg: string) => void): 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`vde_switch did not come up (pidfile ${p.pidFile})`);
+  throw new KubelabError(`vde_switch did not come up (pidfile ${p.pidFile})`, `run vde_switch -s ${p.sockDir} by hand to see why it stops`);
 }
 
 export async function stopVdeSwitch(p: VdePaths, log: (msg: string) => void): Promise<boolean> {

@@ -3,6 +3,7 @@
  * Topology as with VirtualBox: eth0 user-mode NAT (10.0.2.15, SSH forwarded from 127.0.0.1:<port>),
  * eth1 on the cluster's private vde_switch segment (node address from the inventory); no host interfaces.
  */
+import { KubelabError } from '../../util/errors.js';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { detectAccel, type ProbeKernel } from './accel.js';
@@ -15,7 +16,7 @@ import { exists, nodePaths, vdePaths, vmsDir, type NodePaths } from './paths.js'
 import { liveProcess, pidAlive, readPidFile, waitForExit } from './process.js';
 import { qmpCommand } from './qmp.js';
 import { buildQemuArgs, kernelCmdline, type QemuVmSpec } from './qemu-args.js';
-import { sshBanner, sshRun, waitForSsh, type SshTarget } from './ssh.js';
+import { SSH_WAIT_HINT, sshBanner, sshRun, waitForSsh, type SshTarget } from './ssh.js';
 import { resolveProvider, type QemuAccel, type QemuLab, type VmOptions } from './types.js';
 import { ensureVdeSwitch, stopVdeSwitch } from './vde.js';
 
@@ -23,7 +24,7 @@ export { labKeyPath, waitForSsh };
 
 /** Virtual size of each VM's overlay; the guest grows its root filesystem to it at boot. */
 export const OVERLAY_SIZE_BYTES = 20 * 1024 ** 3;
-export const SSH_HOST = '127.0.0.1';
+const SSH_HOST = '127.0.0.1';
 
 export interface VmUpOptions extends VmOptions {
   /** How long to wait for every VM's SSH banner (default 5 min). */
@@ -203,8 +204,13 @@ export async function vmUp(lab: QemuLab, opts: VmUpOptions): Promise<VmUpResult[
     const pid = await readPidFile(p.pidFile);
     if (r.code !== 0 || pid === null || !pidAlive(pid)) {
       const why = (r.stderr || r.stdout).trim();
-      const hint = /hostfwd|host forwarding/i.test(why) ? ` (is 127.0.0.1:${sshPort} taken by another program?)` : '';
-      throw new Error(`${name}: qemu did not start${hint}: ${why || `exit ${r.code}`}`);
+      const portTaken = /hostfwd|host forwarding/i.test(why);
+      throw new KubelabError(
+        `${name}: qemu did not start${portTaken ? ` (is 127.0.0.1:${sshPort} taken by another program?)` : ''}: ${why || `exit ${r.code}`}`,
+        portTaken
+          ? `free 127.0.0.1:${sshPort} (ss -ltnp 'sport = :${sshPort}') or set provider.sshPortBase to free ports`
+          : `qemu's console log is ${p.consoleLog}`,
+      );
     }
     const meta: VmMeta = { accel: spec.accel, base: base.disk, sshPort, uuid: spec.uuid, macs: nodeMacs, startedAt: new Date().toISOString(), argv };
     await writeFile(p.meta, JSON.stringify(meta, null, 2) + '\n');
@@ -219,7 +225,7 @@ export async function vmUp(lab: QemuLab, opts: VmUpOptions): Promise<VmUpResult[
       try {
         await waitForSsh(sshPort, timeoutMs, { alive: () => pidAlive(s.pid) });
       } catch (e) {
-        throw new Error(`${s.name}: ${(e as Error).message}; console (${s.p.consoleLog}):\n${await consoleTail(s.p)}`);
+        throw new KubelabError(`${s.name}: ${(e as Error).message}; console (${s.p.consoleLog}):\n${await consoleTail(s.p)}`, SSH_WAIT_HINT);
       }
       const bootMs = Date.now() - s.t0;
       log(`${s.name}: SSH answers after ${(bootMs / 1000).toFixed(1)} s`);
@@ -227,7 +233,7 @@ export async function vmUp(lab: QemuLab, opts: VmUpOptions): Promise<VmUpResult[
     }),
   );
   const failed = waits.filter((w): w is PromiseRejectedResult => w.status === 'rejected');
-  if (failed.length) throw new Error(failed.map((f) => (f.reason as Error).message).join('\n\n'));
+  if (failed.length) throw new KubelabError(failed.map((f) => (f.reason as Error).message).join('\n\n'), SSH_WAIT_HINT);
   return lab.spec.nodes.map((n) => results.get(n.name)!);
 }
 
@@ -331,7 +337,7 @@ export async function vmReboot(lab: QemuLab, opts: VmRebootOptions, node?: strin
     names.map(async (name) => {
       const t = nodeSshTarget(lab, stateDir, name);
       const before = await sshRun(t, BOOT_ID);
-      if (before.code !== 0) throw new Error(`${name}: cannot log in to read the boot id: ${before.stderr.trim()}`);
+      if (before.code !== 0) throw new KubelabError(`${name}: cannot log in to read the boot id: ${before.stderr.trim()}`, SSH_WAIT_HINT);
       const oldId = before.stdout.trim();
       const t0 = Date.now();
       if (opts.method === 'reset') {
@@ -343,7 +349,7 @@ export async function vmReboot(lab: QemuLab, opts: VmRebootOptions, node?: strin
       opts.log(`${name}: reboot requested (${opts.method ?? 'guest'})`);
       const end = t0 + timeoutMs;
       for (;;) {
-        if (Date.now() > end) throw new Error(`${name}: not back on SSH with a new boot id within ${Math.round(timeoutMs / 1000)} s`);
+        if (Date.now() > end) throw new KubelabError(`${name}: not back on SSH with a new boot id within ${Math.round(timeoutMs / 1000)} s`, SSH_WAIT_HINT);
         await waitForSsh(t.port, Math.max(1000, end - Date.now()));
         const after = await sshRun(t, BOOT_ID, 20_000);
         if (after.code === 0 && after.stdout.trim() && after.stdout.trim() !== oldId) break;

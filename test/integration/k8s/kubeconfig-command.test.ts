@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
+import { readSettings } from '../../../scripts/commands/settings.js';
 import { kubeconfigCommand } from '../../../scripts/commands/kubeconfig.js';
 import { freePorts, sshdSkipReason, startSshd, type Sshd } from '../../support/sshd.js';
 import { adminConf, clientKeyData, makePki, startFakeApiServer, type FakeApiServer, type TestPki } from './fake-apiserver.js';
@@ -26,6 +27,7 @@ function context(env: NodeJS.ProcessEnv): CliContext & { out: () => string; err:
     stdout: stream((s) => (out += s)),
     stderr: stream((s) => (err += s)),
     env,
+    settings: readSettings(env),
     out: () => out,
     err: () => err,
   };

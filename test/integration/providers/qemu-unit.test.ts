@@ -16,7 +16,8 @@ import { guestFiles, SEED_SCRIPT } from '../../../scripts/providers/qemu/guest-f
 import { hostonlyAddress, labMacs, nodeMac, nodeSshPort, nodeUuid } from '../../../scripts/providers/qemu/ids.js';
 import { cloudSeedFiles, seedToolsMissing, writeSeedImage } from '../../../scripts/providers/qemu/image-cloud.js';
 import { debootstrapRecipe, imageDirName, recipeHash, securityMirrorFor } from '../../../scripts/providers/qemu/image-debootstrap.js';
-import { nodePaths, socketPath, vdePaths } from '../../../scripts/providers/qemu/paths.js';
+import { nodePaths, vdePaths } from '../../../scripts/providers/qemu/paths.js';
+import { socketPath } from '../../../scripts/transport/socket-path.js';
 import { accelArgs, buildQemuArgs, kernelCmdline, qemuEscape, type QemuVmSpec } from '../../../scripts/providers/qemu/qemu-args.js';
 import { qmpCommand } from '../../../scripts/providers/qemu/qmp.js';
 import { sshBanner, waitForSsh } from '../../../scripts/providers/qemu/ssh.js';

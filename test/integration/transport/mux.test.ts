@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
+import { readSettings } from '../../../scripts/commands/settings.js';
 import { openSession, type Session } from '../../../scripts/commands/session.js';
 import { loadInventory } from '../../../scripts/inventory/load.js';
 import { muxSocketPath, stopMux } from '../../../scripts/transport/mux-client.js';
@@ -124,7 +125,7 @@ describe('mux: the connection keeper daemon', { skip }, () => {
 
   const ctx = (env: NodeJS.ProcessEnv): CliContext => {
     const sink = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
-    return { stdout: sink, stderr: sink, env };
+    return { stdout: sink, stderr: sink, env, settings: readSettings(env) };
   };
 
   const session = async (file: string, env: NodeJS.ProcessEnv): Promise<Session> => {

@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { DEFAULT_SETTINGS, hostContext } from '../../../scripts/engine/run.js';
+import { hostContext } from '../../../scripts/engine/run.js';
 import type { RunSettings } from '../../../scripts/engine/types.js';
 import type { Inventory } from '../../../scripts/inventory/types.js';
 import { setClusterApi } from '../../../scripts/k8s/cluster-api.js';
 import type { CsrRecord } from '../../../scripts/k8s/csr.js';
 import type { K8sObject } from '../../../scripts/manifests/yaml.js';
-import { testCluster } from '../../support/cluster.js';
+import { testCluster, TEST_SETTINGS } from '../../support/cluster.js';
 import { FakeApi } from '../../support/fake-api.js';
 import { validateK8sObject, isNoSchema } from '../../support/k8s-schema.js';
 import { RecordingPool } from '../../support/plan-fixture.js';
@@ -37,7 +37,7 @@ export function once<T>(load: () => Promise<T>): () => Promise<T> {
 }
 
 /** What the desired* functions need: the inventory and settings reading the seed. */
-export const cluster = (inv: Inventory): { inv: Inventory; settings: RunSettings } => ({ inv, settings: { ...DEFAULT_SETTINGS, ...seedSettings() } });
+export const cluster = (inv: Inventory): { inv: Inventory; settings: RunSettings } => ({ inv, settings: { ...TEST_SETTINGS, ...seedSettings() } });
 
 /** The control-plane host of a test cluster with a FakeApi; `adminConf` false = no cluster yet. */
 export function setup(inv: Inventory, opts: { adminConf?: boolean } = {}) {

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { checkCommand, runCheckCommand } from '../../../scripts/commands/check.js';
-import { UsageError } from '../../../scripts/commands/errors.js';
+import { UsageError } from '../../../scripts/util/errors.js';
 import { selectChecks } from '../../../scripts/checks/index.js';
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
+import { readSettings } from '../../../scripts/commands/settings.js';
 import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons } from './fake-api.js';
 
 function capture(): { stream: NodeJS.WriteStream; text: () => string } {
@@ -93,7 +94,7 @@ describe('kubelab check', () => {
   });
 
   it('bad options are refused before any connection', async () => {
-    const ctx = { stdout: capture().stream, stderr: capture().stream, env: {} } as CliContext;
+    const ctx = { stdout: capture().stream, stderr: capture().stream, env: {}, settings: readSettings({}) } as CliContext;
     await assert.rejects(checkCommand(['--only', 'nodes,bogus', '-i', '/nonexistent.yaml'], ctx), (e: Error) => e instanceof UsageError && /unknown check bogus/.test(e.message));
     await assert.rejects(checkCommand(['nodes', '-i', '/nonexistent.yaml'], ctx), (e: Error) => e instanceof UsageError && /unexpected argument nodes/.test(e.message));
     await assert.rejects(checkCommand(['--junit=', '-i', '/nonexistent.yaml'], ctx), (e: Error) => e instanceof UsageError && /--junit/.test(e.message));

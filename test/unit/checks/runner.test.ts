@@ -1,7 +1,7 @@
 /** The runner: check selection, the smoke namespace's lifecycle (removed even on failure), errors as results. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UsageError } from '../../../scripts/commands/errors.js';
+import { UsageError } from '../../../scripts/util/errors.js';
 import { CHECKS, selectChecks } from '../../../scripts/checks/index.js';
 import { nodesCheck } from '../../../scripts/checks/nodes.js';
 import { runChecks, SMOKE_NAMESPACE, summarize } from '../../../scripts/checks/runner.js';

@@ -10,7 +10,7 @@ import { osPhase } from '../../../scripts/phases/os.js';
 import { CollectingReporter } from '../../support/collect.js';
 import { testInventory } from '../../support/inventory.js';
 import { SimHost } from '../../support/sim-host.js';
-import { testCluster } from '../../support/cluster.js';
+import { testCluster, TEST_SETTINGS } from '../../support/cluster.js';
 
 function pool(hosts: Map<string, SimHost>): TransportPool {
   return { get: (n) => hosts.get(n.name)!, closeAll: async () => {} };
@@ -28,7 +28,7 @@ describe('engine: runPhases', () => {
 
   it('applies the os phase, then a second run changes nothing and runs no changing command', async () => {
     const hosts = sims();
-    const first = await runPhases({ inv, phases: [osPhase], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    const first = await runPhases({ inv, phases: [osPhase], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 10, logDir: '/x', settings: TEST_SETTINGS });
     assert.equal(first.failed, 0);
     assert.ok(first.changed >= 5, `first run changed ${first.changed}`);
     const m = hosts.get('master')!;
@@ -43,7 +43,7 @@ describe('engine: runPhases', () => {
       h.commands = [];
       h.puts = [];
     }
-    const second = await runPhases({ inv, phases: [osPhase], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    const second = await runPhases({ inv, phases: [osPhase], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 10, logDir: '/x', settings: TEST_SETTINGS });
     assert.equal(second.changed, 0);
     assert.equal(second.ok, 2 * osPhase.steps.length);
     assert.ok(succeeded(second));
@@ -67,7 +67,7 @@ describe('engine: runPhases', () => {
       { name: 'rename', title: 'rename', hosts: () => [master], steps: [hostnameStep] },
       { name: 'after', title: 'after', steps: [readMaster] },
     ];
-    const s = await runPhases({ inv, phases, mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    const s = await runPhases({ inv, phases, mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 10, logDir: '/x', settings: TEST_SETTINGS });
     assert.equal(s.failed, 0);
     assert.deepEqual(seen, ['debian', 'master']);
   });
@@ -75,7 +75,7 @@ describe('engine: runPhases', () => {
   it('plan mode reports changes and changes nothing', async () => {
     const hosts = sims();
     const rep = new CollectingReporter();
-    const s = await runPhases({ inv, phases: [osPhase], mode: 'plan', reporter: rep, transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    const s = await runPhases({ inv, phases: [osPhase], mode: 'plan', reporter: rep, transports: pool(hosts), concurrency: 10, logDir: '/x', settings: TEST_SETTINGS });
     assert.ok(s.changed > 0);
     for (const h of hosts.values()) {
       assert.deepEqual(h.puts, []);
@@ -90,7 +90,7 @@ describe('engine: runPhases', () => {
     const hosts = sims();
     hosts.get('worker1')!.unreachable = true;
     const rep = new CollectingReporter();
-    const s = await runPhases({ inv, phases: [osPhase, osPhase], mode: 'apply', reporter: rep, transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    const s = await runPhases({ inv, phases: [osPhase, osPhase], mode: 'apply', reporter: rep, transports: pool(hosts), concurrency: 10, logDir: '/x', settings: TEST_SETTINGS });
     assert.equal(s.unreachable, 1);
     assert.equal(s.failed, 0);
     assert.equal(s.hosts.worker1!.unreachable, true);
@@ -125,7 +125,7 @@ describe('engine: runPhases', () => {
       steps: [{ name: 'x', plan: async () => [] }],
     };
     const rep = new CollectingReporter();
-    const s = await runPhases({ inv, phases: [failing, dependent], mode: 'apply', reporter: rep, transports: pool(sims()), concurrency: 1, logDir: '/x' });
+    const s = await runPhases({ inv, phases: [failing, dependent], mode: 'apply', reporter: rep, transports: pool(sims()), concurrency: 1, logDir: '/x', settings: TEST_SETTINGS });
     assert.equal(s.failed, 1);
     assert.deepEqual(s.hosts.master, { ok: 0, changed: 0, failed: 1, skipped: 2, unreachable: false });
     assert.deepEqual(s.hosts.worker1, { ok: 2, changed: 0, failed: 0, skipped: 1, unreachable: false });
@@ -140,7 +140,7 @@ describe('engine: runPhases', () => {
     const hosts = sims();
     hosts.set('worker1', new SimHost('worker1', 'ID=centos\nVERSION_ID="9"\nPRETTY_NAME="CentOS Stream 9"\n'));
     const rep = new CollectingReporter();
-    const s = await runPhases({ inv, phases: [osPhase], mode: 'apply', reporter: rep, transports: pool(hosts), concurrency: 10, logDir: '/x' });
+    const s = await runPhases({ inv, phases: [osPhase], mode: 'apply', reporter: rep, transports: pool(hosts), concurrency: 10, logDir: '/x', settings: TEST_SETTINGS });
     assert.equal(s.hosts.worker1!.failed, 1);
     assert.equal(s.hosts.worker1!.skipped, osPhase.steps.length - 1);
     assert.deepEqual(hosts.get('worker1')!.puts, []);
@@ -171,7 +171,7 @@ describe('engine: runPhases', () => {
       nodes: Array.from({ length: 6 }, (_, i) => ({ name: `n${i}`, role: i ? 'worker' : 'control-plane', address: `192.168.56.${20 + i}` })),
     });
     const hosts = new Map(many.spec.nodes.map((n) => [n.name, new SimHost(n.name)]));
-    await runPhases({ inv: many, phases: [slow], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 3, logDir: '/x' });
+    await runPhases({ inv: many, phases: [slow], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 3, logDir: '/x', settings: TEST_SETTINGS });
     assert.equal(peak, 3);
   });
 });

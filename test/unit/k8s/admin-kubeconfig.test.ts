@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { StepError } from '../../../scripts/engine/errors.js';
 import { RunLogs } from '../../../scripts/engine/host-log.js';
 import { readAdminKubeconfig } from '../../../scripts/k8s/admin-kubeconfig.js';
-import { LocalTransport } from '../../../scripts/transport/local.js';
+import { LocalTransport } from '../../support/local-transport.js';
 import type { CommandRecord } from '../../../scripts/transport/types.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kubelab-admin-conf-'));

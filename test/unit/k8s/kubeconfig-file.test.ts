@@ -12,7 +12,6 @@ import {
   kubeconfigYaml,
   mergeKubeconfig,
   renameKubeconfig,
-  userKubeconfigPath,
   writeFileAtomic,
   type KubeconfigDoc,
 } from '../../../scripts/k8s/kubeconfig-file.js';
@@ -183,12 +182,6 @@ contexts:
 });
 
 describe('files', () => {
-  test('userKubeconfigPath: the first KUBECONFIG entry, else ~/.kube/config', () => {
-    assert.equal(userKubeconfigPath({ KUBECONFIG: '/a/one:/b/two', HOME: '/h' }), '/a/one');
-    assert.equal(userKubeconfigPath({ KUBECONFIG: ':/b/two', HOME: '/h' }), '/b/two');
-    assert.equal(userKubeconfigPath({ KUBECONFIG: '', HOME: '/h' }), '/h/.kube/config');
-    assert.equal(userKubeconfigPath({ HOME: '/h' }), '/h/.kube/config');
-  });
 
   test('writeFileAtomic: creates directories, writes mode 0600 whatever the umask, leaves no temp file', async () => {
     const file = join(work, 'new', '.kube', 'config');

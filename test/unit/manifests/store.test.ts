@@ -7,7 +7,6 @@ import {
   fetchManifest,
   fetchManifestObjects,
   ManifestError,
-  seedDirsFromEnv,
   sha256Hex,
   type ManifestRef,
 } from '../../../scripts/manifests/store.js';
@@ -176,11 +175,6 @@ test('a download with the wrong sum or an HTTP error is refused and not cached',
   } finally {
     await d.cleanup();
   }
-});
-
-test('KUBELAB_MANIFEST_SEED names one or more seed dirs', () => {
-  assert.deepEqual(seedDirsFromEnv({ KUBELAB_MANIFEST_SEED: '/a:/b/c' }), ['/a', '/b/c']);
-  assert.deepEqual(seedDirsFromEnv({}), []);
 });
 
 test('the pinned flannel manifest comes from the shared seed, verified, and parses', async (t) => {

@@ -1,6 +1,7 @@
 /**
- * LocalTransport: runs argv on the workstation with child_process.spawn (no shell).
- * Commands run as the current user; asLoginUser is accepted and has no effect.
+ * LocalTransport (tests only): a Transport that runs argv on this machine with child_process.spawn (no shell),
+ * logging like the real transports, for code under test that takes a Transport and whose command log matters
+ * (e.g. k8s/admin-kubeconfig's logStdout: false). Commands run as the current user.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { constants as osConstants } from 'node:os';
 
-import { shJoin } from './quote.js';
-import { redact } from './redact.js';
+import { shJoin } from '../../scripts/transport/quote.js';
+import { redact } from '../../scripts/transport/redact.js';
 import {
   stdoutForLog,
   TransportError,
@@ -19,7 +20,7 @@ import {
   type ExecResult,
   type PutOptions,
   type Transport,
-} from './types.js';
+} from '../../scripts/transport/types.js';
 
 export interface LocalTransportOptions {
   /** Name used in errors and logs. Default "local". */
