@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { CheckApi } from '../checks/api.js';
-import { selectChecks } from '../checks/index.js';
+import { CHECKS } from '../checks/index.js';
+import { selectByName } from '../util/select.js';
 import { runChecks, summarize } from '../checks/runner.js';
 import type { Check, CheckSettings } from '../checks/types.js';
 import { StepError } from '../engine/errors.js';
@@ -68,7 +69,7 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
 export async function checkCommand(args: string[], ctx: CliContext): Promise<number> {
   const { common, values, positionals } = parseCommon(args, { only: { type: 'string' }, junit: { type: 'string' } });
   if (positionals.length) throw new UsageError(`check: unexpected argument ${positionals.join(' ')}`);
-  const checks = selectChecks(listOption(values.only));
+  const checks = selectByName(CHECKS, listOption(values.only), 'check');
   const junitFile = typeof values.junit === 'string' ? values.junit : undefined;
   if (junitFile === '') throw new UsageError('--junit: expected a file name');
 

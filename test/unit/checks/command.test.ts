@@ -7,7 +7,8 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { checkCommand, runCheckCommand } from '../../../scripts/commands/check.js';
 import { UsageError } from '../../../scripts/commands/errors.js';
-import { selectChecks } from '../../../scripts/checks/index.js';
+import { CHECKS } from '../../../scripts/checks/index.js';
+import { selectByName } from '../../../scripts/util/select.js';
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
 import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons } from './fake-api.js';
 
@@ -28,7 +29,7 @@ async function runCommand(scenario: string, opts: { only?: string[]; output: 'js
     inv,
     api: new FakeCheckApi(s),
     transports: new FakeSshPool(s.ssh),
-    checks: selectChecks(opts.only),
+    checks: selectByName(CHECKS, opts.only, 'check'),
     output: opts.output,
     ...(opts.junitFile ? { junitFile: opts.junitFile } : {}),
     stdout: out.stream,

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { selectChecks } from '../../../scripts/checks/index.js';
+import { CHECKS } from '../../../scripts/checks/index.js';
+import { selectByName } from '../../../scripts/util/select.js';
 import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
 import { SMOKE_IMAGE } from '../../../scripts/checks/smoke-pods.js';
 import type { CheckName, CheckResult } from '../../../scripts/checks/types.js';
@@ -34,7 +35,7 @@ async function run(
     inv: opts.inv ? opts.inv(s) : scenarioInventory(s),
     api,
     transports: ssh,
-    checks: selectChecks(only),
+    checks: selectByName(CHECKS, only, 'check'),
     settings: TEST_SETTINGS,
     runId: TEST_RUN_ID,
     now: clock.now,
