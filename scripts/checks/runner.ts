@@ -9,7 +9,8 @@ import type { TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { TransportError } from '../transport/types.js';
 import { addonEnabled } from './addons.js';
-import { ApiError, type CheckApi } from './api.js';
+import { ApiError } from '../k8s/api.js';
+import type { ClusterApi } from '../k8s/cluster-api.js';
 import { NAMESPACE_LABELS } from './smoke-pods.js';
 import { DEFAULT_CHECK_SETTINGS, type Check, type CheckContext, type CheckResult, type CheckSettings } from './types.js';
 
@@ -17,7 +18,7 @@ export const SMOKE_NAMESPACE = 'kubelab-smoke';
 
 export interface RunChecksOptions {
   inv: Inventory;
-  api: CheckApi;
+  api: ClusterApi;
   transports: TransportPool;
   checks: readonly Check[];
   settings?: Partial<CheckSettings>;
@@ -47,15 +48,7 @@ const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
 function describeError(err: unknown): { detail: string; diagnosis?: string } {
   if (err instanceof StepError) return { detail: `error: ${err.message}`, ...(err.hint ? { diagnosis: err.hint } : {}) };
   if (err instanceof TransportError) return { detail: `${err.host}: ${err.message}`, ...(err.hint ? { diagnosis: err.hint } : {}) };
-  if (err instanceof ApiError) {
-    const diagnosis =
-      err.status === 403 || err.status === 401
-        ? 'the API server refused the request: the admin kubeconfig lacks the permission'
-        : err.status === undefined
-          ? 'the API server did not answer (connection lost?)'
-          : undefined;
-    return { detail: `API error${err.status ? ` ${err.status}` : ''}: ${err.message}`, ...(diagnosis ? { diagnosis } : {}) };
-  }
+  if (err instanceof ApiError) return { detail: `API error${err.status ? ` ${err.status}` : ''}: ${err.message}`, ...(err.hint ? { diagnosis: err.hint } : {}) };
   return { detail: `error: ${err instanceof Error ? err.message : String(err)}` };
 }
 

@@ -1,7 +1,7 @@
 import type { TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { AddonName } from './addons.js';
-import type { CheckApi } from './api.js';
+import type { ClusterApi } from '../k8s/cluster-api.js';
 
 export const CHECK_NAMES = ['nodes', 'system-pods', 'dns', 'pod-network', 'services', 'storage', 'metrics', 'monitoring'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
@@ -48,7 +48,7 @@ export const DEFAULT_CHECK_SETTINGS: CheckSettings = {
 
 export interface CheckContext {
   inv: Inventory;
-  api: CheckApi;
+  api: ClusterApi;
   /** SSH to the inventory's nodes (the storage check reads the file on the NFS server). */
   transports: TransportPool;
   /** Where the checks create their objects (kubelab-smoke). */

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import type { CheckApi } from '../checks/api.js';
+import type { ClusterApi } from '../k8s/cluster-api.js';
 import { CHECKS } from '../checks/index.js';
 import { selectByName } from '../util/select.js';
 import { runChecks, summarize } from '../checks/runner.js';
@@ -19,7 +19,7 @@ import { loadReachable, openSession } from './session.js';
 
 export interface CheckRunOptions {
   inv: Inventory;
-  api: CheckApi;
+  api: ClusterApi;
   transports: TransportPool;
   checks: readonly Check[];
   output: OutputMode;
@@ -75,10 +75,10 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
 
   const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx);
   try {
-    const [{ connectClusterApi }, { clientNodeCheckApi }] = await Promise.all([import('../k8s/connect.js'), import('../checks/api-client-node.js')]);
-    let conn: Awaited<ReturnType<typeof connectClusterApi>>;
+    const { openClusterApi } = await import('../k8s/client-node-api.js');
+    let api: ClusterApi;
     try {
-      conn = await connectClusterApi(session.inv, session.transports);
+      api = await openClusterApi(session.inv, session.transports);
     } catch (err) {
       if (!(err instanceof StepError)) throw err;
       ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
@@ -87,7 +87,7 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
     try {
       return await runCheckCommand({
         inv: session.inv,
-        api: clientNodeCheckApi(conn.kc),
+        api,
         transports: session.transports,
         checks,
         output: common.output ?? defaultOutput(ctx.stdout),
@@ -96,7 +96,7 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
         stderr: ctx.stderr,
       });
     } finally {
-      await conn.close();
+      await api.close();
     }
   } finally {
     await session.close();

@@ -2,7 +2,7 @@ import { StepError } from '../engine/errors.js';
 import type { Step } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { clusterApi } from '../k8s/cluster-api.js';
-import type { NodeSummary } from '../k8s/nodes.js';
+import { summarizeNode, type NodeSummary } from '../k8s/nodes.js';
 
 export const VIRTUALBOX_NAT_ADDRESS = '10.0.2.15';
 
@@ -34,7 +34,7 @@ export const nodeAddressesStep: Step = {
   name: 'node-addresses',
   plan: async () => [],
   async verify(host) {
-    const problems = nodeAddressProblems(host.inv, await (await clusterApi(host.cluster)).listNodes());
+    const problems = nodeAddressProblems(host.inv, (await (await clusterApi(host.cluster)).listNodes()).map(summarizeNode));
     if (problems.length) {
       throw new StepError(problems.map((p) => p.message).join('; '), problems.map((p) => p.hint).filter(Boolean).join('; '));
     }

@@ -7,15 +7,10 @@ export const smokeChecksStep: Step = {
   name: 'smoke-checks',
   plan: async () => [],
   async verify(host) {
-    const [{ clientNodeCheckApi }, { runChecks }, { CHECKS }] = await Promise.all([
-      import('../checks/api-client-node.js'),
-      import('../checks/runner.js'),
-      import('../checks/index.js'),
-    ]);
+    const [{ runChecks }, { CHECKS }] = await Promise.all([import('../checks/runner.js'), import('../checks/index.js')]);
     // the run's API connection (direct or through the SSH tunnel), closed with the run
-    const { kubeConfig } = await clusterApi(host.cluster);
-    if (!kubeConfig) throw new StepError('the smoke checks need a client-node connection to the API server');
-    const run = await runChecks({ inv: host.inv, api: clientNodeCheckApi(kubeConfig), transports: host.cluster.transports, checks: CHECKS });
+    const api = await clusterApi(host.cluster);
+    const run = await runChecks({ inv: host.inv, api, transports: host.cluster.transports, checks: CHECKS });
     const failed = run.results.filter((r) => r.status === 'failed');
     if (failed.length) {
       throw new StepError(

@@ -10,7 +10,8 @@ import { UsageError } from '../../../scripts/commands/errors.js';
 import { CHECKS } from '../../../scripts/checks/index.js';
 import { selectByName } from '../../../scripts/util/select.js';
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
-import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons } from './fake-api.js';
+import { FakeApi } from '../../support/fake-api.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons } from '../../support/check-scenario.js';
 
 function capture(): { stream: NodeJS.WriteStream; text: () => string } {
   const s = new PassThrough();
@@ -27,7 +28,7 @@ async function runCommand(scenario: string, opts: { only?: string[]; output: 'js
   const inv = opts.addons ? withAddons(scenarioInventory(s), opts.addons) : scenarioInventory(s);
   const code = await runCheckCommand({
     inv,
-    api: new FakeCheckApi(s),
+    api: new FakeApi(s),
     transports: new FakeSshPool(s.ssh),
     checks: selectByName(CHECKS, opts.only, 'check'),
     output: opts.output,

@@ -8,11 +8,12 @@ import { nodesCheck } from '../../../scripts/checks/nodes.js';
 import { runChecks, SMOKE_NAMESPACE, summarize } from '../../../scripts/checks/runner.js';
 import type { Check } from '../../../scripts/checks/types.js';
 import { StepError } from '../../../scripts/engine/errors.js';
-import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from './fake-api.js';
+import { FakeApi } from '../../support/fake-api.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from '../../support/check-scenario.js';
 
 function setup(scenario = 'passing') {
   const s = loadScenario(scenario);
-  const api = new FakeCheckApi(s);
+  const api = new FakeApi(s);
   const clock = fakeClock();
   const base = { inv: scenarioInventory(s), api, transports: new FakeSshPool(s.ssh), settings: TEST_SETTINGS, runId: TEST_RUN_ID, now: clock.now, sleep: clock.sleep };
   return { api, clock, base };
@@ -27,7 +28,7 @@ const throwing = (err: Error, usesNamespace = true): Check => ({
   },
 });
 
-const nsCalls = (api: FakeCheckApi): string[] => api.calls.filter((c) => /^(create|delete)Namespace/.test(c)).map((c) => c.split(' ').slice(0, 2).join(' '));
+const nsCalls = (api: FakeApi): string[] => api.calls.filter((c) => /^(create|delete)Namespace/.test(c)).map((c) => c.split(' ').slice(0, 2).join(' '));
 
 describe('check selection', () => {
   it('--only keeps the run order and refuses unknown names, listing the valid ones', () => {
