@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StepError } from '../engine/errors.js';
-import type { TransportPool } from '../engine/types.js';
+import type { CheckEvent, CheckStartEvent, CheckSummary, TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { TransportError } from '../transport/types.js';
 import { addonEnabled } from './addons.js';
@@ -25,8 +25,8 @@ export interface RunChecksOptions {
   runId?: string;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  onStart?: (check: Check) => void;
-  onResult?: (result: CheckResult) => void;
+  /** Receives a check-start event before each check that runs and a check event per result. */
+  emit?: (e: CheckStartEvent | CheckEvent) => void;
 }
 
 export interface NamespaceCleanup {
@@ -80,7 +80,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
   const results: CheckResult[] = [];
   const report = (r: CheckResult): void => {
     results.push(r);
-    opts.onResult?.(r);
+    opts.emit?.({ type: 'check', ...r });
   };
 
   let setupError: string | undefined;
@@ -102,7 +102,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
         report({ name: check.name, status: 'skipped', ok: true, durationMs: 0, detail: skip });
         continue;
       }
-      opts.onStart?.(check);
+      opts.emit?.({ type: 'check-start', name: check.name, title: check.title, total: opts.checks.length });
       const start = ctx.now();
       if (check.usesNamespace && setupError) {
         report({ name: check.name, status: 'failed', ok: false, durationMs: 0, detail: setupError, diagnosis: `namespace ${ctx.namespace} could not be prepared` });
@@ -137,8 +137,9 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
   return { results, cleanup };
 }
 
-export function summarize(results: readonly CheckResult[]): { passed: number; failed: number; skipped: number } {
+export function summarize(results: readonly CheckResult[]): CheckSummary {
   return {
+    type: 'summary',
     passed: results.filter((r) => r.status === 'passed').length,
     failed: results.filter((r) => r.status === 'failed').length,
     skipped: results.filter((r) => r.status === 'skipped').length,

@@ -9,8 +9,7 @@ import type { Check, CheckSettings } from '../checks/types.js';
 import { StepError } from '../engine/errors.js';
 import type { TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
-import { makeCheckRenderer } from '../report/check-output.js';
-import { defaultOutput, type OutputMode } from '../report/index.js';
+import { defaultOutput, makeReporter, type OutputMode } from '../report/index.js';
 import { junitXml } from '../report/junit.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from './errors.js';
@@ -35,9 +34,9 @@ export interface CheckRunOptions {
   startedAt?: Date;
 }
 
-/** Runs the checks against `api` and renders them; 0 when none failed (skipped ones do not fail). */
+/** Runs the checks against `api`, their events to the --output reporter; 0 when none failed (skipped ones do not fail). */
 export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
-  const renderer = await makeCheckRenderer(o.output, o.stdout, o.checks.length);
+  const reporter = await makeReporter(o.output, o.stdout, () => 0);
   const startedAt = o.startedAt ?? new Date();
   try {
     const run = await runChecks({
@@ -49,11 +48,10 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
       ...(o.now ? { now: o.now } : {}),
       ...(o.sleep ? { sleep: o.sleep } : {}),
       ...(o.runId ? { runId: o.runId } : {}),
-      onStart: (c) => renderer.start(c.name, c.title),
-      onResult: (r) => renderer.result(r),
+      emit: (e) => reporter.event(e),
     });
     const summary = summarize(run.results);
-    renderer.end(summary, run.results);
+    reporter.event(summary);
     if (run.cleanup.error) o.stderr.write(`kubelab: namespace ${run.cleanup.namespace} not removed: ${run.cleanup.error}\n`);
     if (o.junitFile) {
       await mkdir(dirname(o.junitFile), { recursive: true });
@@ -61,7 +59,7 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
     }
     return summary.failed === 0 ? 0 : 1;
   } finally {
-    renderer.close();
+    reporter.close();
   }
 }
 

@@ -42,6 +42,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
     state: new Map(),
     settings: opts.settings ?? DEFAULT_SETTINGS,
     onClose: (c) => void cleanups.push(c),
+    emit: (e) => emit(e),
   };
   const states = new Map<string, HostState>(
     inv.spec.nodes.map((n) => [

@@ -66,8 +66,8 @@ describe('the smoke namespace', () => {
       runChecks({
         ...base,
         checks: CHECKS,
-        onResult: () => {
-          throw new Error('stdout closed');
+        emit: (e) => {
+          if (e.type === 'check') throw new Error('stdout closed');
         },
       }),
       /stdout closed/,
@@ -137,7 +137,7 @@ describe('results', () => {
         { name: 'dns', status: 'failed', ok: false, durationMs: 1, detail: 'x' },
         { name: 'metrics', status: 'skipped', ok: true, durationMs: 0, detail: 'y' },
       ]),
-      { passed: 1, failed: 1, skipped: 1 },
+      { type: 'summary', passed: 1, failed: 1, skipped: 1 },
     );
   });
 });
