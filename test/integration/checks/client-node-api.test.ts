@@ -1,5 +1,5 @@
 /**
- * api-client-node.ts through the real client-node against the recorded scenarios served over HTTPS on 127.0.0.1
+ * k8s/client-node-api.ts through the real client-node against the recorded scenarios served over HTTPS on 127.0.0.1
  * (client certificate, TLS verified against the kubeconfig's server name): the requests it makes, the objects
  * it sends, errors mapped to ApiError, and a whole check run passing through it.
  */
@@ -18,7 +18,7 @@ import { startRestServer, type RestServer } from './rest-server.js';
 import { noTransport } from '../../support/recording-transport.js';
 
 
-describe('CheckApi on client-node', () => {
+describe('ClusterApi on client-node (the smoke checks part)', () => {
   let pki: TestPki;
   const open: { server: RestServer; conn: ApiConnection }[] = [];
   before(async () => {

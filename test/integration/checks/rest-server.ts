@@ -1,6 +1,6 @@
 /**
  * Test helper (not a test file): the FakeApi of the unit tests served over HTTPS as the Kubernetes REST API
- * (the subset api-client-node.ts calls), on 127.0.0.1 with the fake API server's PKI (client certificate required).
+ * (the subset k8s/client-node-api.ts calls), on 127.0.0.1 with the fake API server's PKI (client certificate required).
  * Every request is recorded with its query and JSON body.
  */
 import https from 'node:https';
