@@ -7,7 +7,8 @@
 import { VIRTUALBOX_NAT_ADDRESS } from '../inventory/schema.js';
 import { cidrContains, parseCidr, parseIPv4 } from '../inventory/net.js';
 import type { Inventory } from '../inventory/types.js';
-import type { CheckApi, KNode } from './api.js';
+import type { KNode } from '../k8s/api.js';
+import type { ClusterApi } from '../k8s/cluster-api.js';
 
 export const FLANNEL_NAMESPACE = 'kube-flannel';
 export const FLANNEL_SELECTOR = 'app=flannel';
@@ -31,9 +32,9 @@ export function chosenInterface(log: string): { iface: string; address: string }
 }
 
 /** What flannel uses on each node it runs on (nodes whose choice cannot be found are left out). */
-export async function flannelChoices(api: CheckApi, nodes?: readonly KNode[]): Promise<FlannelChoice[]> {
+export async function flannelChoices(api: ClusterApi, nodes?: readonly KNode[]): Promise<FlannelChoice[]> {
   const out = new Map<string, FlannelChoice>();
-  let pods: Awaited<ReturnType<CheckApi['listPods']>> = [];
+  let pods: Awaited<ReturnType<ClusterApi['listPods']>> = [];
   try {
     pods = await api.listPods(FLANNEL_NAMESPACE, FLANNEL_SELECTOR);
   } catch {
@@ -91,7 +92,7 @@ export function flannelProblems(inv: Inventory, choices: readonly FlannelChoice[
 }
 
 /** The flannel part of a cross-node diagnosis (undefined when flannel's choices look right or are unknown). */
-export async function flannelDiagnosis(inv: Inventory, api: CheckApi, nodes?: readonly KNode[]): Promise<string | undefined> {
+export async function flannelDiagnosis(inv: Inventory, api: ClusterApi, nodes?: readonly KNode[]): Promise<string | undefined> {
   const problems = flannelProblems(inv, await flannelChoices(api, nodes));
   return problems.length ? problems.join('; ') : undefined;
 }

@@ -1,5 +1,5 @@
 /** Check `metrics`: the metrics API (metrics.k8s.io/v1beta1 nodes) reports usage for every node. */
-import { ApiError, type KApiService, type KNodeMetrics } from './api.js';
+import { ApiError, type KApiService, type KNodeMetrics } from '../k8s/api.js';
 import { clip, podIsReady, podProblem } from './pod-diagnosis.js';
 import type { Check, CheckContext } from './types.js';
 

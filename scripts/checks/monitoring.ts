@@ -3,7 +3,7 @@
  * server's service proxy (no NodePort or port-forward needed from the workstation).
  */
 import { addonNamespace } from './addons.js';
-import type { ProxyResponse } from './api.js';
+import type { ProxyResponse } from '../k8s/api.js';
 import { clip, firstLine, podProblem } from './pod-diagnosis.js';
 import type { Check, CheckContext, CheckOutcome } from './types.js';
 

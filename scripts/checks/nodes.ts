@@ -1,6 +1,6 @@
 /** Check `nodes`: every inventory node registered, Ready, with its inventory address as InternalIP. */
 import { VIRTUALBOX_NAT_ADDRESS } from '../inventory/schema.js';
-import type { KNode } from './api.js';
+import type { KNode } from '../k8s/api.js';
 import { clip, firstLine } from './pod-diagnosis.js';
 import type { Check } from './types.js';
 

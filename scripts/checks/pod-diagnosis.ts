@@ -1,5 +1,5 @@
 /** Why a pod is not Ready, named from its status and events the way an experienced admin would read them. */
-import type { KContainerStatus, KEvent, KPod } from './api.js';
+import type { KContainerStatus, KEvent, KPod } from '../k8s/api.js';
 
 export interface PodProblem {
   /** "kube-system/coredns-abc on master: ContainerCreating" */

@@ -5,11 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StepError } from '../engine/errors.js';
-import type { TransportPool } from '../engine/types.js';
+import type { CheckEvent, CheckStartEvent, CheckSummary, TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { TransportError } from '../transport/types.js';
 import { addonEnabled } from './addons.js';
-import { ApiError, type CheckApi } from './api.js';
+import { ApiError } from '../k8s/api.js';
+import type { ClusterApi } from '../k8s/cluster-api.js';
 import { NAMESPACE_LABELS } from './smoke-pods.js';
 import { DEFAULT_CHECK_SETTINGS, type Check, type CheckContext, type CheckResult, type CheckSettings } from './types.js';
 
@@ -17,15 +18,15 @@ export const SMOKE_NAMESPACE = 'kubelab-smoke';
 
 export interface RunChecksOptions {
   inv: Inventory;
-  api: CheckApi;
+  api: ClusterApi;
   transports: TransportPool;
   checks: readonly Check[];
   settings?: Partial<CheckSettings>;
   runId?: string;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  onStart?: (check: Check) => void;
-  onResult?: (result: CheckResult) => void;
+  /** Receives a check-start event before each check that runs and a check event per result. */
+  emit?: (e: CheckStartEvent | CheckEvent) => void;
 }
 
 export interface NamespaceCleanup {
@@ -47,15 +48,7 @@ const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
 function describeError(err: unknown): { detail: string; diagnosis?: string } {
   if (err instanceof StepError) return { detail: `error: ${err.message}`, ...(err.hint ? { diagnosis: err.hint } : {}) };
   if (err instanceof TransportError) return { detail: `${err.host}: ${err.message}`, ...(err.hint ? { diagnosis: err.hint } : {}) };
-  if (err instanceof ApiError) {
-    const diagnosis =
-      err.status === 403 || err.status === 401
-        ? 'the API server refused the request: the admin kubeconfig lacks the permission'
-        : err.status === undefined
-          ? 'the API server did not answer (connection lost?)'
-          : undefined;
-    return { detail: `API error${err.status ? ` ${err.status}` : ''}: ${err.message}`, ...(diagnosis ? { diagnosis } : {}) };
-  }
+  if (err instanceof ApiError) return { detail: `API error${err.status ? ` ${err.status}` : ''}: ${err.message}`, ...(err.hint ? { diagnosis: err.hint } : {}) };
   return { detail: `error: ${err instanceof Error ? err.message : String(err)}` };
 }
 
@@ -87,7 +80,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
   const results: CheckResult[] = [];
   const report = (r: CheckResult): void => {
     results.push(r);
-    opts.onResult?.(r);
+    opts.emit?.({ type: 'check', ...r });
   };
 
   let setupError: string | undefined;
@@ -109,7 +102,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
         report({ name: check.name, status: 'skipped', ok: true, durationMs: 0, detail: skip });
         continue;
       }
-      opts.onStart?.(check);
+      opts.emit?.({ type: 'check-start', name: check.name, title: check.title, total: opts.checks.length });
       const start = ctx.now();
       if (check.usesNamespace && setupError) {
         report({ name: check.name, status: 'failed', ok: false, durationMs: 0, detail: setupError, diagnosis: `namespace ${ctx.namespace} could not be prepared` });
@@ -144,8 +137,9 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
   return { results, cleanup };
 }
 
-export function summarize(results: readonly CheckResult[]): { passed: number; failed: number; skipped: number } {
+export function summarize(results: readonly CheckResult[]): CheckSummary {
   return {
+    type: 'summary',
     passed: results.filter((r) => r.status === 'passed').length,
     failed: results.filter((r) => r.status === 'failed').length,
     skipped: results.filter((r) => r.status === 'skipped').length,

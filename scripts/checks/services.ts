@@ -3,7 +3,7 @@
  * fetches the ClusterIP and the NodePort on every node's inventory address (from inside the cluster: the
  * workstation may not reach the host-only network).
  */
-import type { KService } from './api.js';
+import type { KService } from '../k8s/api.js';
 import { flannelDiagnosis } from './flannel.js';
 import { podIsReady, podProblem } from './pod-diagnosis.js';
 import {

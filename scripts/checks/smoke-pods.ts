@@ -5,7 +5,7 @@
  * needed to read a result (that connection is what a wrong node IP breaks).
  */
 import type { InventoryNode } from '../inventory/types.js';
-import type { KEvent, KPod } from './api.js';
+import type { KEvent, KPod } from '../k8s/api.js';
 import { podIsReady, podProblem, type PodProblem } from './pod-diagnosis.js';
 import type { CheckContext, CheckName } from './types.js';
 

@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { TransportError } from '../transport/types.js';
 import { addonNamespace, nfsStorageClass } from './addons.js';
-import type { KEvent, KPod, KPvc, KStorageClass } from './api.js';
+import type { KEvent, KPod, KPvc, KStorageClass } from '../k8s/api.js';
 import { clip, firstLine, mountFailureCause, podProblem, podWarnings } from './pod-diagnosis.js';
 import { smokePod, smokePodProblem, terminationMessage, waitPod } from './smoke-pods.js';
 import type { Check, CheckContext, CheckOutcome } from './types.js';

@@ -1,6 +1,6 @@
 /** Check `system-pods`: every pod of kube-system, kube-flannel and the addons' namespaces Ready (or completed). */
 import { addonNamespace } from './addons.js';
-import type { KEvent } from './api.js';
+import type { KEvent } from '../k8s/api.js';
 import { FLANNEL_NAMESPACE } from './flannel.js';
 import { podProblem } from './pod-diagnosis.js';
 import type { Check, CheckContext } from './types.js';

@@ -1,12 +1,11 @@
-import type { TransportPool } from '../engine/types.js';
+import type { CheckEvent, TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { AddonName } from './addons.js';
-import type { CheckApi } from './api.js';
+import type { ClusterApi } from '../k8s/cluster-api.js';
 
 export const CHECK_NAMES = ['nodes', 'system-pods', 'dns', 'pod-network', 'services', 'storage', 'metrics', 'monitoring'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped';
 
 /** What a check reports: whether it passed, what it saw, and on failure the likely cause. */
 export interface CheckOutcome {
@@ -15,14 +14,9 @@ export interface CheckOutcome {
   diagnosis?: string;
 }
 
-/** One check's result as reported (ok: the check does not fail the run, i.e. passed or skipped). */
-export interface CheckResult {
+/** One check's result as reported: the check event of the run's stream without its type. */
+export interface CheckResult extends Omit<CheckEvent, 'type'> {
   name: CheckName;
-  status: CheckStatus;
-  ok: boolean;
-  durationMs: number;
-  detail: string;
-  diagnosis?: string;
 }
 
 export interface CheckSettings {
@@ -48,7 +42,7 @@ export const DEFAULT_CHECK_SETTINGS: CheckSettings = {
 
 export interface CheckContext {
   inv: Inventory;
-  api: CheckApi;
+  api: ClusterApi;
   /** SSH to the inventory's nodes (the storage check reads the file on the NFS server). */
   transports: TransportPool;
   /** Where the checks create their objects (kubelab-smoke). */

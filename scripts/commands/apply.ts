@@ -1,6 +1,7 @@
 import { runPhases, stepsFor, succeeded } from '../engine/run.js';
 import type { RunMode } from '../engine/types.js';
-import { selectPhases } from '../phases/index.js';
+import { PHASES } from '../phases/index.js';
+import { selectByName } from '../util/select.js';
 import { defaultOutput, makeReporter } from '../report/index.js';
 import type { CliContext } from './cli-context.js';
 import { listOption, parseCommon } from './options.js';
@@ -9,7 +10,7 @@ import { loadReachable, openSession } from './session.js';
 /** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
 export async function applyCommand(mode: RunMode, args: string[], ctx: CliContext): Promise<number> {
   const { common, values } = parseCommon(args, { only: { type: 'string' }, offline: { type: 'boolean', default: false } });
-  const phases = selectPhases(listOption(values.only));
+  const phases = selectByName(PHASES, listOption(values.only), 'phase');
   const inv = await loadReachable(common.inventory, ctx, mode === 'apply');
   const session = await openSession(inv, ctx);
   const stepsOf = (phaseName: string, host: string): number => {

@@ -1,15 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import type { CheckApi } from '../checks/api.js';
-import { selectChecks } from '../checks/index.js';
+import type { ClusterApi } from '../k8s/cluster-api.js';
+import { CHECKS } from '../checks/index.js';
+import { selectByName } from '../util/select.js';
 import { runChecks, summarize } from '../checks/runner.js';
 import type { Check, CheckSettings } from '../checks/types.js';
 import { StepError } from '../engine/errors.js';
 import type { TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
-import { makeCheckRenderer } from '../report/check-output.js';
-import { defaultOutput, type OutputMode } from '../report/index.js';
+import { defaultOutput, makeReporter, type OutputMode } from '../report/index.js';
 import { junitXml } from '../report/junit.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
@@ -18,7 +18,7 @@ import { loadReachable, openSession } from './session.js';
 
 export interface CheckRunOptions {
   inv: Inventory;
-  api: CheckApi;
+  api: ClusterApi;
   transports: TransportPool;
   checks: readonly Check[];
   output: OutputMode;
@@ -34,9 +34,9 @@ export interface CheckRunOptions {
   startedAt?: Date;
 }
 
-/** Runs the checks against `api` and renders them; 0 when none failed (skipped ones do not fail). */
+/** Runs the checks against `api`, their events to the --output reporter; 0 when none failed (skipped ones do not fail). */
 export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
-  const renderer = await makeCheckRenderer(o.output, o.stdout, o.checks.length);
+  const reporter = await makeReporter(o.output, o.stdout, () => 0);
   const startedAt = o.startedAt ?? new Date();
   try {
     const run = await runChecks({
@@ -48,11 +48,10 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
       ...(o.now ? { now: o.now } : {}),
       ...(o.sleep ? { sleep: o.sleep } : {}),
       ...(o.runId ? { runId: o.runId } : {}),
-      onStart: (c) => renderer.start(c.name, c.title),
-      onResult: (r) => renderer.result(r),
+      emit: (e) => reporter.event(e),
     });
     const summary = summarize(run.results);
-    renderer.end(summary, run.results);
+    reporter.event(summary);
     if (run.cleanup.error) o.stderr.write(`kubelab: namespace ${run.cleanup.namespace} not removed: ${run.cleanup.error}\n`);
     if (o.junitFile) {
       await mkdir(dirname(o.junitFile), { recursive: true });
@@ -60,7 +59,7 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
     }
     return summary.failed === 0 ? 0 : 1;
   } finally {
-    renderer.close();
+    reporter.close();
   }
 }
 
@@ -68,16 +67,16 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
 export async function checkCommand(args: string[], ctx: CliContext): Promise<number> {
   const { common, values, positionals } = parseCommon(args, { only: { type: 'string' }, junit: { type: 'string' } });
   if (positionals.length) throw new UsageError(`check: unexpected argument ${positionals.join(' ')}`);
-  const checks = selectChecks(listOption(values.only));
+  const checks = selectByName(CHECKS, listOption(values.only), 'check');
   const junitFile = typeof values.junit === 'string' ? values.junit : undefined;
   if (junitFile === '') throw new UsageError('--junit: expected a file name');
 
   const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx);
   try {
-    const [{ connectClusterApi }, { clientNodeCheckApi }] = await Promise.all([import('../k8s/connect.js'), import('../checks/api-client-node.js')]);
-    let conn: Awaited<ReturnType<typeof connectClusterApi>>;
+    const { openClusterApi } = await import('../k8s/client-node-api.js');
+    let api: ClusterApi;
     try {
-      conn = await connectClusterApi(session.inv, session.transports);
+      api = await openClusterApi(session.inv, session.transports);
     } catch (err) {
       if (!(err instanceof StepError)) throw err;
       ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
@@ -86,7 +85,7 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
     try {
       return await runCheckCommand({
         inv: session.inv,
-        api: clientNodeCheckApi(conn.kc),
+        api,
         transports: session.transports,
         checks,
         output: common.output ?? defaultOutput(ctx.stdout),
@@ -95,7 +94,7 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
         stderr: ctx.stderr,
       });
     } finally {
-      await conn.close();
+      await api.close();
     }
   } finally {
     await session.close();

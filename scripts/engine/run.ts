@@ -43,6 +43,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
     state: new Map(),
     settings: opts.settings,
     onClose: (c) => void cleanups.push(c),
+    emit: (e) => emit(e),
   };
   const states = new Map<string, HostState>(
     inv.spec.nodes.map((n) => [

@@ -30,6 +30,8 @@ export interface ClusterContext {
   readonly settings: RunSettings;
   /** Registers a cleanup run once at the end of the run (e.g. closing an API tunnel). */
   onClose(cleanup: () => Promise<void>): void;
+  /** Adds an event to the run's stream (the smoke checks report each check result this way). */
+  emit(e: CheckStartEvent | CheckEvent): void;
 }
 
 /** What the steps use of the run's settings (util/settings.ts; never read from globals by steps). */
@@ -119,7 +121,40 @@ export type RunEvent =
       reason?: string;
     }
   | { type: 'phase-end'; phase: string; durationMs: number }
-  | Summary;
+  | CheckStartEvent
+  | CheckEvent
+  | Summary
+  | CheckSummary;
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+/** A smoke check starts (progress only: the tty spinner; not written as a JSON line). */
+export interface CheckStartEvent {
+  type: 'check-start';
+  name: string;
+  title: string;
+  /** How many checks this run has (skipped ones included). */
+  total: number;
+}
+
+/** One smoke check's result (ok: it does not fail the run, i.e. passed or skipped); diagnosis on failures. */
+export interface CheckEvent {
+  type: 'check';
+  name: string;
+  status: CheckStatus;
+  ok: boolean;
+  durationMs: number;
+  detail: string;
+  diagnosis?: string;
+}
+
+/** The last event of `kubelab check`: the counts of its check events. */
+export interface CheckSummary {
+  type: 'summary';
+  passed: number;
+  failed: number;
+  skipped: number;
+}
 
 export interface HostTally {
   ok: number;

@@ -1,5 +1,6 @@
 /** The cluster's nodes as kubelab checks them: Ready, INTERNAL-IP, version, roles. */
 import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { KNode } from './api.js';
 
 export interface NodeSummary {
   name: string;
@@ -12,7 +13,8 @@ export interface NodeSummary {
 
 const ROLE_PREFIX = 'node-role.kubernetes.io/';
 
-export function summarizeNode(node: V1Node): NodeSummary {
+/** A Node as client-node returns it or as ClusterApi.listNodes does. */
+export function summarizeNode(node: V1Node | KNode): NodeSummary {
   const internalIp = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   const kubeletVersion = node.status?.nodeInfo?.kubeletVersion;
   return {

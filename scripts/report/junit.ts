@@ -1,5 +1,5 @@
 /** JUnit XML for CI systems: one testsuite "kubelab-check", one testcase per check. */
-import type { CheckResult } from '../checks/types.js';
+import type { CheckEvent } from '../engine/types.js';
 
 export const JUNIT_SUITE = 'kubelab-check';
 
@@ -24,7 +24,8 @@ export interface JunitOptions {
   hostname?: string;
 }
 
-export function junitXml(results: readonly CheckResult[], opts: JunitOptions): string {
+/** From the check events of a run (their `type` is not needed). */
+export function junitXml(results: readonly Omit<CheckEvent, 'type'>[], opts: JunitOptions): string {
   const failures = results.filter((r) => r.status === 'failed').length;
   const skipped = results.filter((r) => r.status === 'skipped').length;
   const time = seconds(results.reduce((t, r) => t + r.durationMs, 0));

@@ -1,7 +1,22 @@
-import type { Reporter, RunEvent, RunMode } from '../engine/types.js';
+import type { CheckEvent, CheckSummary, Reporter, RunEvent, RunMode } from '../engine/types.js';
 import { recapTable } from './recap.js';
 
 export type Write = (text: string) => void;
+
+export function formatDuration(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** A check result's line (a diagnosis line under a failure). */
+export function describeCheck(r: Omit<CheckEvent, 'type'>): string {
+  if (r.status === 'skipped') return `${r.name} skipped: ${r.detail}`;
+  const head = `${r.name} ${r.status === 'passed' ? 'ok' : 'FAILED'} (${formatDuration(r.durationMs)}): ${r.detail}`;
+  return r.diagnosis ? `${head}\n  diagnosis: ${r.diagnosis}` : head;
+}
+
+export function checkSummaryLine(s: CheckSummary): string {
+  return `checks: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+}
 
 /** One line per event, stable and greppable: for CI logs and pipes. */
 export function describeEvent(e: RunEvent, mode: RunMode): string | undefined {
@@ -21,8 +36,12 @@ export function describeEvent(e: RunEvent, mode: RunMode): string | undefined {
     }
     case 'phase-end':
       return `== ${e.phase} done in ${(e.durationMs / 1000).toFixed(1)}s`;
+    case 'check-start':
+      return undefined;
+    case 'check':
+      return describeCheck(e);
     case 'summary':
-      return recapTable(e);
+      return 'passed' in e ? checkSummaryLine(e) : recapTable(e);
   }
 }
 

@@ -1,6 +1,6 @@
 import ora, { type Ora } from 'ora';
-import type { Reporter, RunEvent, RunMode } from '../engine/types.js';
-import { describeEvent, type Write } from './plain.js';
+import type { CheckEvent, CheckStatus, CheckSummary, Reporter, RunEvent, RunMode } from '../engine/types.js';
+import { checkSummaryLine, describeCheck, describeEvent, formatDuration, type Write } from './plain.js';
 import { recapTable } from './recap.js';
 
 interface HostProgress {
@@ -9,12 +9,33 @@ interface HostProgress {
   unreachable: boolean;
 }
 
-/** A spinner per phase with per-host progress; changes and failures printed above it; a recap table at the end. */
+const CHECK_STATUS: Record<CheckStatus, string> = { passed: 'ok', failed: 'FAILED', skipped: 'skipped' };
+
+/** NAME  RESULT  TIME  DETAIL, the detail cut to `width` columns overall. */
+export function checkTable(results: readonly Omit<CheckEvent, 'type'>[], width = 120): string {
+  const header = ['CHECK', 'RESULT', 'TIME', 'DETAIL'];
+  const rows = results.map((r) => [r.name, CHECK_STATUS[r.status], r.status === 'skipped' ? '-' : formatDuration(r.durationMs), r.detail]);
+  const widths = header.slice(0, 3).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const room = Math.max(20, width - widths.reduce((a, b) => a + b + 2, 0));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.length > room ? `${c.slice(0, room - 1)}…` : c))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/**
+ * A spinner per phase with per-host progress; changes, failures and check results printed above it; a recap table
+ * at the end. Checks outside a phase (`kubelab check`) get a spinner each, then a table, the diagnoses and counts.
+ */
 export class TtyReporter implements Reporter {
   private spinner: Ora | undefined;
   private mode: RunMode = 'apply';
   private phase = '';
   private progress = new Map<string, HostProgress>();
+  private inPhase = false;
+  private checks: CheckEvent[] = [];
 
   constructor(
     private readonly write: Write,
@@ -31,6 +52,7 @@ export class TtyReporter implements Reporter {
         return;
       case 'phase-start':
         this.phase = e.phase;
+        this.inPhase = true;
         this.progress = new Map(e.hosts.map((h) => [h, { done: 0, failed: false, unreachable: false }]));
         this.spinner = ora({ text: this.text(e.title), stream: this.stream }).start();
         return;
@@ -55,10 +77,19 @@ export class TtyReporter implements Reporter {
         if (bad) this.spinner?.fail(text);
         else this.spinner?.succeed(text);
         this.spinner = undefined;
+        this.inPhase = false;
         return;
       }
+      case 'check-start':
+        if (!this.inPhase) this.spinner = ora({ text: `${e.name}: ${e.title} (${this.checks.length + 1}/${e.total})`, stream: this.stream }).start();
+        return;
+      case 'check':
+        this.checks.push(e);
+        if (this.inPhase) this.print(`  ${describeCheck(e)}`);
+        else this.checkDone(e);
+        break;
       case 'summary':
-        this.write(`\n${recapTable(e)}\n`);
+        this.write('passed' in e ? this.checkReport(e) : `\n${recapTable(e)}\n`);
         return;
     }
     if (this.spinner) this.spinner.text = this.text(this.phase);
@@ -66,6 +97,27 @@ export class TtyReporter implements Reporter {
 
   close(): void {
     this.spinner?.stop();
+  }
+
+  private checkDone(e: CheckEvent): void {
+    const text = `${e.name} ${e.status === 'skipped' ? 'skipped' : formatDuration(e.durationMs)}`;
+    const s = this.spinner ?? ora({ stream: this.stream });
+    if (e.status === 'passed') s.succeed(text);
+    else if (e.status === 'failed') s.fail(text);
+    else s.info(text);
+    this.spinner = undefined;
+  }
+
+  /** The table of every check, the diagnoses of the failed ones, the counts. */
+  private checkReport(summary: CheckSummary): string {
+    const out = [`\n${checkTable(this.checks, this.stream.columns || 120)}`];
+    const failed = this.checks.filter((r) => r.status === 'failed');
+    if (failed.length) {
+      out.push('', 'Diagnosis:');
+      for (const r of failed) out.push(`  ${r.name}: ${r.diagnosis ?? r.detail}`);
+    }
+    out.push('', checkSummaryLine(summary));
+    return `${out.join('\n')}\n`;
   }
 
   private text(title: string): string {

@@ -3,7 +3,7 @@ import type { Step } from '../engine/types.js';
 import { VIRTUALBOX_NAT_ADDRESS } from '../inventory/schema.js';
 import type { Inventory } from '../inventory/types.js';
 import { clusterApi } from '../k8s/cluster-api.js';
-import type { NodeSummary } from '../k8s/nodes.js';
+import { summarizeNode, type NodeSummary } from '../k8s/nodes.js';
 
 /** Every inventory node registered with its inventory address as InternalIP; problems named per node. */
 export function nodeAddressProblems(inv: Inventory, nodes: readonly NodeSummary[]): { message: string; hint?: string }[] {
@@ -33,7 +33,7 @@ export const nodeAddressesStep: Step = {
   name: 'node-addresses',
   plan: async () => [],
   async verify(host) {
-    const problems = nodeAddressProblems(host.inv, await (await clusterApi(host.cluster)).listNodes());
+    const problems = nodeAddressProblems(host.inv, (await (await clusterApi(host.cluster)).listNodes()).map(summarizeNode));
     if (problems.length) {
       throw new StepError(problems.map((p) => p.message).join('; '), problems.map((p) => p.hint).filter(Boolean).join('; '));
     }

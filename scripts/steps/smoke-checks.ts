@@ -2,20 +2,15 @@ import { StepError } from '../engine/errors.js';
 import type { Step } from '../engine/types.js';
 import { clusterApi } from '../k8s/cluster-api.js';
 
-/** `kubelab check` as the last step of `up`: every smoke check, failures reported with their diagnoses. */
+/** `kubelab check` as the last step of `up`: every smoke check (a check event each in the run's stream), failures reported with their diagnoses. */
 export const smokeChecksStep: Step = {
   name: 'smoke-checks',
   plan: async () => [],
   async verify(host) {
-    const [{ clientNodeCheckApi }, { runChecks }, { CHECKS }] = await Promise.all([
-      import('../checks/api-client-node.js'),
-      import('../checks/runner.js'),
-      import('../checks/index.js'),
-    ]);
+    const [{ runChecks }, { CHECKS }] = await Promise.all([import('../checks/runner.js'), import('../checks/index.js')]);
     // the run's API connection (direct or through the SSH tunnel), closed with the run
-    const { kubeConfig } = await clusterApi(host.cluster);
-    if (!kubeConfig) throw new StepError('the smoke checks need a client-node connection to the API server');
-    const run = await runChecks({ inv: host.inv, api: clientNodeCheckApi(kubeConfig), transports: host.cluster.transports, checks: CHECKS });
+    const api = await clusterApi(host.cluster);
+    const run = await runChecks({ inv: host.inv, api, transports: host.cluster.transports, checks: CHECKS, emit: (e) => host.cluster.emit(e) });
     const failed = run.results.filter((r) => r.status === 'failed');
     if (failed.length) {
       throw new StepError(

@@ -1,23 +1,24 @@
 /**
- * api-client-node.ts through the real client-node against the recorded scenarios served over HTTPS on 127.0.0.1
+ * k8s/client-node-api.ts through the real client-node against the recorded scenarios served over HTTPS on 127.0.0.1
  * (client certificate, TLS verified against the kubeconfig's server name): the requests it makes, the objects
  * it sends, errors mapped to ApiError, and a whole check run passing through it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { ApiError } from '../../../scripts/checks/api.js';
-import { clientNodeCheckApi } from '../../../scripts/checks/api-client-node.js';
+import { ApiError } from '../../../scripts/k8s/api.js';
+import { clientNodeApi } from '../../../scripts/k8s/client-node-api.js';
 import { CHECKS } from '../../../scripts/checks/index.js';
 import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
 import { connectApi, type ApiConnection } from '../../../scripts/k8s/connect.js';
-import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from '../../unit/checks/fake-api.js';
+import { FakeApi } from '../../support/fake-api.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from '../../support/check-scenario.js';
 import { adminConf, makePki, type TestPki } from '../k8s/fake-apiserver.js';
 import { startRestServer, type RestServer } from './rest-server.js';
 import { noTransport } from '../../support/recording-transport.js';
 
 
-describe('CheckApi on client-node', () => {
+describe('ClusterApi on client-node (the smoke checks part)', () => {
   let pki: TestPki;
   const open: { server: RestServer; conn: ApiConnection }[] = [];
   before(async () => {
@@ -33,11 +34,11 @@ describe('CheckApi on client-node', () => {
 
   async function serve(scenario: string) {
     const s = loadScenario(scenario);
-    const fake = new FakeCheckApi(s);
+    const fake = new FakeApi(s);
     const server = await startRestServer(pki, fake);
     const conn = await connectApi({ kubeconfigYaml: adminConf(pki, `https://master:${server.port}`), controlPlane: { address: '127.0.0.1', transport: noTransport } });
     open.push({ server, conn });
-    return { s, fake, server, api: clientNodeCheckApi(conn.kc) };
+    return { s, fake, server, api: clientNodeApi(conn) };
   }
 
   it('a whole run on the healthy scenario passes through the real client', async () => {

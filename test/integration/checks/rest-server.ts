@@ -1,14 +1,14 @@
 /**
- * Test helper (not a test file): the FakeCheckApi of the unit tests served over HTTPS as the Kubernetes REST API
- * (the subset api-client-node.ts calls), on 127.0.0.1 with the fake API server's PKI (client certificate required).
+ * Test helper (not a test file): the FakeApi of the unit tests served over HTTPS as the Kubernetes REST API
+ * (the subset k8s/client-node-api.ts calls), on 127.0.0.1 with the fake API server's PKI (client certificate required).
  * Every request is recorded with its query and JSON body.
  */
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ApiError, type KPod, type KPvc, type KService } from '../../../scripts/checks/api.js';
-import type { FakeCheckApi } from '../../unit/checks/fake-api.js';
+import { ApiError, type KPod, type KPvc, type KService } from '../../../scripts/k8s/api.js';
+import type { FakeApi } from '../../support/fake-api.js';
 import type { TestPki } from '../k8s/fake-apiserver.js';
 
 export interface RestRequest {
@@ -37,7 +37,7 @@ function status(res: ServerResponse, code: number, message: string): void {
 
 const list = (kind: string, items: unknown[]): Json => ({ kind, apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });
 
-async function route(api: FakeCheckApi, method: string, p: string, q: URLSearchParams, body: Json | undefined, res: ServerResponse): Promise<void> {
+async function route(api: FakeApi, method: string, p: string, q: URLSearchParams, body: Json | undefined, res: ServerResponse): Promise<void> {
   let m: RegExpExecArray | null;
   const ok = (v: unknown, code = 200): void => send(res, code, v);
   const orNotFound = (v: unknown, what: string): void => (v === null ? status(res, 404, `${what} not found`) : ok(v));
@@ -89,7 +89,7 @@ async function route(api: FakeCheckApi, method: string, p: string, q: URLSearchP
   return status(res, 404, `no route for ${method} ${p}`);
 }
 
-export async function startRestServer(pki: TestPki, api: FakeCheckApi): Promise<RestServer> {
+export async function startRestServer(pki: TestPki, api: FakeApi): Promise<RestServer> {
   const requests: RestRequest[] = [];
   const server = https.createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: true }, (req: IncomingMessage, res) => {
     let raw = '';

@@ -7,10 +7,12 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { checkCommand, runCheckCommand } from '../../../scripts/commands/check.js';
 import { UsageError } from '../../../scripts/util/errors.js';
-import { selectChecks } from '../../../scripts/checks/index.js';
+import { CHECKS } from '../../../scripts/checks/index.js';
+import { selectByName } from '../../../scripts/util/select.js';
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
+import { FakeApi } from '../../support/fake-api.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons } from '../../support/check-scenario.js';
 import { readSettings } from '../../../scripts/commands/settings.js';
-import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons } from './fake-api.js';
 
 function capture(): { stream: NodeJS.WriteStream; text: () => string } {
   const s = new PassThrough();
@@ -27,9 +29,9 @@ async function runCommand(scenario: string, opts: { only?: string[]; output: 'js
   const inv = opts.addons ? withAddons(scenarioInventory(s), opts.addons) : scenarioInventory(s);
   const code = await runCheckCommand({
     inv,
-    api: new FakeCheckApi(s),
+    api: new FakeApi(s),
     transports: new FakeSshPool(s.ssh),
-    checks: selectChecks(opts.only),
+    checks: selectByName(CHECKS, opts.only, 'check'),
     output: opts.output,
     ...(opts.junitFile ? { junitFile: opts.junitFile } : {}),
     stdout: out.stream,

@@ -1,10 +1,10 @@
-/** Renderings of check results: JSON lines, plain lines, the tty table, JUnit XML (escaping included). */
+/** Renderings of check events by the reporters of `kubelab check`: JSON lines, plain lines, the tty table, JUnit XML (escaping included). */
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { CheckResult } from '../../../scripts/checks/types.js';
-import { makeCheckRenderer } from '../../../scripts/report/check-output.js';
-import { checkTable } from '../../../scripts/report/check-tty.js';
+import { makeReporter } from '../../../scripts/report/index.js';
+import { checkTable } from '../../../scripts/report/tty.js';
 import { junitXml, xmlAttr, xmlText } from '../../../scripts/report/junit.js';
 
 const results: CheckResult[] = [
@@ -19,7 +19,7 @@ const results: CheckResult[] = [
   },
   { name: 'monitoring', status: 'skipped', ok: true, durationMs: 0, detail: 'addon monitoring is not enabled in the inventory (spec.addons.monitoring.enabled)' },
 ];
-const summary = { passed: 1, failed: 1, skipped: 1 };
+const summary = { type: 'summary', passed: 1, failed: 1, skipped: 1 } as const;
 
 function capture(): { stream: NodeJS.WriteStream; text: () => string } {
   const s = new PassThrough();
@@ -30,12 +30,12 @@ function capture(): { stream: NodeJS.WriteStream; text: () => string } {
 
 async function render(mode: 'json' | 'plain'): Promise<string> {
   const c = capture();
-  const r = await makeCheckRenderer(mode, c.stream, results.length);
+  const r = await makeReporter(mode, c.stream, () => 0);
   for (const x of results) {
-    r.start(x.name, 'title');
-    r.result(x);
+    r.event({ type: 'check-start', name: x.name, title: 'title', total: results.length });
+    r.event({ type: 'check', ...x });
   }
-  r.end(summary, results);
+  r.event(summary);
   r.close();
   return c.text();
 }

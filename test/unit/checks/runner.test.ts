@@ -2,16 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../../scripts/util/errors.js';
-import { CHECKS, selectChecks } from '../../../scripts/checks/index.js';
+import { CHECKS } from '../../../scripts/checks/index.js';
+import { selectByName } from '../../../scripts/util/select.js';
 import { nodesCheck } from '../../../scripts/checks/nodes.js';
 import { runChecks, SMOKE_NAMESPACE, summarize } from '../../../scripts/checks/runner.js';
 import type { Check } from '../../../scripts/checks/types.js';
 import { StepError } from '../../../scripts/engine/errors.js';
-import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from './fake-api.js';
+import { FakeApi } from '../../support/fake-api.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from '../../support/check-scenario.js';
 
 function setup(scenario = 'passing') {
   const s = loadScenario(scenario);
-  const api = new FakeCheckApi(s);
+  const api = new FakeApi(s);
   const clock = fakeClock();
   const base = { inv: scenarioInventory(s), api, transports: new FakeSshPool(s.ssh), settings: TEST_SETTINGS, runId: TEST_RUN_ID, now: clock.now, sleep: clock.sleep };
   return { api, clock, base };
@@ -26,21 +28,21 @@ const throwing = (err: Error, usesNamespace = true): Check => ({
   },
 });
 
-const nsCalls = (api: FakeCheckApi): string[] => api.calls.filter((c) => /^(create|delete)Namespace/.test(c)).map((c) => c.split(' ').slice(0, 2).join(' '));
+const nsCalls = (api: FakeApi): string[] => api.calls.filter((c) => /^(create|delete)Namespace/.test(c)).map((c) => c.split(' ').slice(0, 2).join(' '));
 
 describe('check selection', () => {
   it('--only keeps the run order and refuses unknown names, listing the valid ones', () => {
-    assert.deepEqual(selectChecks(['monitoring', 'nodes', 'dns']).map((c) => c.name), ['nodes', 'dns', 'monitoring']);
-    assert.deepEqual(selectChecks(undefined).map((c) => c.name), ['nodes', 'system-pods', 'dns', 'pod-network', 'services', 'storage', 'metrics', 'monitoring']);
+    assert.deepEqual(selectByName(CHECKS, ['monitoring', 'nodes', 'dns'], 'check').map((c) => c.name), ['nodes', 'dns', 'monitoring']);
+    assert.deepEqual(selectByName(CHECKS, undefined, 'check').map((c) => c.name), ['nodes', 'system-pods', 'dns', 'pod-network', 'services', 'storage', 'metrics', 'monitoring']);
     assert.throws(
-      () => selectChecks(['nodes', 'dsn']),
+      () => selectByName(CHECKS, ['nodes', 'dsn'], 'check'),
       (err: Error) => err instanceof UsageError && err.message === '--only: unknown check dsn (checks: nodes, system-pods, dns, pod-network, services, storage, metrics, monitoring)',
     );
   });
 
   it('only the selected checks run', async () => {
     const { api, base } = setup();
-    const { results } = await runChecks({ ...base, checks: selectChecks(['nodes', 'metrics']) });
+    const { results } = await runChecks({ ...base, checks: selectByName(CHECKS, ['nodes', 'metrics'], 'check') });
     assert.deepEqual(results.map((r) => r.name), ['nodes', 'metrics']);
     assert.deepEqual(nsCalls(api), [], 'no smoke namespace for checks that create nothing');
     assert.ok(!api.calls.some((c) => c.startsWith('createPod')));
@@ -64,8 +66,8 @@ describe('the smoke namespace', () => {
       runChecks({
         ...base,
         checks: CHECKS,
-        onResult: () => {
-          throw new Error('stdout closed');
+        emit: (e) => {
+          if (e.type === 'check') throw new Error('stdout closed');
         },
       }),
       /stdout closed/,
@@ -77,7 +79,7 @@ describe('the smoke namespace', () => {
   it('a leftover one from an interrupted run is removed before a fresh one is created', async () => {
     const { api, base } = setup();
     api.namespaces.add(SMOKE_NAMESPACE);
-    const { results } = await runChecks({ ...base, checks: selectChecks(['dns']) });
+    const { results } = await runChecks({ ...base, checks: selectByName(CHECKS, ['dns'], 'check') });
     assert.equal(results[0]!.status, 'passed');
     assert.deepEqual(nsCalls(api), [`deleteNamespace ${SMOKE_NAMESPACE}`, `createNamespace ${SMOKE_NAMESPACE}`, `deleteNamespace ${SMOKE_NAMESPACE}`]);
   });
@@ -88,7 +90,7 @@ describe('the smoke namespace', () => {
     api.deleteNamespace = async (name) => {
       api.calls.push(`deleteNamespace ${name}`);
     };
-    const { results, cleanup } = await runChecks({ ...base, checks: selectChecks(['nodes', 'dns']) });
+    const { results, cleanup } = await runChecks({ ...base, checks: selectByName(CHECKS, ['nodes', 'dns'], 'check') });
     assert.deepEqual(
       results.map((r) => [r.name, r.status, r.detail]),
       [
@@ -107,7 +109,7 @@ describe('the smoke namespace', () => {
     api.createNamespace = async () => {
       throw new Error('connection reset');
     };
-    const { results } = await runChecks({ ...base, checks: selectChecks(['dns', 'pod-network']) });
+    const { results } = await runChecks({ ...base, checks: selectByName(CHECKS, ['dns', 'pod-network'], 'check') });
     assert.deepEqual(results.map((r) => [r.status, r.detail]), [
       ['failed', `cannot prepare namespace ${SMOKE_NAMESPACE}: error: connection reset`],
       ['failed', `cannot prepare namespace ${SMOKE_NAMESPACE}: error: connection reset`],
@@ -135,7 +137,7 @@ describe('results', () => {
         { name: 'dns', status: 'failed', ok: false, durationMs: 1, detail: 'x' },
         { name: 'metrics', status: 'skipped', ok: true, durationMs: 0, detail: 'y' },
       ]),
-      { passed: 1, failed: 1, skipped: 1 },
+      { type: 'summary', passed: 1, failed: 1, skipped: 1 },
     );
   });
 });

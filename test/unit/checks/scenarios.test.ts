@@ -4,17 +4,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { selectChecks } from '../../../scripts/checks/index.js';
+import { CHECKS } from '../../../scripts/checks/index.js';
+import { selectByName } from '../../../scripts/util/select.js';
 import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
 import { SMOKE_IMAGE } from '../../../scripts/checks/smoke-pods.js';
 import type { CheckName, CheckResult } from '../../../scripts/checks/types.js';
 import type { Inventory } from '../../../scripts/inventory/types.js';
 import { testInventory } from '../../support/inventory.js';
-import { fakeClock, FakeCheckApi, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons, type Scenario } from './fake-api.js';
+import { FakeApi } from '../../support/fake-api.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons, type Scenario } from '../../support/check-scenario.js';
 
 interface Ran {
   results: CheckResult[];
-  api: FakeCheckApi;
+  api: FakeApi;
   ssh: FakeSshPool;
   slept: number;
   by(name: CheckName): CheckResult;
@@ -23,10 +25,10 @@ interface Ran {
 async function run(
   scenario: string | Scenario,
   only?: CheckName[],
-  opts: { inv?: (s: Scenario) => Inventory; api?: (api: FakeCheckApi) => void } = {},
+  opts: { inv?: (s: Scenario) => Inventory; api?: (api: FakeApi) => void } = {},
 ): Promise<Ran> {
   const s = typeof scenario === 'string' ? loadScenario(scenario) : scenario;
-  const api = new FakeCheckApi(s);
+  const api = new FakeApi(s);
   opts.api?.(api);
   const ssh = new FakeSshPool(s.ssh);
   const clock = fakeClock();
@@ -34,7 +36,7 @@ async function run(
     inv: opts.inv ? opts.inv(s) : scenarioInventory(s),
     api,
     transports: ssh,
-    checks: selectChecks(only),
+    checks: selectByName(CHECKS, only, 'check'),
     settings: TEST_SETTINGS,
     runId: TEST_RUN_ID,
     now: clock.now,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostContext } from '../../../scripts/engine/run.js';
+import type { KNode } from '../../../scripts/k8s/api.js';
 import { setClusterApi } from '../../../scripts/k8s/cluster-api.js';
 import { remoteFactsKey } from '../../../scripts/engine/remote-facts.js';
 import { networkPhase } from '../../../scripts/phases/network.js';
@@ -36,6 +37,12 @@ function setup(opts: { adminConf: boolean; masterNic?: string; workerNic?: strin
 }
 
 const step = (name: string) => networkPhase.steps.find((s) => s.name === name)!;
+
+/** A Ready Node as the API server returns it, registered with `internalIp`. */
+const node = (name: string, internalIp: string): KNode => ({
+  metadata: { name },
+  status: { addresses: [{ type: 'InternalIP', address: internalIp }], conditions: [{ type: 'Ready', status: 'True' }] },
+});
 
 describe('network phase', { skip: seed ? undefined : NO_SEED }, () => {
   it('runs on the control-plane node only', () => {
@@ -76,16 +83,13 @@ describe('network phase', { skip: seed ? undefined : NO_SEED }, () => {
 
   it('node registered with 10.0.2.15: loud failure naming the missing node-ip fix', async () => {
     const { host, api } = setup({ adminConf: true });
-    api.nodes = [
-      { name: 'master', ready: true, internalIp: '192.168.56.10', roles: ['control-plane'] },
-      { name: 'worker1', ready: true, internalIp: '10.0.2.15', roles: [] },
-    ];
+    api.nodes = [node('master', '192.168.56.10'), node('worker1', '10.0.2.15')];
     await assert.rejects(step('node-addresses').verify!(host), (err: Error & { hint?: string }) => {
       assert.match(err.message, /worker1 registered with InternalIP 10\.0\.2\.15, the VirtualBox NAT address .*node-ip fix is missing/);
       assert.match(err.hint!, /--node-ip=192\.168\.56\.11/);
       return true;
     });
-    api.nodes[1] = { name: 'worker1', ready: true, internalIp: '192.168.56.11', roles: [] };
+    api.nodes[1] = node('worker1', '192.168.56.11');
     await step('node-addresses').verify!(host);
     api.nodes.pop();
     await assert.rejects(step('node-addresses').verify!(host), /worker1 is not registered/);

@@ -80,4 +80,42 @@ describe('reporters', () => {
     assert.match(out, /os 1\.5s {2}master failed · worker1 unreachable/);
     assert.match(out, /total\s+7\s+4\s+1\s+5\s+1\/2/);
   });
+
+  describe('up with the check phase: the smoke checks in the same stream', () => {
+    const checkRun: RunEvent[] = [
+      { type: 'run-start', mode: 'apply', cluster: 'lab', phases: ['check'], hosts: ['master'], logDir: '/l' },
+      { type: 'phase-start', phase: 'check', title: 'Smoke checks', hosts: ['master'] },
+      { type: 'check-start', name: 'nodes', title: 'nodes Ready', total: 2 },
+      { type: 'check', name: 'nodes', status: 'passed', ok: true, durationMs: 312, detail: '2 nodes Ready' },
+      { type: 'check-start', name: 'dns', title: 'cluster DNS', total: 2 },
+      { type: 'check', name: 'dns', status: 'failed', ok: false, durationMs: 2000, detail: 'no answer from worker1', diagnosis: 'CoreDNS is not running' },
+      { type: 'step', phase: 'check', host: 'master', step: 'smoke-checks', outcome: 'failed', changes: [], durationMs: 2400, error: '1 smoke check failed: dns: no answer from worker1' },
+      { type: 'phase-end', phase: 'check', durationMs: 2500 },
+      { ...summary, hosts: { master: { ok: 0, changed: 0, failed: 1, skipped: 0, unreachable: false } } },
+    ];
+
+    it('json (up --output json): a {"type":"check",...} line per check result, no progress lines', async () => {
+      const c = capture();
+      const r = await makeReporter('json', c.stream, () => 1);
+      for (const e of checkRun) r.event(e);
+      r.close();
+      const lines = c.text().trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+      assert.deepEqual(lines.map((l) => l.type), ['run-start', 'phase-start', 'check', 'check', 'step', 'phase-end', 'summary']);
+      assert.deepEqual(lines.filter((l) => l.type === 'check'), [checkRun[3], checkRun[5]]);
+      assert.equal(c.text().split('\n')[2], '{"type":"check","name":"nodes","status":"passed","ok":true,"durationMs":312,"detail":"2 nodes Ready"}');
+    });
+
+    it('plain and tty: a line per check result with the diagnosis, inside the phase', async () => {
+      for (const mode of ['plain', 'tty'] as const) {
+        const c = capture();
+        const r = await makeReporter(mode, c.stream, () => 1);
+        for (const e of checkRun) r.event(e);
+        r.close();
+        const out = c.text();
+        assert.match(out, /nodes ok \(0\.3s\): 2 nodes Ready/, mode);
+        assert.match(out, /dns FAILED \(2\.0s\): no answer from worker1\n\s+diagnosis: CoreDNS is not running/, mode);
+        assert.doesNotMatch(out, /^checks: /m, `${mode}: no check summary inside up`);
+      }
+    });
+  });
 });

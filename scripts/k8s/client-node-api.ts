@@ -1,6 +1,7 @@
 /**
- * CheckApi on @kubernetes/client-node, over a KubeConfig from k8s/connect.ts (direct or through the SSH
- * forward). Loaded with a dynamic import by the check command only.
+ * ClusterApi on @kubernetes/client-node, over a connection from connect.ts (direct or through the SSH forward).
+ * Loaded with a dynamic import (cluster-api.ts, the check command): commands that never talk to the API do not
+ * pay for client-node.
  */
 import https from 'node:https';
 
@@ -8,6 +9,7 @@ import {
   ApiregistrationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  KubernetesObjectApi,
   StorageV1Api,
   type KubeConfig,
   type V1Namespace,
@@ -16,8 +18,18 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 
-import { apiMessage, httpStatus } from '../k8s/apply.js';
-import { ApiError, type CheckApi, type KApiService, type KEvent, type KNode, type KNodeMetrics, type KPod, type KPv, type KPvc, type KService, type KStorageClass, type ProxyResponse } from './api.js';
+import { StepError } from '../engine/errors.js';
+import type { TransportPool } from '../engine/types.js';
+import type { Inventory } from '../inventory/types.js';
+import type { K8sObject } from '../manifests/yaml.js';
+import { waitApiServiceAvailable, waitCrdsEstablished } from './addon-waits.js';
+import { apiMessage, applyObjects, httpStatus } from './apply.js';
+import { describeObject } from '../manifests/objects.js';
+import type { ClusterApi } from './cluster-api.js';
+import { ApiError, type KApiService, type KEvent, type KNode, type KNodeMetrics, type KPod, type KPv, type KPvc, type KService, type KStorageClass, type ProxyResponse } from './api.js';
+import { connectClusterApi, type ApiConnection } from './connect.js';
+import { approveCsr, listCsrs } from './csr.js';
+import { waitDaemonSetReady, waitDeploymentAvailable } from './wait.js';
 
 /** Default cap on a pod log read (from the start of the log). */
 const LOG_LIMIT_BYTES = 256 * 1024;
@@ -70,12 +82,40 @@ async function rawGet(kc: KubeConfig, path: string, timeoutMs = PROXY_TIMEOUT_MS
 
 const SERVICE_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
 
-export function clientNodeCheckApi(kc: KubeConfig): CheckApi {
+/** admin.conf from the inventory's first control-plane node, and the API behind it (close() closes the forward). */
+export async function openClusterApi(inv: Inventory, transports: TransportPool): Promise<ClusterApi> {
+  return clientNodeApi(await connectClusterApi(inv, transports));
+}
+
+export function clientNodeApi(conn: Pick<ApiConnection, 'kc' | 'via' | 'close'>): ClusterApi {
+  const { kc } = conn;
+  const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const storage = kc.makeApiClient(StorageV1Api);
   const registration = kc.makeApiClient(ApiregistrationV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   return {
+    via: conn.via,
+    close: () => conn.close(),
+    async read(obj) {
+      const m = (obj.metadata ?? {}) as { name: string; namespace?: string };
+      try {
+        return (await objects.read({ apiVersion: obj.apiVersion as string, kind: obj.kind as string, metadata: m })) as unknown as K8sObject;
+      } catch (err) {
+        if (httpStatus(err) === 404) return null;
+        throw new StepError(`reading ${describeObject(obj as never)} failed: ${apiMessage(err)}`);
+      }
+    },
+    async apply(objs) {
+      const results = await applyObjects(kc, objs as never);
+      return results.map((r) => ({ name: r.name, kind: r.kind, outcome: r.outcome }));
+    },
+    waitDaemonSetReady: (ns, name, timeoutMs) => waitDaemonSetReady(kc, ns, name, { timeoutMs }),
+    waitDeploymentAvailable: (ns, name, timeoutMs) => waitDeploymentAvailable(kc, ns, name, { timeoutMs }),
+    waitCrdsEstablished: (names, timeoutMs) => waitCrdsEstablished(kc, names, { timeoutMs }),
+    waitApiServiceAvailable: (name, timeoutMs) => waitApiServiceAvailable(kc, name, { timeoutMs }),
+    listCsrs: () => listCsrs(kc),
+    approveCsr: (name, message) => approveCsr(kc, name, message),
     listNodes: () => call('list nodes', async () => asPlain<KNode[]>((await core.listNode()).items)),
     async namespaceExists(name) {
       return (await readOrNull(`read namespace ${name}`, () => core.readNamespace({ name }))) !== null;

@@ -1,10 +1,9 @@
 /**
- * What the smoke checks ask of the cluster: a narrow interface over the Kubernetes API, so the checks run against
- * recorded responses in tests (test/unit/checks/fake-api.ts) and against client-node live (api-client-node.ts).
- *
- * Objects are plain JSON shapes (the subset of the API types the checks read), exactly as the API server sends
- * them: recorded responses are the API's own JSON.
+ * The objects ClusterApi (cluster-api.ts) hands out and takes, and its error. Objects are plain JSON shapes (the
+ * subset of the API types kubelab reads), exactly as the API server sends them: recorded responses are the API's
+ * own JSON.
  */
+import { KubelabError } from '../util/errors.js';
 
 export interface KMeta {
   name: string;
@@ -157,49 +156,20 @@ export interface LogOptions {
   tailLines?: number;
 }
 
-/** An API request that failed: HTTP status (when there was one) and the API server's message. */
-export class ApiError extends Error {
+/** An API request that failed: HTTP status (when there was one), the API server's message, and what to do. */
+export class ApiError extends KubelabError {
   constructor(
     message: string,
     readonly status?: number,
+    hint?: string,
   ) {
-    super(message);
+    super(message, hint ?? defaultHint(status));
     this.name = 'ApiError';
   }
 }
 
-export interface CheckApi {
-  listNodes(): Promise<KNode[]>;
-  /** Whether the namespace exists (a Terminating one exists). */
-  namespaceExists(name: string): Promise<boolean>;
-  createNamespace(name: string, labels: Record<string, string>): Promise<void>;
-  /** Starts the deletion; absent already is not an error. */
-  deleteNamespace(name: string): Promise<void>;
-
-  listPods(namespace: string, labelSelector?: string): Promise<KPod[]>;
-  /** null when absent. */
-  getPod(namespace: string, name: string): Promise<KPod | null>;
-  createPod(namespace: string, pod: KPod): Promise<KPod>;
-  podLogs(namespace: string, name: string, opts?: LogOptions): Promise<string>;
-  /** Events about one object (by name), or all of the namespace's. */
-  listEvents(namespace: string, involvedName?: string): Promise<KEvent[]>;
-
-  /** Returns the Service as created (clusterIP and nodePorts filled in). */
-  createService(namespace: string, svc: KService): Promise<KService>;
-
-  listStorageClasses(): Promise<KStorageClass[]>;
-  createPvc(namespace: string, pvc: KPvc): Promise<KPvc>;
-  getPvc(namespace: string, name: string): Promise<KPvc | null>;
-  getPv(name: string): Promise<KPv | null>;
-
-  /** apiregistration.k8s.io/v1 APIService, null when absent. */
-  getApiService(name: string): Promise<KApiService | null>;
-  /** metrics.k8s.io/v1beta1 nodes (throws ApiError when the metrics API is not served). */
-  nodeMetrics(): Promise<KNodeMetrics[]>;
-
-  /**
-   * GET through the API server's service proxy: /api/v1/namespaces/NS/services/SERVICE/proxy/PATH
-   * (SERVICE may be "name:port"; PATH may carry a query). HTTP errors are returned, not thrown.
-   */
-  proxyGet(namespace: string, service: string, path: string): Promise<ProxyResponse>;
+function defaultHint(status: number | undefined): string | undefined {
+  if (status === 401 || status === 403) return 'the API server refused the request: the admin kubeconfig lacks the permission';
+  if (status === undefined) return 'the API server did not answer (connection lost?)';
+  return undefined;
 }
