@@ -1,3 +1,4 @@
+import type { Arch, InstallArtifacts } from '../artifacts/types.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
 
@@ -39,6 +40,12 @@ export interface RunSettings {
   readonly manifestCacheDir: string;
   /** Pre-filled caches laid out like ../shared/upstream (KUBELAB_MANIFEST_SEED). */
   readonly manifestSeedDirs: readonly string[];
+  /**
+   * The workstation side of `install: binaries`: the verified files and images for one node architecture
+   * (downloaded into the cache, or read from the bundle). Read through artifacts/for-run.ts, once per run and
+   * architecture. Unset: a run that needs it fails with a message saying so.
+   */
+  readonly installArtifacts?: (inv: Inventory, arch: Arch) => Promise<InstallArtifacts>;
 }
 
 /** What a step needs to look at one host and change it. */

@@ -23,6 +23,7 @@ const KEY_STAMP = `${K8S_KEYRING}.source`;
 /** The pkgs.k8s.io apt repository for the chosen minor, its key dearmored under /etc/apt/keyrings. */
 export const kubernetesRepoStep: Step = {
   name: 'kubernetes-repo',
+  appliesTo: (_node, inv) => inv.spec.kubernetes.install === 'packages',
   async plan(host) {
     const url = kubernetesRepoUrl(host.inv);
     const changes: Change[] = await packageChanges(host, ['ca-certificates', 'curl', 'gpg']);

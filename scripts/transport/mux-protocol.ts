@@ -101,6 +101,15 @@ export type MuxRequest =
       dest: string;
       opts: { mode: number; owner?: string; group?: string; secrets?: string[] };
     }
+  | {
+      id: number;
+      op: 'putFile';
+      node: string;
+      /** Absolute path on the workstation: the daemon, on the same machine, reads the file itself. */
+      localPath: string;
+      dest: string;
+      opts: { mode: number; owner?: string; group?: string; secrets?: string[] };
+    }
   | { id: number; op: 'forward'; node: string; host: string; port: number }
   | { id: number; op: 'unforward'; fid: number };
 
