@@ -17,8 +17,8 @@ import { socketPath } from '../providers/qemu/paths.js';
 import type { CommandRecord, ExecResult, TransportErrorKind } from './types.js';
 import type { SshTransportOptions } from './ssh.js';
 
-/** Bumped when the messages change; a daemon of another version is replaced. */
-export const MUX_PROTOCOL = 1;
+/** Bumped when the messages change; a daemon of another version is replaced (2: putFile). */
+export const MUX_PROTOCOL = 2;
 
 /** Default idle time before the daemon exits, in seconds (like ansible's ControlPersist=60s). */
 export const DEFAULT_PERSIST_SECONDS = 60;
