@@ -1,3 +1,4 @@
+import type { Arch, InstallArtifacts } from '../artifacts/types.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
 import type { Settings } from '../util/settings.js';
@@ -35,7 +36,14 @@ export interface ClusterContext {
 }
 
 /** What the steps use of the run's settings (util/settings.ts; never read from globals by steps). */
-export type RunSettings = Pick<Settings, 'offline' | 'manifestCacheDir' | 'manifestSeedDirs'>;
+export type RunSettings = Pick<Settings, 'offline' | 'manifestCacheDir' | 'manifestSeedDirs'> & {
+  /**
+   * The workstation side of `install: binaries`: the verified files and images for one node architecture
+   * (downloaded into the cache, or read from the bundle). Read through artifacts/for-run.ts, once per run and
+   * architecture. Unset: a run that needs it fails with a message saying so.
+   */
+  readonly installArtifacts?: (inv: Inventory, arch: Arch) => Promise<InstallArtifacts>;
+};
 
 /** What a step needs to look at one host and change it. */
 export interface HostContext {

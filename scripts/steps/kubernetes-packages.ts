@@ -21,6 +21,7 @@ export function pickVersion(wanted: string, available: readonly string[]): strin
 /** kubelet, kubeadm and kubectl pinned to the requested version and held; the installed patch is kept on re-runs. */
 export const kubernetesPackagesStep: Step = {
   name: 'kubernetes-packages',
+  appliesTo: (_node, inv) => inv.spec.kubernetes.install === 'packages',
   async plan(host) {
     const wanted = host.inv.spec.kubernetes.version;
     const installed = await host.facts.get(installedPackages(KUBE_PACKAGES));

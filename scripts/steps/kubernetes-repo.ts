@@ -23,6 +23,7 @@ const KEY_STAMP = `${K8S_KEYRING}.source`;
 /** The pkgs.k8s.io apt repository for the chosen minor, its key dearmored under /etc/apt/keyrings. */
 export const kubernetesRepoStep: Step = {
   name: 'kubernetes-repo',
+  appliesTo: (_node, inv) => inv.spec.kubernetes.install === 'packages',
   files: ({ inv }) => [{ scope: 'node', path: K8S_LIST, content: kubernetesSourceLine(inv) }],
   async plan(host) {
     const url = kubernetesRepoUrl(host.inv);

@@ -20,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import {
   lineReader,
@@ -37,6 +37,7 @@ import {
   type WireError,
   type WireExecOptions,
 } from './mux-protocol.js';
+import { putLocalFile } from './put-file.js';
 import {
   TransportError,
   type CommandLogger,
@@ -396,6 +397,16 @@ export class MuxTransport implements Transport {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     await v.conn.request(
       { op: 'put', node: this.name, content: data.toString('base64'), dest, opts: { ...opts } },
+      this.name,
+      opts.secrets,
+    );
+  }
+
+  async putFile(localPath: string, dest: string, opts: PutOptions): Promise<void> {
+    const v = await this.via();
+    if ('direct' in v) return putLocalFile(v.direct, localPath, dest, opts);
+    await v.conn.request(
+      { op: 'putFile', node: this.name, localPath: resolve(localPath), dest, opts: { ...opts } },
       this.name,
       opts.secrets,
     );

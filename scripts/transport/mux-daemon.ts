@@ -346,6 +346,13 @@ class Daemon {
           return {};
         });
       }
+      case 'putFile': {
+        const { transport } = this.entry(req.node, client);
+        return this.withMarker(client, req.id, async (marker) => {
+          await transport.putFile(req.localPath, req.dest, { ...req.opts, secrets: [...(req.opts.secrets ?? []), marker] });
+          return {};
+        });
+      }
       case 'forward': {
         const { transport } = this.entry(req.node, client);
         const fwd = await transport.forward(req.host, req.port);

@@ -17,8 +17,8 @@ import { socketPath } from './socket-path.js';
 import type { CommandRecord, ExecResult, TransportErrorKind } from './types.js';
 import type { SshTransportOptions } from './ssh.js';
 
-/** Bumped when the messages change; a daemon of another version is replaced. */
-export const MUX_PROTOCOL = 1;
+/** Bumped when the messages change; a daemon of another version is replaced (2: putFile). */
+export const MUX_PROTOCOL = 2;
 
 /** Default idle time before the daemon exits, in seconds (like ansible's ControlPersist=60s). */
 export const DEFAULT_PERSIST_SECONDS = 60;
@@ -98,6 +98,15 @@ export type MuxRequest =
       op: 'put';
       node: string;
       content: string;
+      dest: string;
+      opts: { mode: number; owner?: string; group?: string; secrets?: string[] };
+    }
+  | {
+      id: number;
+      op: 'putFile';
+      node: string;
+      /** Absolute path on the workstation: the daemon, on the same machine, reads the file itself. */
+      localPath: string;
       dest: string;
       opts: { mode: number; owner?: string; group?: string; secrets?: string[] };
     }

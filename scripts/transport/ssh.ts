@@ -764,11 +764,29 @@ export class SshTransport implements Transport {
   }
 
   async put(content: string | Buffer, dest: string, opts: PutOptions): Promise<void> {
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    await this.upload(dest, opts, (sftp, tmp) =>
+      new Promise<void>((resolve, reject) => {
+        sftp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' }, (err) => (err ? reject(err) : resolve()));
+      }),
+    );
+  }
+
+  /** Like put, but streams a local file (SFTP fastPut: parallel chunked writes) instead of holding it in memory. */
+  async putFile(localPath: string, dest: string, opts: PutOptions): Promise<void> {
+    await this.upload(dest, opts, (sftp, tmp) =>
+      new Promise<void>((resolve, reject) => {
+        sftp.fastPut(localPath, tmp, { mode: 0o600 }, (err) => (err ? reject(err) : resolve()));
+      }),
+    );
+  }
+
+  /** SFTP into a private temp file (`write`), then an atomic install at dest with mode/owner as root. */
+  private async upload(dest: string, opts: PutOptions, write: (sftp: SFTPWrapper, tmp: string) => Promise<void>): Promise<void> {
     if (!posixPath.isAbsolute(dest)) throw new TypeError(`put: destination must be an absolute path: ${dest}`);
     const secrets = [...this.secrets, ...(opts.secrets ?? [])];
     const rand = randomBytes(8).toString('hex');
     const tmp = `/tmp/.kubelab-${rand}`;
-    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
 
     await this.sem.acquire();
     try {
@@ -782,9 +800,7 @@ export class SshTransport implements Transport {
           : new TransportError('protocol', this.name, `cannot start SFTP on ${this.endpoint}: ${(err as Error).message}`);
       }
       try {
-        await new Promise<void>((resolve, reject) => {
-          sftp.writeFile(tmp, data, { mode: 0o600, flag: 'wx' }, (err) => (err ? reject(err) : resolve()));
-        });
+        await write(sftp, tmp);
       } catch (err) {
         await new Promise<void>((resolve) => sftp.unlink(tmp, () => resolve()));
         throw new TransportError('protocol', this.name, `SFTP upload of ${dest} to ${tmp} failed: ${(err as Error).message}`);

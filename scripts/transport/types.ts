@@ -80,6 +80,11 @@ export interface Transport {
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Upload whole file content: temp file, then atomic install with mode/owner. */
   put(content: string | Buffer, dest: string, opts: PutOptions): Promise<void>;
+  /**
+   * Upload a local file (release binaries, image archives: up to hundreds of MB) without holding it in memory;
+   * same temp-then-atomic-install as put. Optional: putLocalFile (put-file.ts) falls back to reading the file.
+   */
+  putFile?(localPath: string, dest: string, opts: PutOptions): Promise<void>;
   /** Forward a local port on 127.0.0.1 to remoteHost:remotePort as seen from the node. */
   forward?(remoteHost: string, remotePort: number): Promise<Forward>;
   close(): Promise<void>;

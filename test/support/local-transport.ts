@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { constants as osConstants } from 'node:os';
@@ -124,6 +124,10 @@ export class LocalTransport implements Transport {
       await rm(tmp, { force: true });
       throw err;
     }
+  }
+
+  async putFile(localPath: string, dest: string, opts: PutOptions): Promise<void> {
+    await this.put(await readFile(localPath), dest, opts);
   }
 
   async close(): Promise<void> {}

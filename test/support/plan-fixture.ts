@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { hostContext } from '../../scripts/engine/run.js';
 import type { Change, ClusterContext, Phase, TransportPool } from '../../scripts/engine/types.js';
+import type { InstallArtifacts } from '../../scripts/artifacts/types.js';
 import type { InventoryNode } from '../../scripts/inventory/types.js';
 import { remoteFactsKey } from '../../scripts/engine/remote-facts.js';
 import { testCluster } from './cluster.js';
@@ -30,6 +31,13 @@ export interface PlanFixture {
   commands?: string[];
   /** Commands run on other nodes while applying the plan, by node name. */
   clusterCommands?: Record<string, string[]>;
+  /**
+   * The run's install artifacts (install: binaries), as the workstation side would hand them over; given to
+   * the steps through RunSettings.installArtifacts, whatever the architecture asked for.
+   */
+  artifacts?: InstallArtifacts;
+  /** Recorded answers to commands run while applying (by command line, e.g. a verification's sha256sum). */
+  commandAnswers?: Record<string, RecordedAnswer>;
   /** Exact content of uploaded files. */
   files?: Record<string, string>;
   /** Parts of uploaded files whose content is not fully known in advance (generated secrets). */
@@ -79,8 +87,10 @@ export async function runPlanFixture(
   assert.ok(node, `no node ${fx.node} in the test inventory`);
   const facts = new RecordedFacts(fx.facts, baseDir);
   const others = Object.entries(fx.clusterFacts ?? {}).map(([name, answers]) => [name, new RecordedFacts(answers, baseDir)] as const);
+  const artifacts = fx.artifacts;
+  const settings = artifacts ? { installArtifacts: async () => artifacts } : {};
   const cluster = (mode: 'plan' | 'apply', transports: RecordingPool): ClusterContext =>
-    testCluster(inv, mode, transports, new Map<string, unknown>(others.map(([name, f]) => [remoteFactsKey(name), f])));
+    testCluster(inv, mode, transports, new Map<string, unknown>(others.map(([name, f]) => [remoteFactsKey(name), f])), settings);
 
   const planPool = new RecordingPool(makeTransport);
   const planHost = hostContext(cluster('plan', planPool), node, planPool.get(node), facts);
@@ -107,7 +117,13 @@ export async function runPlanFixture(
 
   const run: FixtureRun = { changes };
   if (fx.commands || fx.files || fx.filesContain || fx.clusterCommands) {
-    const pool = new RecordingPool(makeTransport);
+    const answers = Object.fromEntries(
+      Object.entries(fx.commandAnswers ?? {}).map(([line, a]) => [
+        line,
+        a.stdoutFile ? { ...a, stdout: readFileSync(`${baseDir}/${a.stdoutFile}`, 'utf8') } : a,
+      ]),
+    );
+    const pool = new RecordingPool(makeTransport ?? ((n) => new RecordingTransport(n, n === node.name ? answers : {})));
     const rec = pool.get(node);
     const applyHost = hostContext(cluster('apply', pool), node, rec, facts);
     for (const c of changes) await c.apply(applyHost);

@@ -213,6 +213,21 @@ describe('mux: the connection keeper daemon', { skip }, () => {
     const { createHash } = await import('node:crypto');
     assert.equal(sum.stdout.split(' ')[0], createHash('sha256').update(content).digest('hex'));
     await assert.rejects(m.put('x', 'relative/path', { mode: 0o600 }), TypeError);
+
+    // putFile through the daemon: it reads the workstation file itself (a relative path resolved by the client)
+    const localFile = join(dir, 'upload.bin');
+    const fileBytes = randomBytes(2 * 1024 * 1024 + 5);
+    writeFileSync(localFile, fileBytes);
+    await m.putFile!(localFile, `${remote}/from-file`, { mode: 0o755 });
+    const fst = await m.exec(['stat', '-c', '%a %s', `${remote}/from-file`]);
+    assert.equal(fst.stdout.trim(), `755 ${fileBytes.length}`);
+    const fsum = await m.exec(['sha256sum', `${remote}/from-file`]);
+    assert.equal(fsum.stdout.split(' ')[0], createHash('sha256').update(fileBytes).digest('hex'));
+    await assert.rejects(m.putFile!(join(dir, 'missing.bin'), `${remote}/missing`, { mode: 0o600 }), (err: unknown) => {
+      assert.ok(err instanceof TransportError, String(err));
+      assert.match(err.message, /SFTP upload of .*\/missing .*failed: .*ENOENT/);
+      return true;
+    });
     await m.exec(['rm', '-rf', remote]);
 
     // forward through the daemon: the sshd's own banner through the tunnel
