@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { UsageError } from './commands/errors.js';
 import { StepError } from './engine/errors.js';
+import { KubelabError } from './util/errors.js';
 import { HELP } from './commands/help.js';
 import { PHASES } from './phases/index.js';
 import { InventoryError } from './inventory/errors.js';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   render: async (args, ctx) => (await import('./commands/render.js')).renderCommand(args, ctx),
   check: async (args, ctx) => (await import('./commands/check.js')).checkCommand(args, ctx),
   kubeconfig: async (args, ctx) => (await import('./commands/kubeconfig.js')).kubeconfigCommand(args, ctx),
+  bundle: async (args, ctx) => (await import('./commands/bundle.js')).bundleCommand(args, ctx),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -56,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       ctx.stderr.write(`kubelab: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof KubelabError) {
+      ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      return err.exitCode;
     }
     if (err instanceof StepError) {
       ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
