@@ -6,7 +6,9 @@
 import { join, resolve } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import { readIfExists, sha256Hex, writeFileAtomic } from '../manifests/store.js';
+import { KubelabError } from '../util/errors.js';
 import { readBundle } from './bundle.js';
+import { parseImageRef } from './image-ref.js';
 import { fetchReleaseFile, resolveVersion, type DownloadOptions, type VerifiedFile } from './downloads.js';
 import type { HttpOptions } from './http.js';
 import { releaseFiles } from './releases.js';
@@ -22,6 +24,11 @@ export interface PrepareOptions extends HttpOptions {
   readonly cacheDir: string;
   /** Never download (--offline): anything missing is an error naming it. */
   readonly offline: boolean;
+  /**
+   * Images the cluster needs (full references, e.g. from clusterImages in commands/bundle.ts): with a bundle,
+   * any of them not in the bundle is an error naming them all, before anything is uploaded.
+   */
+  readonly requiredImages?: readonly string[];
 }
 
 /** Where the members of a verified tarball are extracted: `<root>/extracted/<tarball sha256>/<member>`. */
@@ -67,7 +74,15 @@ export async function releaseArtifacts(inv: Inventory, arch: Arch, opts: Prepare
  */
 export async function prepareArtifacts(inv: Inventory, arch: Arch, opts: PrepareOptions): Promise<InstallArtifacts> {
   const bundle = inv.spec.kubernetes.bundle;
-  if (bundle) return readBundle(bundle, { arch, version: inv.spec.kubernetes.version });
+  if (bundle) {
+    const artifacts = await readBundle(bundle, { arch, version: inv.spec.kubernetes.version });
+    const have = new Set(artifacts.images.map((i) => i.ref));
+    const missing = (opts.requiredImages ?? []).map((r) => parseImageRef(r).full).filter((r) => !have.has(r));
+    if (missing.length) {
+      throw new KubelabError(`bundle ${bundle} lacks images the cluster runs: ${missing.join(', ')}`, 'build the bundle again from this inventory (kubelab bundle build)');
+    }
+    return artifacts;
+  }
   const { version, files } = await releaseArtifacts(inv, arch, opts);
   return { kubernetesVersion: version, files, images: [] };
 }

@@ -24,6 +24,13 @@ export function k8sTestDir(): string | undefined {
 export const K8S_SKIP =
   'set KUBELAB_TEST_K8S_DIR to a folder made by ../shared/k8s/unpack.sh DIR (mirror/ and images/index.txt)';
 
+/** Why the registry tests cannot run (docker-registry or skopeo not on PATH), or undefined. */
+export function registryToolsMissing(): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(':');
+  const missing = ['docker-registry', 'skopeo'].filter((t) => !dirs.some((d) => d && existsSync(join(d, t))));
+  return missing.length ? `needs ${missing.join(' and ')} (Debian: apt-get install docker-registry skopeo)` : undefined;
+}
+
 /** index.txt: name:tag archive digest. */
 export async function imageIndex(dir: string): Promise<{ ref: string; archive: string; digest: string }[]> {
   const text = await readFile(join(dir, 'images', 'index.txt'), 'utf8');

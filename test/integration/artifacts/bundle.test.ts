@@ -16,12 +16,15 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { readBundle } from '../../../scripts/artifacts/bundle.js';
 import { imageArchive } from '../../../scripts/artifacts/image-archive.js';
+import { prepareArtifacts } from '../../../scripts/artifacts/prepare.js';
+import { loadInventory } from '../../../scripts/inventory/load.js';
+import type { Inventory } from '../../../scripts/inventory/types.js';
 import { controlPlaneImages } from '../../../scripts/artifacts/image-list.js';
 import { RegistryClient } from '../../../scripts/artifacts/registry.js';
 import { SMOKE_IMAGE } from '../../../scripts/checks/smoke-pods.js';
 import { loadLock, lockedFiles } from '../../../scripts/manifests/lock.js';
 import { KubelabError } from '../../../scripts/util/errors.js';
-import { imageIndex, k8sTestDir, K8S_SKIP, serveDir, startRegistry, type Served, type TestRegistry } from '../../support/k8s-artifacts.js';
+import { imageIndex, k8sTestDir, K8S_SKIP, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../../support/k8s-artifacts.js';
 import { NO_SEED, testSeedDir } from '../../support/seed.js';
 
 const run = promisify(execFile);
@@ -35,7 +38,7 @@ async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-describe('kubelab bundle build against a local mirror and registry', { skip: !K8S ? K8S_SKIP : !seed ? NO_SEED : undefined }, () => {
+describe('kubelab bundle build against a local mirror and registry', { skip: !K8S ? K8S_SKIP : !seed ? NO_SEED : registryToolsMissing() }, () => {
   let mirror: Served;
   let registry: TestRegistry;
   let work: string;
@@ -141,17 +144,28 @@ describe('kubelab bundle build against a local mirror and registry', { skip: !K8
     assert.deepEqual(registry.requests.slice(r), []);
   });
 
-  it('prepareArtifacts-from-bundle: the bundle alone gives the files and images; a damaged file is named', async () => {
+  it('prepareArtifacts with spec.kubernetes.bundle reads the bundle alone; missing images and damaged files are named', async () => {
     const out = join(work, 'bundle');
-    const a = await readBundle(out, { arch: 'amd64', version: '1.35' });
+    const inv = await loadInventory(inventory);
+    const bundled: Inventory = { ...inv, spec: { ...inv.spec, kubernetes: { ...inv.spec.kubernetes, bundle: out } } };
+    const m = mirror.requests.length;
+    const r = registry.requests.length;
+    const cacheDir = join(work, 'empty-cache');
+    const required = JSON.parse(await readFile(join(out, 'bundle.json'), 'utf8')).images.map((i: { ref: string }) => i.ref);
+    const a = await prepareArtifacts(bundled, 'amd64', { cacheDir, offline: true, requiredImages: required });
     assert.equal(a.kubernetesVersion, '1.35.4');
-    assert.equal(a.files.length, 8);
-    assert.equal(a.images.length, 10);
-    for (const f of a.files) assert.ok(f.localPath.startsWith(out), f.localPath);
+    assert.deepEqual(a.files.map((f) => f.remotePath).sort(), ['/opt/cni/bin/bridge', '/opt/cni/bin/host-local', '/opt/cni/bin/loopback', '/opt/cni/bin/portmap', '/usr/bin/crictl', '/usr/bin/kubeadm', '/usr/bin/kubectl', '/usr/bin/kubelet']);
+    assert.deepEqual(a.images.map((i) => i.ref).sort(), [...required].sort());
+    for (const f of [...a.files.map((x) => x.localPath), ...a.images.map((x) => x.archivePath)]) assert.ok(f.startsWith(`${out}/`), f);
+    assert.deepEqual([mirror.requests.length, registry.requests.length], [m, r], 'no request');
+    await assert.rejects(
+      prepareArtifacts(bundled, 'amd64', { cacheDir, offline: true, requiredImages: [...required, 'quay.io/x/y:1'] }),
+      /lacks images the cluster runs: quay\.io\/x\/y:1$/,
+    );
     await assert.rejects(readBundle(out, { arch: 'arm64', version: '1.35' }), /linux\/amd64, the nodes are linux\/arm64/);
     const crictl = a.files.find((f) => f.remotePath === '/usr/bin/crictl')!;
     await writeFile(crictl.localPath, 'damaged');
-    await assert.rejects(readBundle(out, { arch: 'amd64', version: '1.35' }), (e: Error) => e instanceof KubelabError && /files\/extracted\/[0-9a-f]{64}\/crictl: sha256/.test(e.message));
+    await assert.rejects(prepareArtifacts(bundled, 'amd64', { cacheDir, offline: true }), (e: Error) => e instanceof KubelabError && /files\/extracted\/[0-9a-f]{64}\/crictl: sha256/.test(e.message));
   });
 
   it('the OCI client refuses a blob the registry serves with other bytes than its digest', async () => {
