@@ -10,8 +10,8 @@
  *
  * Built from the workstation's caches (a second build downloads nothing), read back without any network.
  */
-import { copyFile, link, mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { Inventory } from '../inventory/types.js';
 import type { LockEntry } from '../manifests/lock.js';
@@ -21,6 +21,7 @@ import { fileSha256, imageArchive } from './image-archive.js';
 import { releaseArtifacts } from './prepare.js';
 import { RegistryClient } from './registry.js';
 import type { HttpOptions } from './http.js';
+import { writeTar, type TarEntry } from './tar.js';
 import type { Arch, InstallArtifacts, NodeFile, NodeImage } from './types.js';
 
 export const BUNDLE_FILE = 'bundle.json';
@@ -174,4 +175,30 @@ export async function readBundle(dir: string, want: { arch: Arch; version: strin
   }
   if (problems.length) throw new KubelabError(`bundle ${dir} is incomplete or damaged: ${problems.join('; ')}`, 'build it again with kubelab bundle build');
   return { kubernetesVersion: index.kubernetesVersion, files, images };
+}
+
+/**
+ * The bundle folder as one uncompressed tar (the images inside are compressed already), every file under
+ * `<folder name>/`, in name order; `tar -xf` unpacks it on the machine that installs.
+ */
+export async function archiveBundle(dir: string, file: string): Promise<void> {
+  const root = resolve(dir);
+  const entries: TarEntry[] = [];
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    entries.push({ name: `${basename(root)}/${rel(root, path)}`, file: path, size: (await stat(path)).size });
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const tmp = `${file}.${process.pid}.partial`;
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await writeTar(fh, entries);
+    await fh.close();
+    await rename(tmp, file);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { artifactCacheDir } from '../artifacts/prepare.js';
-import { buildBundle } from '../artifacts/bundle.js';
+import { archiveBundle, buildBundle } from '../artifacts/bundle.js';
 import { controlPlaneImages, workloadImages } from '../artifacts/image-list.js';
 import { resolveVersion } from '../artifacts/downloads.js';
 import type { Arch } from '../artifacts/types.js';
@@ -49,14 +49,15 @@ export async function clusterImages(inv: Inventory, settings: RunSettings, versi
   return [...new Set([...controlPlaneImages(version, inv.spec.kubernetes.imageRepository), ...workloadImages(objects), SMOKE_IMAGE])];
 }
 
-/** `kubelab bundle build -i FILE [--out DIR] [--arch amd64|arm64] [--offline]`: an offline bundle folder. */
+/** `kubelab bundle build -i FILE [--out DIR] [--arch amd64|arm64] [--offline] [--archive]`: an offline bundle folder (and DIR.tar). */
 export async function bundleCommand(args: string[], ctx: CliContext): Promise<number> {
   const { common, values, positionals } = parseCommon(args, {
     out: { type: 'string' },
     arch: { type: 'string', default: 'amd64' },
     offline: { type: 'boolean', default: false },
+    archive: { type: 'boolean', default: false },
   });
-  if (positionals[0] !== 'build' || positionals.length > 1) throw new UsageError('usage: kubelab bundle build -i FILE [--out DIR] [--arch amd64|arm64] [--offline]');
+  if (positionals[0] !== 'build' || positionals.length > 1) throw new UsageError('usage: kubelab bundle build -i FILE [--out DIR] [--arch amd64|arm64] [--offline] [--archive]');
   const arch = values.arch as string;
   if (arch !== 'amd64' && arch !== 'arm64') throw new UsageError(`--arch ${arch}: expected amd64 or arm64`);
   const inv = await loadInventory(common.inventory);
@@ -77,13 +78,16 @@ export async function bundleCommand(args: string[], ctx: CliContext): Promise<nu
     manifests,
     manifestOptions: { cacheDir: settings.manifestCacheDir, offline, seedDirs: settings.manifestSeedDirs },
   });
-  if (common.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'bundle', path: out, ...index })}\n`);
+  const archive = values.archive === true ? `${out}.tar` : undefined;
+  if (archive) await archiveBundle(out, archive);
+  if (common.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'bundle', path: out, ...(archive ? { archive } : {}), ...index })}\n`);
   else {
     for (const f of index.files) ctx.stdout.write(`file   ${f.path}  ${f.version}  sha256:${f.sha256}\n`);
     for (const m of index.manifests) ctx.stdout.write(`manifest ${m.path}\n`);
     for (const i of index.images) ctx.stdout.write(`image  ${i.ref}  ${i.digest}\n`);
     ctx.stdout.write(
-      `bundle for Kubernetes ${index.kubernetesVersion} linux/${index.arch} in ${out}: ${index.files.length} files, ${index.manifests.length} manifests, ${index.images.length} images\n`,
+      `bundle for Kubernetes ${index.kubernetesVersion} linux/${index.arch} in ${out}: ${index.files.length} files, ${index.manifests.length} manifests, ${index.images.length} images` +
+        `${archive ? ` (also as ${archive})` : ''}\n`,
     );
   }
   return 0;

@@ -14,7 +14,8 @@ Commands:
                   from the inventory alone; changes nothing anywhere
   bundle build    write an offline bundle (--out DIR, default <cluster>-bundle): the release binaries, CNI
                   plugins and crictl, the pinned manifests and every image the cluster runs (OCI archives),
-                  listed with their sums in bundle.json; downloads go through the artifact cache
+                  listed with their sums in bundle.json; downloads go through the artifact cache;
+                  --archive also writes DIR.tar
   kubeconfig      write .kubelab/<cluster>/kubeconfig (context kubelab-<cluster>) from the control plane;
                   --merge also adds that context to ~/.kube/config (or the first $KUBECONFIG path)
 

@@ -139,9 +139,16 @@ describe('kubelab bundle build against a local mirror and registry', { skip: !K8
     const r = registry.requests.length;
     assert.ok(m > 0 && r > 0, 'the first build used both');
     await bundle(['--out', join(work, 'bundle')]);
-    await bundle(['--out', join(work, 'bundle2')]);
+    const { stdout } = await bundle(['--out', join(work, 'bundle2'), '--archive']);
     assert.deepEqual(mirror.requests.slice(m), []);
     assert.deepEqual(registry.requests.slice(r), []);
+    // --archive: the same folder as one tar, every listed file under bundle2/
+    assert.match(stdout, /also as .*bundle2\.tar/);
+    const listed = new Set((await run('tar', ['-tf', join(work, 'bundle2.tar')], { maxBuffer: 1 << 24 })).stdout.trim().split('\n'));
+    const index = JSON.parse(await readFile(join(work, 'bundle2', 'bundle.json'), 'utf8'));
+    for (const f of ['bundle.json', ...[...index.files, ...index.manifests, ...index.images].map((x: { path: string }) => x.path)]) {
+      assert.ok(listed.has(`bundle2/${f}`), f);
+    }
   });
 
   it('prepareArtifacts with spec.kubernetes.bundle reads the bundle alone; missing images and damaged files are named', async () => {
