@@ -26,6 +26,14 @@ export const MEDIA = {
 } as const;
 const ACCEPT = [MEDIA.ociIndex, MEDIA.ociManifest, MEDIA.dockerList, MEDIA.dockerManifest].join(', ');
 
+/** Bytes that do not match the digest naming them: never retried on another endpoint. */
+export class DigestMismatchError extends KubelabError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'DigestMismatchError';
+  }
+}
+
 /** The v2 API base URLs to try for a registry host, in order: its mirrors, then the registry itself. */
 export function registryEndpoints(host: string, mirrors: Readonly<Record<string, readonly string[]>>): string[] {
   const upstream = host === 'docker.io' ? 'https://registry-1.docker.io' : `https://${host}`;
@@ -124,7 +132,7 @@ export class RegistryClient {
     const digest = `sha256:${sha256Hex(bytes)}`;
     const claimed = reference.startsWith('sha256:') ? reference : res.headers.get('docker-content-digest');
     if (claimed && claimed !== digest) {
-      throw new KubelabError(`digest mismatch for the manifest of ${ref.full} from ${endpoint}: expected ${claimed}, got ${digest}`);
+      throw new DigestMismatchError(`digest mismatch for the manifest of ${ref.full} from ${endpoint}: expected ${claimed}, got ${digest}`);
     }
     let doc: unknown;
     try {
@@ -146,7 +154,7 @@ export class RegistryClient {
         top = await this.manifest(endpoint, ref, ref.digest ?? ref.tag ?? 'latest');
       } catch (e) {
         // a mirror that answers with different bytes than the digest is an error, not a fallback
-        if (e instanceof KubelabError && e.message.startsWith('digest mismatch')) throw e;
+        if (e instanceof DigestMismatchError) throw e;
         failures.push((e as Error).message);
         continue;
       }
@@ -191,7 +199,7 @@ export class RegistryClient {
       await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), count, createWriteStream(tmp, { mode: 0o644 }));
       const got = `sha256:${hash.digest('hex')}`;
       if (got !== d.digest || size !== d.size) {
-        throw new KubelabError(
+        throw new DigestMismatchError(
           `digest mismatch for blob ${d.digest} of ${ref.full} from ${endpoint}: got ${got} (${size} bytes, expected ${d.size})`,
           'the registry or mirror served other bytes than the manifest names; nothing was kept',
         );
