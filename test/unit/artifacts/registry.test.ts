@@ -107,7 +107,7 @@ test('image references as containerd names them', () => {
   });
 });
 
-test('Bearer token from the 401 challenge, manifest list resolved to linux/amd64, archive ctr can import', async () => {
+test('Bearer token from the 401 challenge, manifest list resolved to linux/amd64, archive in the OCI layout ctr imports', async () => {
   const hub = await hubLike();
   try {
     const cacheDir = await mkdtemp(join(tmpdir(), 'kubelab-oci-'));
