@@ -17,6 +17,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   render: async (args, ctx) => (await import('./commands/render.js')).renderCommand(args, ctx),
   check: async (args, ctx) => (await import('./commands/check.js')).checkCommand(args, ctx),
   kubeconfig: async (args, ctx) => (await import('./commands/kubeconfig.js')).kubeconfigCommand(args, ctx),
+  bundle: async (args, ctx) => (await import('./commands/bundle.js')).bundleCommand(args, ctx),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -12,6 +12,10 @@ Commands:
                   storage, metrics, monitoring), each with a diagnosis when it fails
   render --out DIR  write every file kubelab would upload or apply (one folder per node + cluster/),
                   from the inventory alone; changes nothing anywhere
+  bundle build    write an offline bundle (--out DIR, default <cluster>-bundle): the release binaries, CNI
+                  plugins and crictl, the pinned manifests and every image the cluster runs (OCI archives),
+                  listed with their sums in bundle.json; downloads go through the artifact cache;
+                  --archive also writes DIR.tar
   kubeconfig      write .kubelab/<cluster>/kubeconfig (context kubelab-<cluster>) from the control plane;
                   --merge also adds that context to ~/.kube/config (or the first $KUBECONFIG path)
 
@@ -20,7 +24,9 @@ Options:
   -o, --output MODE      tty | plain | json (default: tty on a terminal, plain otherwise)
       --only a,b         plan/up: run just these phases (phases: PHASES);
                          check: just these checks
-      --offline          plan/up/render: use only cached pinned manifests (no downloads)
+      --offline          plan/up/render/bundle: no downloads (cached manifests and artifacts only)
+      --out PATH         render/bundle: the folder to write
+      --arch ARCH        bundle: the nodes' architecture, amd64 (default) or arm64
       --nodes a,b        exec: run on these nodes only
       --merge            kubeconfig: add the context to ~/.kube/config
       --junit FILE       check: also write the results as JUnit XML

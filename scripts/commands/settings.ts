@@ -23,6 +23,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
       .split(delimiter)
       .filter(Boolean)
       .map((d) => resolve(d)),
+    artifactCacheDir: resolve(env.KUBELAB_ARTIFACT_CACHE ?? join('.kubelab', 'cache', 'artifacts')),
     imageCacheDir: resolve(env.KUBELAB_IMAGE_CACHE ?? join('.kubelab', 'images')),
     persistSeconds: persist,
     daemonEnv,

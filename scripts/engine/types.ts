@@ -36,7 +36,7 @@ export interface ClusterContext {
 }
 
 /** What the steps use of the run's settings (util/settings.ts; never read from globals by steps). */
-export type RunSettings = Pick<Settings, 'offline' | 'manifestCacheDir' | 'manifestSeedDirs'> & {
+export type RunSettings = Pick<Settings, 'offline' | 'manifestCacheDir' | 'manifestSeedDirs' | 'artifactCacheDir'> & {
   /**
    * The workstation side of `install: binaries`: the verified files and images for one node architecture
    * (downloaded into the cache, or read from the bundle). Read through artifacts/for-run.ts, once per run and

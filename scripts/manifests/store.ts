@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { StepError } from '../engine/errors.js';
 import type { LockEntry } from './lock.js';
 import { parseManifests, type K8sObject } from './yaml.js';
@@ -18,7 +18,7 @@ import { parseManifests, type K8sObject } from './yaml.js';
  * The cache dir is the caller's choice: `.kubelab/<cluster>/cache/manifests` under the cluster's state dir, or the
  * shared manifestCacheDir() (KUBELAB_MANIFEST_CACHE, default .kubelab/cache/manifests).
  */
-interface FetchManifestOptions {
+export interface FetchManifestOptions {
   cacheDir: string;
   /** Never touch the network: a file in neither cache nor seed is an error saying how to provide it. */
   offline: boolean;
@@ -44,7 +44,8 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-async function readIfExists(file: string): Promise<Buffer | undefined> {
+/** The file's bytes, or undefined when it does not exist. */
+export async function readIfExists(file: string): Promise<Buffer | undefined> {
   try {
     return await readFile(file);
   } catch (e) {
@@ -62,16 +63,22 @@ function mismatch(entry: ManifestRef, from: string, actual: string): ManifestErr
   );
 }
 
-async function writeCache(cacheDir: string, sha256: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(cacheDir, { recursive: true });
-  const tmp = join(cacheDir, `.${sha256}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+/** Writes a file atomically (temp file beside it + rename), creating its folder. */
+export async function writeFileAtomic(file: string, bytes: Uint8Array, mode = 0o644): Promise<void> {
+  const dir = dirname(file);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, bytes, { mode: 0o644 });
-    await rename(tmp, join(cacheDir, sha256));
+    await writeFile(tmp, bytes, { mode });
+    await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+async function writeCache(cacheDir: string, sha256: string, bytes: Uint8Array): Promise<void> {
+  await writeFileAtomic(join(cacheDir, sha256), bytes);
 }
 
 async function download(entry: ManifestRef, opts: FetchManifestOptions): Promise<Buffer> {

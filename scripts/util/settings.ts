@@ -10,6 +10,8 @@ export interface Settings {
   readonly manifestCacheDir: string;
   /** Pre-filled caches laid out like ../shared/upstream, read before downloading (KUBELAB_MANIFEST_SEED, ':'-separated). */
   readonly manifestSeedDirs: readonly string[];
+  /** Where verified release files and image archives are cached (KUBELAB_ARTIFACT_CACHE, default .kubelab/cache/artifacts). */
+  readonly artifactCacheDir: string;
   /** Where base VM images are cached, shared by every cluster (KUBELAB_IMAGE_CACHE, default .kubelab/images). */
   readonly imageCacheDir: string;
   /** Seconds the connection keeper holds a cluster's SSH connections after a run; 0: connect directly (KUBELAB_PERSIST). */

@@ -2,7 +2,7 @@ import type { ClusterContext, RunEvent, RunMode, RunSettings, TransportPool } fr
 import type { Inventory } from '../../scripts/inventory/types.js';
 
 /** Run settings for tests: downloads allowed, the default cache folder, no seeds (override per test). */
-export const TEST_SETTINGS: RunSettings = { offline: false, manifestCacheDir: '.kubelab/cache/manifests', manifestSeedDirs: [] };
+export const TEST_SETTINGS: RunSettings = { offline: false, manifestCacheDir: '.kubelab/cache/manifests', manifestSeedDirs: [], artifactCacheDir: '.kubelab/cache/artifacts' };
 
 /** A ClusterContext for tests; cleanups registered with onClose are kept in `cleanups`, emitted events in `events`. */
 export function testCluster(
