@@ -22,7 +22,7 @@ import { releaseArtifacts } from './prepare.js';
 import { RegistryClient } from './registry.js';
 import type { HttpOptions } from './http.js';
 import { writeTar, type TarEntry } from './tar.js';
-import type { Arch, InstallArtifacts, NodeFile, NodeImage } from './types.js';
+import type { Arch, InstallArtifacts, NodeFile, NodeImage } from '../engine/install-artifacts.js';
 
 export const BUNDLE_FILE = 'bundle.json';
 

@@ -1,6 +1,6 @@
 import { StepError } from '../engine/errors.js';
 import type { ClusterContext } from '../engine/types.js';
-import type { Arch, InstallArtifacts } from './types.js';
+import type { Arch, InstallArtifacts } from '../engine/install-artifacts.js';
 
 /** Architectures the install steps accept, as `dpkg --print-architecture` prints them. */
 export const ARCHES: readonly Arch[] = ['amd64', 'arm64'];

@@ -16,7 +16,7 @@ import { isObj } from '../util/objects.js';
 import { parseImageRef, type ImageRef } from './image-ref.js';
 import { RegistryClient, type Descriptor } from './registry.js';
 import { writeTar, type TarEntry } from './tar.js';
-import type { Arch, NodeImage } from './types.js';
+import type { Arch, NodeImage } from '../engine/install-artifacts.js';
 
 export async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');

@@ -13,7 +13,7 @@ import { fetchReleaseFile, resolveVersion, type DownloadOptions, type VerifiedFi
 import type { HttpOptions } from './http.js';
 import { releaseFiles } from './releases.js';
 import { readTar } from './tar.js';
-import type { Arch, InstallArtifacts, NodeFile } from './types.js';
+import type { Arch, InstallArtifacts, NodeFile } from '../engine/install-artifacts.js';
 
 export interface PrepareOptions extends HttpOptions {
   readonly cacheDir: string;

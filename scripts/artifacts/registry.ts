@@ -16,7 +16,7 @@ import { KubelabError } from '../util/errors.js';
 import { sha256Hex } from '../manifests/store.js';
 import { httpGet, type HttpOptions } from './http.js';
 import type { ImageRef } from './image-ref.js';
-import type { Arch } from './types.js';
+import type { Arch } from '../engine/install-artifacts.js';
 
 export const MEDIA = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',

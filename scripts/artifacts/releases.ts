@@ -3,7 +3,7 @@
  * downloads of the CNI plugins and crictl, each with the sha256 file published beside it. Pure data + URLs.
  */
 import { UsageError } from '../util/errors.js';
-import type { Arch } from './types.js';
+import type { Arch } from '../engine/install-artifacts.js';
 
 export const DL_K8S_IO = 'https://dl.k8s.io';
 export const GITHUB = 'https://github.com';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { archiveBundle, buildBundle } from '../artifacts/bundle.js';
 import { controlPlaneImages, workloadImages } from '../artifacts/image-list.js';
 import { resolveVersion } from '../artifacts/downloads.js';
-import type { Arch } from '../artifacts/types.js';
+import type { Arch } from '../engine/install-artifacts.js';
 import { KUBE_PROMETHEUS_SET } from '../render/kube-prometheus.js';
 import { METRICS_SERVER_SET } from '../render/metrics-server.js';
 import { NFS_PROVISIONER_SET } from '../render/nfs-provisioner.js';

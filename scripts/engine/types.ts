@@ -1,4 +1,4 @@
-import type { Arch, InstallArtifacts } from '../artifacts/types.js';
+import type { Arch, InstallArtifacts } from './install-artifacts.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
 import type { Settings } from '../util/settings.js';

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { installArtifacts } from '../artifacts/for-run.js';
-import type { NodeImage } from '../artifacts/types.js';
+import type { NodeImage } from '../engine/install-artifacts.js';
 import { StepError } from '../engine/errors.js';
 import type { Change, HostContext, Step } from '../engine/types.js';
 import { containerdImages, K8S_NAMESPACE } from '../facts/containerd-images.js';

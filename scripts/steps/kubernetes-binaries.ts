@@ -1,5 +1,5 @@
 import { installArtifacts, isArch } from '../artifacts/for-run.js';
-import type { NodeFile } from '../artifacts/types.js';
+import type { NodeFile } from '../engine/install-artifacts.js';
 import { StepError } from '../engine/errors.js';
 import type { Change, HostContext, Step } from '../engine/types.js';
 import { debArchitecture } from '../facts/dpkg.js';

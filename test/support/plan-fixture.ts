@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { hostContext } from '../../scripts/engine/run.js';
 import type { Change, ClusterContext, Phase, TransportPool } from '../../scripts/engine/types.js';
-import type { InstallArtifacts } from '../../scripts/artifacts/types.js';
+import type { InstallArtifacts } from '../../scripts/engine/install-artifacts.js';
 import type { InventoryNode } from '../../scripts/inventory/types.js';
 import { remoteFactsKey } from '../../scripts/engine/remote-facts.js';
 import { testCluster } from './cluster.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { installArtifacts } from '../../../scripts/artifacts/for-run.js';
-import type { InstallArtifacts, NodeFile } from '../../../scripts/artifacts/types.js';
+import type { InstallArtifacts, NodeFile } from '../../../scripts/engine/install-artifacts.js';
 import { StepError } from '../../../scripts/engine/errors.js';
 import { FactCache } from '../../../scripts/engine/facts.js';
 import { hostContext } from '../../../scripts/engine/run.js';

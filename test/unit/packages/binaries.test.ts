@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import type { NodeImage } from '../../../scripts/artifacts/types.js';
+import type { NodeImage } from '../../../scripts/engine/install-artifacts.js';
 import { StepError } from '../../../scripts/engine/errors.js';
 import { hostContext } from '../../../scripts/engine/run.js';
 import { containerdImages, parseCtrImages } from '../../../scripts/facts/containerd-images.js';

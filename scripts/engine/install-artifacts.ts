@@ -1,7 +1,8 @@
 /**
  * What the Kubernetes install of an inventory needs on its nodes, prepared on the workstation: downloaded once
  * into a verified cache (or read from an offline bundle), then uploaded to each node and verified there.
- * Producers: artifacts/ (release binaries, tarballs, OCI images). Consumers: the install steps.
+ * Producers: artifacts/ (release binaries, tarballs, OCI images). Consumers: the install steps, through
+ * RunSettings.installArtifacts (engine/types.ts), which is why these types live in engine/.
  */
 
 /** A file a node receives, already verified on the workstation. */
