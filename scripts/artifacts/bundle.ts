@@ -25,6 +25,8 @@ import { writeTar, type TarEntry } from './tar.js';
 import type { Arch, InstallArtifacts, NodeFile, NodeImage } from '../engine/install-artifacts.js';
 
 export const BUNDLE_FILE = 'bundle.json';
+/** The bundle's pinned manifests, laid out as a manifest seed folder. */
+export const BUNDLE_MANIFESTS_DIR = 'manifests';
 
 const sha = z.string().regex(/^[0-9a-f]{64}$/);
 const relPath = z.string().refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the bundle');
@@ -107,7 +109,7 @@ export async function buildBundle(inv: Inventory, opts: BuildBundleOptions): Pro
 
   for (const entry of opts.manifests) {
     const bytes = await fetchManifest(entry, { ...opts.manifestOptions, offline: opts.manifestOptions.offline || opts.offline });
-    const target = join(out, 'manifests', ...entry.path.split('/'));
+    const target = join(out, BUNDLE_MANIFESTS_DIR, ...entry.path.split('/'));
     await writeFileAtomic(target, bytes);
     index.manifests.push({ path: rel(out, target), set: entry.id, version: entry.version, sha256: entry.sha256, source: entry.url });
   }

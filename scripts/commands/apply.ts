@@ -5,13 +5,14 @@ import { selectByName } from '../util/select.js';
 import { defaultOutput, makeReporter } from '../report/index.js';
 import type { CliContext } from './cli-context.js';
 import { listOption, parseCommon } from './options.js';
+import { installSettings, withBundle } from './cluster-artifacts.js';
 import { loadReachable, openSession } from './session.js';
 
 /** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
 export async function applyCommand(mode: RunMode, args: string[], ctx: CliContext): Promise<number> {
-  const { common, values } = parseCommon(args, { only: { type: 'string' }, offline: { type: 'boolean', default: false } });
+  const { common, values } = parseCommon(args, { only: { type: 'string' }, offline: { type: 'boolean', default: false }, bundle: { type: 'string' } });
   const phases = selectByName(PHASES, listOption(values.only), 'phase');
-  const inv = await loadReachable(common.inventory, ctx, mode === 'apply');
+  const inv = withBundle(await loadReachable(common.inventory, ctx, mode === 'apply'), typeof values.bundle === 'string' ? values.bundle : undefined);
   const session = await openSession(inv, ctx);
   const stepsOf = (phaseName: string, host: string): number => {
     const phase = phases.find((p) => p.name === phaseName);
@@ -36,7 +37,7 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
       transports: session.transports,
       concurrency: common.concurrency,
       logDir: session.logs.dir,
-      settings: { ...ctx.settings, offline: values.offline === true },
+      settings: installSettings(inv, { ...ctx.settings, offline: values.offline === true }),
     });
     return succeeded(summary) ? 0 : 1;
   } finally {

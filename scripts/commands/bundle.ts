@@ -1,50 +1,14 @@
 import { resolve } from 'node:path';
 import { archiveBundle, buildBundle } from '../artifacts/bundle.js';
-import { controlPlaneImages, workloadImages } from '../artifacts/image-list.js';
 import { resolveVersion } from '../artifacts/downloads.js';
 import type { Arch } from '../engine/install-artifacts.js';
-import { KUBE_PROMETHEUS_SET } from '../render/kube-prometheus.js';
-import { METRICS_SERVER_SET } from '../render/metrics-server.js';
-import { NFS_PROVISIONER_SET } from '../render/nfs-provisioner.js';
-import { SMOKE_IMAGE } from '../checks/smoke-pods.js';
 import type { RunSettings } from '../engine/types.js';
 import { loadInventory } from '../inventory/load.js';
-import type { Inventory } from '../inventory/types.js';
 import { loadLock, lockedFiles, type LockEntry } from '../manifests/lock.js';
-import { desiredKubePrometheus } from '../steps/addon-kube-prometheus.js';
-import { desiredMetricsServer } from '../steps/addon-metrics-server.js';
-import { desiredNfsProvisioner } from '../steps/addon-nfs-provisioner.js';
-import { desiredFlannel } from '../steps/flannel.js';
 import type { CliContext } from './cli-context.js';
+import { clusterImages, clusterManifestSets } from './cluster-artifacts.js';
 import { UsageError } from '../util/errors.js';
 import { parseCommon } from './options.js';
-
-/** The pinned manifest sets the cluster applies: flannel and each enabled addon. */
-export function clusterManifestSets(inv: Inventory): string[] {
-  const { addons } = inv.spec;
-  return [
-    'flannel',
-    ...(addons.nfsProvisioner.enabled ? [NFS_PROVISIONER_SET] : []),
-    ...(addons.metricsServer.enabled ? [METRICS_SERVER_SET] : []),
-    ...(addons.monitoring.enabled ? [KUBE_PROMETHEUS_SET] : []),
-  ];
-}
-
-/**
- * Every image the cluster runs: kubeadm's control-plane images of the exact version, the images of the rendered
- * flannel and enabled addons (read from the objects the steps apply), and the smoke checks' image.
- */
-export async function clusterImages(inv: Inventory, settings: RunSettings, version: string): Promise<string[]> {
-  const cluster = { inv, settings };
-  const { addons } = inv.spec;
-  const objects = [
-    ...(await desiredFlannel(cluster, [])),
-    ...(addons.nfsProvisioner.enabled ? await desiredNfsProvisioner(cluster) : []),
-    ...(addons.metricsServer.enabled ? await desiredMetricsServer(cluster) : []),
-    ...(addons.monitoring.enabled ? Object.values(await desiredKubePrometheus(cluster)).flat() : []),
-  ];
-  return [...new Set([...controlPlaneImages(version, inv.spec.kubernetes.imageRepository), ...workloadImages(objects), SMOKE_IMAGE])];
-}
 
 /** `kubelab bundle build -i FILE [--out DIR] [--arch amd64|arm64] [--offline] [--archive]`: an offline bundle folder (and DIR.tar). */
 export async function bundleCommand(args: string[], ctx: CliContext): Promise<number> {

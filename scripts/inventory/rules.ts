@@ -288,6 +288,20 @@ function distinctNodePorts(raw: unknown): Finding[] {
   ];
 }
 
+function bundleNeedsBinaries(raw: unknown): Finding[] {
+  const k = field(field(raw, 'spec'), 'kubernetes');
+  const bundle = field(k, 'bundle');
+  const install = field(k, 'install') ?? DEFAULTS.install;
+  if (bundle === undefined || install !== 'packages') return [];
+  return [
+    {
+      path: ['spec', 'kubernetes', 'bundle'],
+      message: 'a bundle holds release binaries and images, but spec.kubernetes.install is packages (pkgs.k8s.io on every node)',
+      hint: 'set spec.kubernetes.install: binaries, or remove spec.kubernetes.bundle',
+    },
+  ];
+}
+
 /** Every cross-field rule, in order; each returns its own findings. */
 export const RULES: readonly ((raw: unknown) => Finding[])[] = [
   uniqueNames,
@@ -302,6 +316,7 @@ export const RULES: readonly ((raw: unknown) => Finding[])[] = [
   nfsProvisionerNeedsNfs,
   monitoringVersion,
   distinctNodePorts,
+  bundleNeedsBinaries,
 ];
 
 export function checkRules(raw: unknown): Finding[] {

@@ -20,7 +20,7 @@ export const DEFAULTS = Object.freeze({
   serviceSubnet: '10.96.0.0/12',
   imageRepository: 'registry.k8s.io',
   packageRepository: 'https://pkgs.k8s.io/core:/stable:',
-  install: 'packages',
+  install: 'binaries',
   sshUser: 'root',
   sshPort: 22,
   nfsPath: '/srv/nfs/k8s',

@@ -61,6 +61,10 @@ export const KUBELET_DEFAULTS = 'KUBELET_EXTRA_ARGS=\n';
 export const kubeletUnitStep: Step = {
   name: 'kubelet-unit',
   appliesTo: (_node, inv) => inv.spec.kubernetes.install === 'binaries',
+  files: () => [
+    { scope: 'node', path: KUBELET_UNIT_PATH, content: renderUnit(KUBELET_UNIT) },
+    { scope: 'node', path: KUBEADM_DROPIN_PATH, content: renderUnit(KUBEADM_DROPIN) },
+  ],
   async plan(host) {
     const units: Change[] = [
       ...(await fileChanges(host, KUBELET_UNIT_PATH, renderUnit(KUBELET_UNIT))),

@@ -60,8 +60,9 @@ describe('kubelab render', { skip: seed ? undefined : NO_SEED }, () => {
     assert.deepEqual(args.filter((a) => a.startsWith('--iface')), ['--iface=192.168.56.10', '--iface=192.168.56.11']);
 
     assert.match(readFileSync(join(r.out, 'master/etc/hosts'), 'utf8'), /^192\.168\.56\.11 worker1$/m);
-    assert.equal(readFileSync(join(r.out, 'worker1/etc/apt/sources.list.d/kubernetes.list'), 'utf8'),
-      'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.35/deb/ /\n');
+    // install: binaries (the default): the kubelet unit as the packages ship it, and no apt repository
+    assert.match(readFileSync(join(r.out, 'worker1/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf'), 'utf8'), /^EnvironmentFile=-\/var\/lib\/kubelet\/kubeadm-flags\.env$/m);
+    assert.ok(!existsSync(join(r.out, 'worker1/etc/apt/sources.list.d/kubernetes.list')));
     assert.ok(existsSync(join(r.out, 'NOTES.md')));
     // nothing was contacted: no state (logs, known hosts) was created for the cluster
     assert.ok(!existsSync(join(r.cwd, '.kubelab', 'lab')));

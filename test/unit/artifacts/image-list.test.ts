@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { controlPlaneImages } from '../../../scripts/artifacts/image-list.js';
-import { clusterImages } from '../../../scripts/commands/bundle.js';
+import { clusterImages } from '../../../scripts/commands/cluster-artifacts.js';
 import { PHASES } from '../../../scripts/phases/index.js';
 import { TEST_SETTINGS } from '../../support/cluster.js';
 import { renderFiles } from '../../../scripts/render/files.js';

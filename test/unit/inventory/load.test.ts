@@ -27,7 +27,7 @@ describe('loadInventory', () => {
       serviceSubnet: '10.96.0.0/12',
       imageRepository: 'registry.k8s.io',
       packageRepository: 'https://pkgs.k8s.io/core:/stable:',
-      install: 'packages',
+      install: 'binaries',
     });
     assert.deepEqual(inv.spec.runtime, { containerd: { source: 'distro' }, docker: false, registryMirrors: {} });
     assert.equal(inv.spec.nfs, undefined);
