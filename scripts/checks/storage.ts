@@ -93,7 +93,7 @@ export const storageCheck: Check = {
     await ctx.api.createPvc(ctx.namespace, claim(nfs.isDefault ? undefined : nfs.name));
     await ctx.api.createPod(
       ctx.namespace,
-      smokePod('storage', WRITER, { command: ['sh', '-c', WRITE_SCRIPT, 'sh', content, FILE], pvc: { claimName: CLAIM, mountPath: '/data' } }),
+      smokePod('storage', WRITER, { image: ctx.inv.spec.checks.image, command: ['sh', '-c', WRITE_SCRIPT, 'sh', content, FILE], pvc: { claimName: CLAIM, mountPath: '/data' } }),
     );
     const w = await waitPod(ctx, WRITER, 'finished', stuckVerdict(ctx, ctx.now()));
     const pvc = await ctx.api.getPvc(ctx.namespace, CLAIM);

@@ -6,7 +6,6 @@ import type { Arch } from '../engine/install-artifacts.js';
 import { KUBE_PROMETHEUS_SET } from '../render/kube-prometheus.js';
 import { METRICS_SERVER_SET } from '../render/metrics-server.js';
 import { NFS_PROVISIONER_SET } from '../render/nfs-provisioner.js';
-import { SMOKE_IMAGE } from '../checks/smoke-pods.js';
 import type { RunSettings } from '../engine/types.js';
 import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
@@ -32,7 +31,8 @@ export function clusterManifestSets(inv: Inventory): string[] {
 
 /**
  * Every image the cluster runs: kubeadm's control-plane images of the exact version, the images of the rendered
- * flannel and enabled addons (read from the objects the steps apply), and the smoke checks' image.
+ * flannel and enabled addons (read from the objects the steps apply, so the inventory's image overrides are
+ * followed), and the smoke checks' image (spec.checks.image).
  */
 export async function clusterImages(inv: Inventory, settings: RunSettings, version: string): Promise<string[]> {
   const cluster = { inv, settings };
@@ -43,7 +43,7 @@ export async function clusterImages(inv: Inventory, settings: RunSettings, versi
     ...(addons.metricsServer.enabled ? await desiredMetricsServer(cluster) : []),
     ...(addons.monitoring.enabled ? Object.values(await desiredKubePrometheus(cluster)).flat() : []),
   ];
-  return [...new Set([...controlPlaneImages(version, inv.spec.kubernetes.imageRepository), ...workloadImages(objects), SMOKE_IMAGE])];
+  return [...new Set([...controlPlaneImages(version, inv.spec.kubernetes.imageRepository), ...workloadImages(objects), inv.spec.checks.image])];
 }
 
 /** `kubelab bundle build -i FILE [--out DIR] [--arch amd64|arm64] [--offline] [--archive]`: an offline bundle folder (and DIR.tar). */

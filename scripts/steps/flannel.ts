@@ -32,7 +32,10 @@ export function hostOnlyInterfaces(inv: Inventory, addrs: ReadonlyMap<string, re
 /** flannel v0.28.9 as kubelab applies it: Network = podSubnet, --iface for each node's host-only NIC. */
 export async function desiredFlannel(cluster: Pick<ClusterContext, 'inv' | 'settings'>, ifaces: readonly string[]): Promise<K8sObject[]> {
   const upstream = await pinnedObjects(cluster, 'flannel');
-  return stampRenderHash(renderFlannel(upstream, { podSubnet: cluster.inv.spec.kubernetes.podSubnet, ifaces }));
+  const { image, cniPluginImage } = cluster.inv.spec.network.flannel;
+  return stampRenderHash(
+    renderFlannel(upstream, { podSubnet: cluster.inv.spec.kubernetes.podSubnet, ifaces, ...(image ? { image } : {}), ...(cniPluginImage ? { cniPluginImage } : {}) }),
+  );
 }
 
 async function nodeInterfaces(host: HostContext): Promise<string[]> {
