@@ -10,6 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { PHASES } from '../../../scripts/phases/index.js';
+import { INIT_TIMEOUT_MS } from '../../../scripts/steps/kubeadm-init.js';
+import { JOIN_TIMEOUT_MS } from '../../../scripts/steps/kubeadm-join.js';
+import type { ExecOptions, ExecResult } from '../../../scripts/transport/types.js';
+import { readFixtures, runPlanFixture } from '../../support/plan-fixture.js';
+import { RecordingTransport } from '../../support/recording-transport.js';
 import { KUBEADM_TIMEOUT_DEFAULTS_S, kubeadmYaml, renderInitConfig, renderJoinConfig, type KubeadmDocument } from '../../../scripts/render/kubeadm.js';
 import { testInventory } from '../../support/inventory.js';
 
@@ -62,6 +69,44 @@ describe('kubeadm config for spec.timing', () => {
     assert.equal(init.InitConfiguration!.timeouts, undefined);
     assert.equal(join.timeouts, undefined);
     assert.deepEqual(init.ClusterConfiguration!.controllerManager.extraArgs, { 'bind-address': '0.0.0.0', 'leader-elect': 'false' });
+  });
+});
+
+/** Records the timeout each command was given. */
+class TimedTransport extends RecordingTransport {
+  readonly timeouts = new Map<string, number | undefined>();
+  override async exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {
+    this.timeouts.set(argv.slice(0, 2).join(' '), opts?.timeoutMs);
+    return super.exec(argv, opts);
+  }
+}
+
+const PLAN = fileURLToPath(new URL('../../../../test/fixtures/plan/', import.meta.url));
+
+/** Applies the recorded plan fixture with spec.timing set; the kubeadm commands' timeouts. */
+async function kubeadmTimeouts(phaseName: string, file: string, timing: Obj | undefined): Promise<Map<string, number | undefined>> {
+  const fx = readFixtures(PLAN + phaseName).find((f) => f.file === file)!.fx;
+  const pool: TimedTransport[] = [];
+  const transport = (name: string): TimedTransport => {
+    const t = new TimedTransport(name);
+    pool.push(t);
+    return t;
+  };
+  await runPlanFixture(PHASES.find((p) => p.name === phaseName)!, { ...fx, ...(timing ? { spec: { ...fx.spec, timing } } : {}), files: undefined, filesContain: undefined }, PLAN + phaseName, transport);
+  const out = new Map<string, number | undefined>();
+  for (const t of pool) for (const [k, v] of t.timeouts) if (k.startsWith('kubeadm ')) out.set(k, v);
+  return out;
+}
+
+describe('kubeadm commands get spec.timing.waitFactor times their timeout', () => {
+  it('init: image pull and init', async () => {
+    assert.deepEqual(Object.fromEntries(await kubeadmTimeouts('control-plane', 'fresh-1.35.yaml', undefined)), { 'kubeadm config': INIT_TIMEOUT_MS, 'kubeadm init': INIT_TIMEOUT_MS });
+    assert.deepEqual(Object.fromEntries(await kubeadmTimeouts('control-plane', 'fresh-1.35.yaml', { waitFactor: 3 })), { 'kubeadm config': INIT_TIMEOUT_MS * 3, 'kubeadm init': INIT_TIMEOUT_MS * 3 });
+  });
+
+  it('join', async () => {
+    assert.equal((await kubeadmTimeouts('join', 'fresh-worker.yaml', undefined)).get('kubeadm join'), JOIN_TIMEOUT_MS);
+    assert.equal((await kubeadmTimeouts('join', 'fresh-worker.yaml', { profile: 'emulated' })).get('kubeadm join'), JOIN_TIMEOUT_MS * 4);
   });
 });
 
