@@ -25,7 +25,7 @@ export const dnsCheck: Check = {
     const podFor = new Map(nodes.map((n) => [n.name, objectName('dns', n.name)]));
     const waits = await startAndWait(
       ctx,
-      nodes.map((n) => smokePod('dns', podFor.get(n.name)!, { nodeName: n.name, command: ['sh', '-c', DNS_SCRIPT, 'sh', DNS_NAME] })),
+      nodes.map((n) => smokePod('dns', podFor.get(n.name)!, { image: ctx.inv.spec.checks.image, nodeName: n.name, command: ['sh', '-c', DNS_SCRIPT, 'sh', DNS_NAME] })),
       'finished',
     );
     const expected = kubernetesServiceIp(ctx.inv);

@@ -26,14 +26,14 @@ export const podNetworkCheck: Check = {
     const serverName = (node: string): string => objectName('net-server', node);
     const clientName = (node: string): string => objectName('net-client', node);
 
-    const servers = await startAndWait(ctx, nodes.map((n) => serverPod('pod-network', serverName(n.name), n.name)), 'ready');
+    const servers = await startAndWait(ctx, nodes.map((n) => serverPod('pod-network', ctx.inv.spec.checks.image, serverName(n.name), n.name)), 'ready');
     const up = nodes.filter((n) => servers.get(serverName(n.name))?.done);
     const stuckServers = await describeStuck(ctx, servers);
     if (!up.length) {
       return { ok: false, detail: `no server pod started: ${stuckServers.summaries.join('; ')}`, diagnosis: stuckServers.causes.join('; ') || 'the server pods did not start' };
     }
     const targets = up.map((n) => ({ name: n.name, url: `http://${servers.get(serverName(n.name))!.pod!.status!.podIP}:${NETEXEC_PORT}/hostname` }));
-    const clients = await startAndWait(ctx, nodes.map((n) => probePod('pod-network', clientName(n.name), n.name, targets)), 'finished');
+    const clients = await startAndWait(ctx, nodes.map((n) => probePod('pod-network', ctx.inv.spec.checks.image, clientName(n.name), n.name, targets)), 'finished');
     const stuckClients = await describeStuck(ctx, clients);
 
     const ok: string[] = [];

@@ -12,7 +12,7 @@ import { addonEnabled } from './addons.js';
 import { ApiError } from '../k8s/api.js';
 import type { ClusterApi } from '../k8s/cluster-api.js';
 import { NAMESPACE_LABELS } from './smoke-pods.js';
-import { DEFAULT_CHECK_SETTINGS, type Check, type CheckContext, type CheckResult, type CheckSettings } from './types.js';
+import { checkSettings, type Check, type CheckContext, type CheckResult, type CheckSettings } from './types.js';
 
 export const SMOKE_NAMESPACE = 'kubelab-smoke';
 
@@ -69,7 +69,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
     transports: opts.transports,
     namespace: SMOKE_NAMESPACE,
     runId: opts.runId ?? randomBytes(6).toString('hex'),
-    settings: { ...DEFAULT_CHECK_SETTINGS, ...opts.settings },
+    settings: { ...checkSettings(opts.inv), ...opts.settings },
     now: opts.now ?? Date.now,
     sleep: opts.sleep ?? sleepReal,
   };

@@ -48,7 +48,7 @@ export const servicesCheck: Check = {
       return { ok: false, detail: `the API server did not assign ${clusterIp ? 'a nodePort' : 'a ClusterIP'}`, diagnosis: 'the Service was created without addresses: check kube-apiserver --service-cluster-ip-range / --service-node-port-range' };
     }
 
-    const servers = await startAndWait(ctx, [serverPod('services', 'web', undefined, { [APP_LABEL]: APP })], 'ready');
+    const servers = await startAndWait(ctx, [serverPod('services', ctx.inv.spec.checks.image, 'web', undefined, { [APP_LABEL]: APP })], 'ready');
     const server = servers.get('web')!;
     if (!server.done) {
       const s = await describeStuck(ctx, servers);
@@ -60,7 +60,7 @@ export const servicesCheck: Check = {
       ...ctx.inv.spec.nodes.map((n) => ({ name: `nodeport@${n.name}`, url: `http://${n.address}:${nodePort}/hostname` })),
     ];
     const clientName = (node: string): string => objectName('svc-client', node);
-    const clients = await startAndWait(ctx, nodes.map((n) => probePod('services', clientName(n.name), n.name, targets)), 'finished');
+    const clients = await startAndWait(ctx, nodes.map((n) => probePod('services', ctx.inv.spec.checks.image, clientName(n.name), n.name, targets)), 'finished');
     const stuck = await describeStuck(ctx, clients);
 
     const failures = new Map<string, string[]>(); // target -> "from (error)"

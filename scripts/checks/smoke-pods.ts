@@ -4,16 +4,19 @@
  * reaches the API server with the pod status: no `kubectl logs`/exec, so no API server -> kubelet connection is
  * needed to read a result (that connection is what a wrong node IP breaks).
  */
+import { DEFAULTS } from '../inventory/schema.js';
 import type { InventoryNode } from '../inventory/types.js';
 import type { KEvent, KPod } from '../k8s/api.js';
 import { podIsReady, podProblem, type PodProblem } from './pod-diagnosis.js';
 import type { CheckContext, CheckName } from './types.js';
 
 /**
- * Kubernetes' e2e test image: alpine with curl, dig (bind-tools) and sh, plus /agnhost (netexec: an HTTP server
- * whose /hostname answers the pod name).
+ * The default image (spec.checks.image overrides it): Kubernetes' e2e test image agnhost 2.59 (Kubernetes v1.35's
+ * own e2e tests use it): Alpine with curl, dig (bind-tools) and sh, plus /agnhost (netexec: an HTTP server whose
+ * /hostname answers the pod name). The scripts below use only sh, curl, dig, grep, tr, tee, sleep, printf, cat and
+ * sync, which the Debian/busybox build of agnhost 2.59 in ../shared/k8s has too (checked in its image).
  */
-export const SMOKE_IMAGE = 'registry.k8s.io/e2e-test-images/agnhost:2.53';
+export const SMOKE_IMAGE = DEFAULTS.checkImage;
 export const NETEXEC_PORT = 8080;
 export const CHECK_LABEL = 'kubelab.io/check';
 export const NAMESPACE_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/managed-by': 'kubelab' };
@@ -45,6 +48,8 @@ export const DNS_SCRIPT = [
 ].join('\n');
 
 export interface SmokePodSpec {
+  /** The checks' image: spec.checks.image (ctx.inv). */
+  image: string;
   nodeName?: string;
   /** argv replacing the image's entrypoint (e.g. ['sh', '-c', SCRIPT, 'sh', ...args]). */
   command?: string[];
@@ -81,7 +86,7 @@ export function smokePod(check: CheckName, name: string, s: SmokePodSpec): KPod 
       containers: [
         {
           name: 'main',
-          image: SMOKE_IMAGE,
+          image: s.image,
           imagePullPolicy: 'IfNotPresent',
           ...(s.command ? { command: s.command } : {}),
           ...(s.args ? { args: s.args } : {}),
@@ -101,13 +106,13 @@ export function smokePod(check: CheckName, name: string, s: SmokePodSpec): KPod 
 }
 
 /** A netexec server pod (ready once it answers /hostname). */
-export function serverPod(check: CheckName, name: string, nodeName: string | undefined, labels?: Record<string, string>): KPod {
-  return smokePod(check, name, { nodeName, args: ['netexec', `--http-port=${NETEXEC_PORT}`], server: true, labels });
+export function serverPod(check: CheckName, image: string, name: string, nodeName: string | undefined, labels?: Record<string, string>): KPod {
+  return smokePod(check, name, { image, nodeName, args: ['netexec', `--http-port=${NETEXEC_PORT}`], server: true, labels });
 }
 
 /** A one-shot probe pod fetching each target URL. */
-export function probePod(check: CheckName, name: string, nodeName: string, targets: readonly { name: string; url: string }[]): KPod {
-  return smokePod(check, name, { nodeName, command: ['sh', '-c', PROBE_SCRIPT, 'sh', ...targets.map((t) => `${t.name}=${t.url}`)] });
+export function probePod(check: CheckName, image: string, name: string, nodeName: string, targets: readonly { name: string; url: string }[]): KPod {
+  return smokePod(check, name, { image, nodeName, command: ['sh', '-c', PROBE_SCRIPT, 'sh', ...targets.map((t) => `${t.name}=${t.url}`)] });
 }
 
 /** Container states that will not get better by waiting. */

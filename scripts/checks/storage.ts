@@ -48,9 +48,6 @@ async function pendingClaimCause(ctx: CheckContext, sc: KStorageClass): Promise<
   return `the PVC stays Pending (StorageClass ${sc.metadata.name}, provisioner ${sc.provisioner}) with no event saying why`;
 }
 
-/** A working provisioner binds a claim within seconds; one still unbound after this will not be. */
-export const CLAIM_BIND_MS = 60_000;
-
 /** Mount failures and a claim left unbound end the wait early: they do not heal. */
 function stuckVerdict(ctx: CheckContext, start: number): (pod: KPod) => Promise<string | undefined> {
   return async (pod) => {
@@ -59,9 +56,9 @@ function stuckVerdict(ctx: CheckContext, start: number): (pod: KPod) => Promise<
     const mount = podWarnings(pod, events).filter((e) => e.reason === 'FailedMount').pop();
     const cause = mount ? mountFailureCause(mount.message ?? '', pod.spec?.nodeName) : undefined;
     if (cause) return cause;
-    if (ctx.now() - start < CLAIM_BIND_MS) return undefined;
+    if (ctx.now() - start < ctx.settings.claimBindMs) return undefined;
     const pvc = await ctx.api.getPvc(ctx.namespace, CLAIM).catch(() => null);
-    return pvc?.status?.phase === 'Bound' ? undefined : `PVC ${CLAIM} still unbound after ${CLAIM_BIND_MS / 1000} s`;
+    return pvc?.status?.phase === 'Bound' ? undefined : `PVC ${CLAIM} still unbound after ${Math.round(ctx.settings.claimBindMs / 1000)} s`;
   };
 }
 
@@ -93,7 +90,7 @@ export const storageCheck: Check = {
     await ctx.api.createPvc(ctx.namespace, claim(nfs.isDefault ? undefined : nfs.name));
     await ctx.api.createPod(
       ctx.namespace,
-      smokePod('storage', WRITER, { command: ['sh', '-c', WRITE_SCRIPT, 'sh', content, FILE], pvc: { claimName: CLAIM, mountPath: '/data' } }),
+      smokePod('storage', WRITER, { image: ctx.inv.spec.checks.image, command: ['sh', '-c', WRITE_SCRIPT, 'sh', content, FILE], pvc: { claimName: CLAIM, mountPath: '/data' } }),
     );
     const w = await waitPod(ctx, WRITER, 'finished', stuckVerdict(ctx, ctx.now()));
     const pvc = await ctx.api.getPvc(ctx.namespace, CLAIM);

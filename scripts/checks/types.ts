@@ -1,4 +1,5 @@
 import type { CheckEvent, TransportPool } from '../engine/types.js';
+import { waitMs } from '../inventory/timing.js';
 import type { Inventory } from '../inventory/types.js';
 import type { AddonName } from './addons.js';
 import type { ClusterApi } from '../k8s/cluster-api.js';
@@ -19,6 +20,7 @@ export interface CheckResult extends Omit<CheckEvent, 'type'> {
   name: CheckName;
 }
 
+/** The checks' waits; the defaults below are for a laptop with KVM, checkSettings(inv) scales them. */
 export interface CheckSettings {
   /** Time for a smoke pod to start and, for one-shot pods, finish. Default 180 s (first image pull included). */
   podTimeoutMs: number;
@@ -30,6 +32,8 @@ export interface CheckSettings {
   targetsWaitMs: number;
   /** Time for the kubelab-smoke namespace to disappear (a leftover at start, ours at the end). Default 120 s. */
   namespaceTimeoutMs: number;
+  /** A working provisioner binds a claim within seconds: one still unbound after this (default 60 s) is reported. */
+  claimBindMs: number;
 }
 
 export const DEFAULT_CHECK_SETTINGS: CheckSettings = {
@@ -38,7 +42,21 @@ export const DEFAULT_CHECK_SETTINGS: CheckSettings = {
   metricsWaitMs: 90_000,
   targetsWaitMs: 90_000,
   namespaceTimeoutMs: 120_000,
+  claimBindMs: 60_000,
 };
+
+/** DEFAULT_CHECK_SETTINGS with every wait (not the poll interval) times spec.timing.waitFactor. */
+export function checkSettings(inv: Inventory): CheckSettings {
+  const d = DEFAULT_CHECK_SETTINGS;
+  return {
+    podTimeoutMs: waitMs(inv, d.podTimeoutMs),
+    pollMs: d.pollMs,
+    metricsWaitMs: waitMs(inv, d.metricsWaitMs),
+    targetsWaitMs: waitMs(inv, d.targetsWaitMs),
+    namespaceTimeoutMs: waitMs(inv, d.namespaceTimeoutMs),
+    claimBindMs: waitMs(inv, d.claimBindMs),
+  };
+}
 
 export interface CheckContext {
   inv: Inventory;

@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import { controlPlaneImages, workloadImages } from '../artifacts/image-list.js';
 import { BUNDLE_MANIFESTS_DIR, readBundleIndex } from '../artifacts/bundle.js';
 import { prepareArtifacts } from '../artifacts/prepare.js';
-import { SMOKE_IMAGE } from '../checks/smoke-pods.js';
 import type { RunSettings } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { UsageError } from '../util/errors.js';
@@ -32,7 +31,8 @@ export function clusterManifestSets(inv: Inventory): string[] {
 
 /**
  * Every image the cluster runs: kubeadm's control-plane images of the exact version, the images of the rendered
- * flannel and enabled addons (read from the objects the steps apply), and the smoke checks' image.
+ * flannel and enabled addons (read from the objects the steps apply, so the inventory's image overrides are
+ * followed), and the smoke checks' image (spec.checks.image).
  */
 export async function clusterImages(inv: Inventory, settings: RunSettings, version: string): Promise<string[]> {
   const cluster = { inv, settings };
@@ -43,7 +43,7 @@ export async function clusterImages(inv: Inventory, settings: RunSettings, versi
     ...(addons.metricsServer.enabled ? await desiredMetricsServer(cluster) : []),
     ...(addons.monitoring.enabled ? Object.values(await desiredKubePrometheus(cluster)).flat() : []),
   ];
-  return [...new Set([...controlPlaneImages(version, inv.spec.kubernetes.imageRepository), ...workloadImages(objects), SMOKE_IMAGE])];
+  return [...new Set([...controlPlaneImages(version, inv.spec.kubernetes.imageRepository), ...workloadImages(objects), inv.spec.checks.image])];
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Turns the schema's output into the frozen Inventory: paths resolved, SSH settings resolved per node. */
 import os from 'node:os';
 import path from 'node:path';
-import type { ParsedInventory } from './schema.js';
+import { DEFAULTS, type ParsedInventory } from './schema.js';
 import type { AddonsSpec, Inventory, InventoryNode, NodeSsh, ProviderSpec, SshDefaults } from './types.js';
 
 /** '~' and '~/x' against the home directory; relative paths against `cwd`. */
@@ -64,8 +64,8 @@ function provider(p: NonNullable<ParsedInventory['spec']['provider']>, cwd: stri
 function addons(spec: ParsedInventory['spec']): AddonsSpec {
   const { nfsProvisioner, metricsServer, monitoring } = spec.addons;
   return {
-    nfsProvisioner: { ...nfsProvisioner, enabled: nfsProvisioner.enabled ?? spec.nfs !== undefined },
-    metricsServer: { ...metricsServer },
+    nfsProvisioner: compact({ ...nfsProvisioner, enabled: nfsProvisioner.enabled ?? spec.nfs !== undefined }),
+    metricsServer: compact({ ...metricsServer }),
     monitoring: { ...monitoring },
   };
 }
@@ -85,7 +85,7 @@ export function normalise(parsed: ParsedInventory, cwd: string = process.cwd()):
     metadata: { name: parsed.metadata.name },
     spec: compact({
       kubernetes: compact({ ...spec.kubernetes, bundle: spec.kubernetes.bundle === undefined ? undefined : expandPath(spec.kubernetes.bundle, cwd) }),
-      network: { nodeCidr: spec.network.nodeCidr },
+      network: { nodeCidr: spec.network.nodeCidr, flannel: compact({ ...spec.network.flannel }) },
       ssh,
       nodes,
       runtime: {
@@ -96,6 +96,8 @@ export function normalise(parsed: ParsedInventory, cwd: string = process.cwd()):
       mirrors: compact({ ...spec.mirrors }),
       nfs: spec.nfs === undefined ? undefined : { ...spec.nfs },
       addons: addons(spec),
+      checks: { image: spec.checks.image },
+      timing: { profile: spec.timing.profile, waitFactor: spec.timing.waitFactor ?? DEFAULTS.waitFactor[spec.timing.profile] },
       provider: spec.provider === undefined ? undefined : provider(spec.provider, cwd),
     }),
   };

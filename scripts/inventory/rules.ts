@@ -302,6 +302,20 @@ function bundleNeedsBinaries(raw: unknown): Finding[] {
   ];
 }
 
+/** profile 'emulated' turns leader election off: two controller-managers (or schedulers) would then both act. */
+function emulatedSingleControlPlane(raw: unknown): Finding[] {
+  if (field(field(field(raw, 'spec'), 'timing'), 'profile') !== 'emulated') return [];
+  const planes = nodesOf(raw).filter((n) => n.data['role'] === 'control-plane');
+  if (planes.length < 2) return [];
+  return [
+    {
+      path: ['spec', 'timing', 'profile'],
+      message: `profile "emulated" turns leader election off, which is safe with one control-plane node only; the inventory has ${planes.length}`,
+      hint: 'make the other control-plane nodes workers, or keep profile "standard" and set spec.timing.waitFactor for longer waits',
+    },
+  ];
+}
+
 /** Every cross-field rule, in order; each returns its own findings. */
 export const RULES: readonly ((raw: unknown) => Finding[])[] = [
   uniqueNames,
@@ -317,6 +331,7 @@ export const RULES: readonly ((raw: unknown) => Finding[])[] = [
   monitoringVersion,
   distinctNodePorts,
   bundleNeedsBinaries,
+  emulatedSingleControlPlane,
 ];
 
 export function checkRules(raw: unknown): Finding[] {

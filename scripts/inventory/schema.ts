@@ -35,6 +35,11 @@ export const DEFAULTS = Object.freeze({
   nfsStorageClass: 'nfs-client',
   grafanaNodePort: 30300,
   prometheusNodePort: 30090,
+  /** The smoke checks' image: agnhost as Kubernetes v1.35's own e2e tests use it (sh, curl, dig, /agnhost netexec). */
+  checkImage: 'registry.k8s.io/e2e-test-images/agnhost:2.59',
+  timingProfile: 'standard',
+  /** spec.timing.waitFactor when not given, per profile. */
+  waitFactor: { standard: 1, emulated: 4 },
 } as const);
 
 /** The API server's default service-node-port-range (kubelab does not change it). */
@@ -212,6 +217,21 @@ const imageRepository = checked(z.string().meta({ description: 'Registry for the
   };
 });
 
+/** A full image reference: [registry[:port]/]path[:tag][@sha256:digest], lowercase path (as the OCI distribution spec). */
+const IMAGE_REFERENCE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+/** An image override: used exactly as given (spec.kubernetes.imageRepository does not apply to it). */
+const imageReference = (description: string) =>
+  checked(z.string().meta({ description: `${description}; used as given (spec.kubernetes.imageRepository does not apply)` }), (v) => {
+    if (!IMAGE_REFERENCE.test(v) || !/[:@]/.test(v.replace(/^[^/]*\//, ''))) {
+      return {
+        message: `${q(v)} is not an image reference with a tag or digest, like registry.k8s.io/metrics-server/metrics-server:v0.8.0`,
+        hint: 'give the whole reference: registry/path:tag (or @sha256:digest), lowercase',
+      };
+    }
+    return undefined;
+  });
+
 const registryHost = checked(z.string(), (v) => {
   const [h = '', p] = v.split(/:(?=\d+$)/);
   return hostVerdict(h) === undefined && (p === undefined || (Number(p) >= 1 && Number(p) <= 65535))
@@ -319,6 +339,7 @@ export const AddonsSchema = z
         namespace: dnsLabel('Namespace of the provisioner').default(DEFAULTS.nfsProvisionerNamespace),
         storageClass: dnsLabel('Name of the StorageClass').default(DEFAULTS.nfsStorageClass),
         default: z.boolean().default(true).meta({ description: 'Mark the StorageClass as the default one' }),
+        image: imageReference('Image of the provisioner instead of the pinned one').optional(),
       })
       .prefault({})
       .meta({ description: 'Dynamic NFS volumes (nfs-subdir-external-provisioner) on the export of spec.nfs' }),
@@ -334,6 +355,7 @@ export const AddonsSchema = z
               '(kubelet serving certificates from the cluster CA: serverTLSBootstrap, kubelab approves the nodes\' CSRs; ' +
               'takes effect only for a cluster initialised with it)',
           }),
+        image: imageReference('Image of metrics-server instead of the pinned one').optional(),
       })
       .prefault({})
       .meta({ description: 'metrics-server v0.8.1' }),
@@ -350,6 +372,44 @@ export const AddonsSchema = z
       .meta({ description: 'kube-prometheus v0.18.0, off by default: it needs VMs with about 4 GiB of memory' }),
   })
   .meta({ description: 'Cluster addons applied after the pod network; every field has a default' });
+
+export const FlannelSchema = z
+  .strictObject({
+    image: imageReference('Image of the flannel daemon (containers kube-flannel and install-cni) instead of the pinned one').optional(),
+    cniPluginImage: imageReference('Image of the flannel CNI plugin (init container install-cni-plugin) instead of the pinned one').optional(),
+  })
+  .meta({ description: 'The pod network (flannel v0.28.9)' });
+
+export const ChecksSchema = z
+  .strictObject({
+    image: imageReference('Image of the smoke checks\' pods: needs sh, curl, dig and /agnhost netexec')
+      .default(DEFAULTS.checkImage)
+      .meta({ description: `Image of the smoke checks' pods (default ${DEFAULTS.checkImage}): needs sh, curl, dig and /agnhost netexec; used as given` }),
+  })
+  .meta({ description: 'The smoke checks (`kubelab check`)' });
+
+export const TimingSchema = z
+  .strictObject({
+    profile: z
+      .enum(['standard', 'emulated'])
+      .default(DEFAULTS.timingProfile)
+      .meta({
+        description:
+          "'standard', or 'emulated' for VMs under software emulation (qemu TCG, about ten times slower): leader election off for the " +
+          'controller-manager and scheduler (one control-plane node only) and waitFactor 4 unless given',
+      }),
+    waitFactor: z
+      .number()
+      .min(1, { error: (iss) => `waitFactor ${q(iss.input)} is too small: it multiplies the default waits, 1 keeps them` })
+      .max(20, { error: (iss) => `waitFactor ${q(iss.input)} is too large: at most 20` })
+      .optional()
+      .meta({
+        description:
+          "Multiplies every wait of kubelab (kubeadm init/join, rollouts, the checks' pod and metrics waits) and, above 1, kubeadm's own " +
+          "timeouts (v1beta4 `timeouts`, Kubernetes 1.31+). Default: 1, or 4 with profile 'emulated'",
+      }),
+  })
+  .meta({ description: 'How long kubelab and kubeadm wait, and what an emulated lab relaxes' });
 
 export const ProviderImageSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -389,6 +449,7 @@ export const InventorySchema = z
       kubernetes: KubernetesSchema,
       network: z.strictObject({
         nodeCidr: cidr('The host-only network; every node address lies in it, e.g. 192.168.56.0/24'),
+        flannel: FlannelSchema.prefault({}),
       }),
       ssh: SshDefaultsSchema.prefault({}),
       nodes: z
@@ -398,6 +459,8 @@ export const InventorySchema = z
       mirrors: MirrorsSchema.prefault({}),
       nfs: NfsSchema.optional(),
       addons: AddonsSchema.prefault({}),
+      checks: ChecksSchema.prefault({}),
+      timing: TimingSchema.prefault({}),
       provider: ProviderSchema.optional(),
     }),
   })

@@ -73,12 +73,16 @@ export interface NfsProvisionerSpec {
   readonly storageClass: string;
   /** Marked as the cluster's default StorageClass. */
   readonly default: boolean;
+  /** Image override, used as given (else the pinned image under spec.kubernetes.imageRepository). */
+  readonly image?: string;
 }
 
 export interface MetricsServerSpec {
   readonly enabled: boolean;
   /** 'insecure': --kubelet-insecure-tls; 'bootstrap': kubelet serving certificates from the cluster CA. */
   readonly tls: 'insecure' | 'bootstrap';
+  /** Image override, used as given (else the pinned image under spec.kubernetes.imageRepository). */
+  readonly image?: string;
 }
 
 export interface MonitoringSpec {
@@ -93,6 +97,32 @@ export interface AddonsSpec {
   readonly nfsProvisioner: NfsProvisionerSpec;
   readonly metricsServer: MetricsServerSpec;
   readonly monitoring: MonitoringSpec;
+}
+
+/** spec.network: the host-only network and the pod network's image overrides. */
+export interface NetworkSpec {
+  readonly nodeCidr: string;
+  readonly flannel: {
+    /** The flannel daemon's image (containers kube-flannel and install-cni), used as given. */
+    readonly image?: string;
+    /** The flannel CNI plugin's image (init container install-cni-plugin), used as given. */
+    readonly cniPluginImage?: string;
+  };
+}
+
+export interface ChecksSpec {
+  /** The smoke checks' pod image, used as given (default agnhost 2.59). */
+  readonly image: string;
+}
+
+/**
+ * How long kubelab and kubeadm wait. 'emulated': VMs under software emulation (leader election off for the
+ * controller-manager and scheduler, waitFactor 4 unless given). waitFactor multiplies every kubelab wait and,
+ * above 1, kubeadm's own v1beta4 timeouts.
+ */
+export interface TimingSpec {
+  readonly profile: 'standard' | 'emulated';
+  readonly waitFactor: number;
 }
 
 export type ProviderImage =
@@ -117,13 +147,15 @@ export interface Inventory {
   readonly metadata: { readonly name: string };
   readonly spec: {
     readonly kubernetes: KubernetesSpec;
-    readonly network: { readonly nodeCidr: string };
+    readonly network: NetworkSpec;
     readonly ssh: SshDefaults;
     readonly nodes: readonly InventoryNode[];
     readonly runtime: RuntimeSpec;
     readonly mirrors: MirrorsSpec;
     readonly nfs?: NfsSpec;
     readonly addons: AddonsSpec;
+    readonly checks: ChecksSpec;
+    readonly timing: TimingSpec;
     readonly provider?: ProviderSpec;
   };
 }

@@ -3,6 +3,7 @@ import { StepError } from '../engine/errors.js';
 import type { HostContext } from '../engine/types.js';
 import { fileContent } from '../facts/file.js';
 import { CLUSTER_CA } from '../facts/kubeadm-files.js';
+import { waitMs } from '../inventory/timing.js';
 import { initNode } from '../inventory/topology.js';
 import { caCertHash } from '../render/kubeadm.js';
 import { remoteFact, remoteRun } from '../engine/remote-facts.js';
@@ -63,7 +64,7 @@ export function joinToken(host: HostContext, now: () => number = Date.now): Prom
       JOIN_TOKEN_TTL,
       `created by kubelab to join nodes to ${host.inv.metadata.name}`,
     ],
-    { what: 'kubeadm token create', stdin: `${token}\n`, secrets: [token], timeoutMs: 120_000 },
+    { what: 'kubeadm token create', stdin: `${token}\n`, secrets: [token], timeoutMs: waitMs(host.inv, 120_000) },
   ).then(() => token);
   const entry: TokenEntry = { token: created, createdAt: now() };
   state.set(TOKEN_KEY, entry);

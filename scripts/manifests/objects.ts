@@ -88,6 +88,19 @@ export function mapImages(objs: readonly K8sObject[], imageRepository: string): 
   }
 }
 
+/**
+ * An image override from the inventory (used as given): the image of container `name` of `workload`, and of every
+ * other container of `objs` that runs the same image (flannel's install-cni init container runs the daemon's
+ * image), becomes `image`. Nothing changes when `image` is undefined. In place, on rendered copies.
+ */
+export function overrideImage(objs: readonly K8sObject[], workload: K8sObject, name: string, image: string | undefined, addon: string): void {
+  if (image === undefined) return;
+  const from = container(workload, name, addon).image;
+  for (const o of objs) {
+    for (const c of podContainers(o)) if (c.image === from) c.image = image;
+  }
+}
+
 /** Kinds that live outside namespaces, among those the addons ship. */
 export const CLUSTER_SCOPED = new Set([
   'Namespace',

@@ -1,6 +1,7 @@
 import { isObj, type Obj } from '../util/objects.js';
 import { StepError } from '../engine/errors.js';
 import type { K8sObject } from '../manifests/yaml.js';
+import { overrideImage } from '../manifests/objects.js';
 
 export interface FlannelSettings {
   /** Network of net-conf.json: the cluster's pod CIDR (kubeadm networking.podSubnet). */
@@ -10,6 +11,10 @@ export interface FlannelSettings {
    * host-only NIC of every node in node order. Duplicates are collapsed; empty = flannel's default-route choice.
    */
   ifaces: readonly string[];
+  /** spec.network.flannel.image: the daemon's image (kube-flannel and install-cni), used as given. */
+  image?: string;
+  /** spec.network.flannel.cniPluginImage: the CNI plugin's image (install-cni-plugin), used as given. */
+  cniPluginImage?: string;
 }
 
 function find(objs: readonly K8sObject[], kind: string, name: string): Obj {
@@ -39,7 +44,8 @@ function withIfaces(args: readonly unknown[], ifaces: readonly string[]): string
 /**
  * The pinned kube-flannel.yml objects set for this cluster: net-conf.json Network = podSubnet (other keys such as
  * Backend kept, 2-space JSON like upstream) and one `--iface=<name>` per distinct interface on the kube-flannel
- * container (replacing any --iface / --iface-regex; other args keep their order). Pure: returns edited copies.
+ * container (replacing any --iface / --iface-regex; other args keep their order); the inventory's image overrides.
+ * Pure: returns edited copies.
  */
 export function renderFlannel(objects: readonly K8sObject[], s: FlannelSettings): K8sObject[] {
   for (const n of s.ifaces) {
@@ -69,5 +75,7 @@ export function renderFlannel(objects: readonly K8sObject[], s: FlannelSettings)
   const c = containers.find((x): x is Obj => isObj(x) && x.name === 'kube-flannel');
   if (!c) throw new StepError('flannel manifest: DaemonSet kube-flannel-ds has no container kube-flannel');
   c.args = withIfaces(Array.isArray(c.args) ? c.args : [], s.ifaces);
+  overrideImage(out, ds, 'kube-flannel', s.image, 'flannel');
+  overrideImage(out, ds, 'install-cni-plugin', s.cniPluginImage, 'flannel');
   return out;
 }

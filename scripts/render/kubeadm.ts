@@ -2,14 +2,16 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { API_SERVER_PORT, apiServerEndpoint, controlPlaneEndpoint, CRI_SOCKET, kubeletServingBootstrap } from '../inventory/topology.js';
+import { emulatedLab, waitMs } from '../inventory/timing.js';
 import { KubelabError } from '../util/errors.js';
 
 /**
  * kubeadm configuration rendered from the inventory as plain objects (then YAML), for the kubeadm config API
  * v1beta3 (Kubernetes 1.30) and v1beta4 (1.31+). Field layout from kubeadm's own types
  * (cmd/kubeadm/app/apis/kubeadm/v1beta{3,4}/types.go, kubernetes.io/docs/reference/config-api/kubeadm-config.*):
- * v1beta4 turned extraArgs and kubeletExtraArgs from maps into lists of {name, value} and moved the discovery
- * timeout under `timeouts` (left at its defaults here).
+ * v1beta4 turned extraArgs and kubeletExtraArgs from maps into lists of {name, value} and gathered kubeadm's
+ * timeouts under `timeouts` (InitConfiguration, JoinConfiguration): rendered, scaled by spec.timing.waitFactor,
+ * only when that factor is above 1; v1beta3 keeps kubeadm's defaults.
  */
 
 export const DEFAULT_IMAGE_REPOSITORY = 'registry.k8s.io';
@@ -61,6 +63,35 @@ export function extraArgs(apiVersion: KubeadmApiVersion, args: Record<string, st
   return Object.entries(args).map(([name, value]) => ({ name, value }));
 }
 
+/**
+ * kubeadm v1beta4's timeouts and their defaults in seconds (cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go, Timeouts;
+ * upgradeManifests left out: kubelab does not upgrade). Both InitConfiguration and JoinConfiguration carry them.
+ */
+export const KUBEADM_TIMEOUT_DEFAULTS_S: Readonly<Record<string, number>> = Object.freeze({
+  controlPlaneComponentHealthCheck: 240,
+  kubeletHealthCheck: 240,
+  kubernetesAPICall: 60,
+  etcdAPICall: 120,
+  tlsBootstrap: 300,
+  discovery: 300,
+});
+
+/** `timeouts` for v1beta4 when spec.timing.waitFactor is above 1 (each default times the factor), else nothing. */
+export function kubeadmTimeouts(apiVersion: KubeadmApiVersion, inv: Inventory): Record<string, string> | undefined {
+  if (apiVersion !== 'kubeadm.k8s.io/v1beta4' || inv.spec.timing.waitFactor <= 1) return undefined;
+  return Object.fromEntries(Object.entries(KUBEADM_TIMEOUT_DEFAULTS_S).map(([k, s]) => [k, `${Math.round(waitMs(inv, s * 1000) / 1000)}s`]));
+}
+
+/**
+ * Flags of the controller-manager and the scheduler. Prometheus scrapes both from other nodes: they listen on
+ * 127.0.0.1 by default. In an emulated lab leader election is off: its lease renewals (10 s deadline) miss under
+ * emulation and each miss makes the component exit and restart; with one control-plane node (a rule refuses more)
+ * there is no other instance to elect.
+ */
+function controlPlaneComponentArgs(inv: Inventory): Record<string, string> {
+  return { 'bind-address': '0.0.0.0', ...(emulatedLab(inv) ? { 'leader-elect': 'false' } : {}) };
+}
+
 function nodeRegistration(apiVersion: KubeadmApiVersion, node: InventoryNode): Record<string, unknown> {
   return {
     name: node.name,
@@ -92,6 +123,8 @@ export function renderInitConfig(inv: Inventory, node: InventoryNode, opts: Init
     localAPIEndpoint: { advertiseAddress: node.address, bindPort: API_SERVER_PORT },
     nodeRegistration: nodeRegistration(apiVersion, node),
   };
+  const timeouts = kubeadmTimeouts(apiVersion, inv);
+  if (timeouts) init.timeouts = timeouts;
 
   const cluster: KubeadmDocument = {
     apiVersion,
@@ -100,9 +133,8 @@ export function renderInitConfig(inv: Inventory, node: InventoryNode, opts: Init
     controlPlaneEndpoint: controlPlaneEndpoint(inv),
     networking: { podSubnet: k.podSubnet, serviceSubnet: k.serviceSubnet },
     imageRepository: repository,
-    // Prometheus scrapes these two from other nodes: they listen on 127.0.0.1 by default
-    controllerManager: { extraArgs: extraArgs(apiVersion, { 'bind-address': '0.0.0.0' }) },
-    scheduler: { extraArgs: extraArgs(apiVersion, { 'bind-address': '0.0.0.0' }) },
+    controllerManager: { extraArgs: extraArgs(apiVersion, controlPlaneComponentArgs(inv)) },
+    scheduler: { extraArgs: extraArgs(apiVersion, controlPlaneComponentArgs(inv)) },
   };
   if (repository !== DEFAULT_IMAGE_REPOSITORY) {
     // CoreDNS from the same mirror with the flattened path <repo>/coredns:vX (kubeadm nests it as
@@ -132,6 +164,7 @@ export interface JoinOptions {
 /** JoinConfiguration for a worker: bootstrap-token discovery pinned to the cluster CA, the worker's node-ip. */
 export function renderJoinConfig(inv: Inventory, node: InventoryNode, opts: JoinOptions): KubeadmDocument {
   const apiVersion = kubeadmApiVersion(opts.kubernetesVersion);
+  const timeouts = kubeadmTimeouts(apiVersion, inv);
   return {
     apiVersion,
     kind: 'JoinConfiguration',
@@ -143,6 +176,7 @@ export function renderJoinConfig(inv: Inventory, node: InventoryNode, opts: Join
       },
     },
     nodeRegistration: nodeRegistration(apiVersion, node),
+    ...(timeouts ? { timeouts } : {}),
   };
 }
 

@@ -1,10 +1,10 @@
 /**
  * metrics-server v0.8.1 from the pinned release render (components.rendered.yaml), with the kubelet TLS mode of the
- * inventory. Pure: upstream objects in, edited copies out.
+ * inventory and its image override. Pure: upstream objects in, edited copies out.
  */
 import type { Inventory } from '../inventory/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
-import { container, find, mapImages } from '../manifests/objects.js';
+import { container, find, mapImages, overrideImage } from '../manifests/objects.js';
 
 export const METRICS_SERVER_SET = 'metrics-server';
 export const METRICS_SERVER_NAMESPACE = 'kube-system';
@@ -22,20 +22,25 @@ export interface MetricsServerSettings {
    */
   tls: 'insecure' | 'bootstrap';
   imageRepository: string;
+  /** spec.addons.metricsServer.image: replaces the pinned image, used as given. */
+  image?: string;
 }
 
 export function metricsServerSettings(inv: Inventory): MetricsServerSettings {
-  return { tls: inv.spec.addons.metricsServer.tls, imageRepository: inv.spec.kubernetes.imageRepository };
+  const { tls, image } = inv.spec.addons.metricsServer;
+  return { tls, imageRepository: inv.spec.kubernetes.imageRepository, ...(image ? { image } : {}) };
 }
 
 /** The release objects with `--kubelet-insecure-tls` on the container exactly once (insecure) or not at all. */
 export function renderMetricsServer(upstream: readonly K8sObject[], s: MetricsServerSettings): K8sObject[] {
   const objs = structuredClone(upstream) as K8sObject[];
-  const c = container(find(objs, 'Deployment', METRICS_SERVER_DEPLOYMENT, ADDON), 'metrics-server', ADDON);
+  const deploy = find(objs, 'Deployment', METRICS_SERVER_DEPLOYMENT, ADDON);
+  const c = container(deploy, 'metrics-server', ADDON);
   const args = (Array.isArray(c.args) ? c.args : []).map(String).filter((a) => a !== KUBELET_INSECURE_TLS && !a.startsWith(`${KUBELET_INSECURE_TLS}=`));
   if (s.tls === 'insecure') args.push(KUBELET_INSECURE_TLS);
   c.args = args;
   find(objs, 'APIService', METRICS_API_SERVICE, ADDON);
   mapImages(objs, s.imageRepository);
+  overrideImage(objs, deploy, 'metrics-server', s.image, ADDON);
   return objs;
 }

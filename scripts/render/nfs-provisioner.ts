@@ -6,7 +6,7 @@ import { StepError } from '../engine/errors.js';
 import type { Inventory } from '../inventory/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
 import { isObj, type Obj } from '../util/objects.js';
-import { CLUSTER_SCOPED, container, find, mapImages, meta, namespaceObject, podSpec } from '../manifests/objects.js';
+import { CLUSTER_SCOPED, container, find, mapImages, meta, namespaceObject, overrideImage, podSpec } from '../manifests/objects.js';
 
 export const NFS_PROVISIONER_SET = 'nfs-subdir-external-provisioner';
 export const NFS_PROVISIONER_DEPLOYMENT = 'nfs-client-provisioner';
@@ -26,6 +26,8 @@ export interface NfsProvisionerSettings {
   default: boolean;
   /** spec.kubernetes.imageRepository (see imageFromRepository). */
   imageRepository: string;
+  /** spec.addons.nfsProvisioner.image: replaces the pinned image, used as given. */
+  image?: string;
 }
 
 /** The settings from the inventory; an error when spec.nfs is missing (the inventory rules refuse that too). */
@@ -45,6 +47,7 @@ export function nfsProvisionerSettings(inv: Inventory): NfsProvisionerSettings {
     archiveOnDelete: a.archiveOnDelete,
     default: a.default,
     imageRepository: inv.spec.kubernetes.imageRepository,
+    ...(a.image ? { image: a.image } : {}),
   };
 }
 
@@ -63,7 +66,8 @@ function envValue(c: Obj, name: string): unknown {
 /**
  * The provisioner for the export: a Namespace first, then every namespaced object (and the ServiceAccount
  * subjects of the bindings) in that namespace; NFS_SERVER/NFS_PATH and the nfs volume set to the export;
- * PROVISIONER_NAME kept (the StorageClass's provisioner must match it); the image from the configured repository;
+ * PROVISIONER_NAME kept (the StorageClass's provisioner must match it); the image from the configured repository
+ * (or the inventory's override);
  * the StorageClass named, archiveOnDelete "true"/"false", and marked default when asked.
  */
 export function renderNfsProvisioner(upstream: readonly K8sObject[], s: NfsProvisionerSettings): K8sObject[] {
@@ -89,6 +93,7 @@ export function renderNfsProvisioner(upstream: readonly K8sObject[], s: NfsProvi
   if (!volume || !isObj(volume.nfs)) throw new StepError(`${ADDON} manifests: the Deployment has no nfs volume ${VOLUME}`);
   volume.nfs = { ...volume.nfs, server: s.server, path: s.path };
   mapImages(objs, s.imageRepository);
+  overrideImage(objs, deploy, 'nfs-client-provisioner', s.image, ADDON);
 
   const classes = objs.filter((o) => o.kind === 'StorageClass');
   if (classes.length !== 1) throw new StepError(`${ADDON} manifests: expected one StorageClass, found ${classes.length}`);

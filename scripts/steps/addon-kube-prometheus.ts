@@ -12,6 +12,7 @@ import {
   splitStages,
   type StagedObjects,
 } from '../render/kube-prometheus.js';
+import { waitMs } from '../inventory/timing.js';
 import { clusterApi } from '../k8s/cluster-api.js';
 import { stringifyManifests } from '../manifests/yaml.js';
 import { pinnedObjects } from '../manifests/pinned.js';
@@ -45,14 +46,14 @@ export const kubePrometheusStep: Step = {
       addon: 'kube-prometheus',
       stages: [setup, main],
       afterStage: async (api, stage) => {
-        if (stage === 0) await api.waitCrdsEstablished(crds, 3 * 60_000);
+        if (stage === 0) await api.waitCrdsEstablished(crds, waitMs(host.inv, 3 * 60_000));
       },
     });
   },
   async verify(host) {
     const api = await clusterApi(host.cluster);
     // images are large: the first one waited for pays most of the pull time
-    for (const name of KUBE_PROMETHEUS_DEPLOYMENTS) await api.waitDeploymentAvailable(MONITORING_NAMESPACE, name, 10 * 60_000);
-    for (const name of KUBE_PROMETHEUS_DAEMONSETS) await api.waitDaemonSetReady(MONITORING_NAMESPACE, name, 10 * 60_000);
+    for (const name of KUBE_PROMETHEUS_DEPLOYMENTS) await api.waitDeploymentAvailable(MONITORING_NAMESPACE, name, waitMs(host.inv, 10 * 60_000));
+    for (const name of KUBE_PROMETHEUS_DAEMONSETS) await api.waitDaemonSetReady(MONITORING_NAMESPACE, name, waitMs(host.inv, 10 * 60_000));
   },
 };

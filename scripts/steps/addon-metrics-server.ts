@@ -8,6 +8,7 @@ import {
   metricsServerSettings,
   renderMetricsServer,
 } from '../render/metrics-server.js';
+import { waitMs } from '../inventory/timing.js';
 import { clusterApi } from '../k8s/cluster-api.js';
 import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
 import { pinnedObjects } from '../manifests/pinned.js';
@@ -29,7 +30,7 @@ export const metricsServerStep: Step = {
   },
   async verify(host) {
     const api = await clusterApi(host.cluster);
-    await api.waitDeploymentAvailable(METRICS_SERVER_NAMESPACE, METRICS_SERVER_DEPLOYMENT, 5 * 60_000);
-    await api.waitApiServiceAvailable(METRICS_API_SERVICE, 3 * 60_000);
+    await api.waitDeploymentAvailable(METRICS_SERVER_NAMESPACE, METRICS_SERVER_DEPLOYMENT, waitMs(host.inv, 5 * 60_000));
+    await api.waitApiServiceAvailable(METRICS_API_SERVICE, waitMs(host.inv, 3 * 60_000));
   },
 };

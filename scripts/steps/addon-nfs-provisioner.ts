@@ -8,6 +8,7 @@ import {
   nfsProvisionerSettings,
   renderNfsProvisioner,
 } from '../render/nfs-provisioner.js';
+import { waitMs } from '../inventory/timing.js';
 import { clusterApi, type ClusterApi } from '../k8s/cluster-api.js';
 import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
 import { pinnedObjects } from '../manifests/pinned.js';
@@ -51,6 +52,6 @@ export const nfsProvisionerStep: Step = {
   },
   async verify(host) {
     const ns = host.inv.spec.addons.nfsProvisioner.namespace;
-    await (await clusterApi(host.cluster)).waitDeploymentAvailable(ns, NFS_PROVISIONER_DEPLOYMENT, 5 * 60_000);
+    await (await clusterApi(host.cluster)).waitDeploymentAvailable(ns, NFS_PROVISIONER_DEPLOYMENT, waitMs(host.inv, 5 * 60_000));
   },
 };

@@ -1,6 +1,7 @@
 import { StepError } from '../engine/errors.js';
 import type { ClusterContext, HostContext, Step } from '../engine/types.js';
 import { ipv4Interfaces, type Ipv4Address } from '../facts/interfaces.js';
+import { waitMs } from '../inventory/timing.js';
 import type { Inventory } from '../inventory/types.js';
 import { clusterApi } from '../k8s/cluster-api.js';
 import { remoteFact } from '../engine/remote-facts.js';
@@ -32,7 +33,10 @@ export function hostOnlyInterfaces(inv: Inventory, addrs: ReadonlyMap<string, re
 /** flannel v0.28.9 as kubelab applies it: Network = podSubnet, --iface for each node's host-only NIC. */
 export async function desiredFlannel(cluster: Pick<ClusterContext, 'inv' | 'settings'>, ifaces: readonly string[]): Promise<K8sObject[]> {
   const upstream = await pinnedObjects(cluster, 'flannel');
-  return stampRenderHash(renderFlannel(upstream, { podSubnet: cluster.inv.spec.kubernetes.podSubnet, ifaces }));
+  const { image, cniPluginImage } = cluster.inv.spec.network.flannel;
+  return stampRenderHash(
+    renderFlannel(upstream, { podSubnet: cluster.inv.spec.kubernetes.podSubnet, ifaces, ...(image ? { image } : {}), ...(cniPluginImage ? { cniPluginImage } : {}) }),
+  );
 }
 
 async function nodeInterfaces(host: HostContext): Promise<string[]> {
@@ -55,6 +59,6 @@ export const flannelStep: Step = {
     return objectsApplyChanges(host, { addon: 'flannel', detail: `--iface ${[...new Set(ifaces)].join(',')}`, stages: [objects] });
   },
   async verify(host) {
-    await (await clusterApi(host.cluster)).waitDaemonSetReady(FLANNEL_NAMESPACE, FLANNEL_DAEMONSET, 5 * 60_000);
+    await (await clusterApi(host.cluster)).waitDaemonSetReady(FLANNEL_NAMESPACE, FLANNEL_DAEMONSET, waitMs(host.inv, 5 * 60_000));
   },
 };

@@ -6,12 +6,14 @@ import { clusterCaCertHash, JOIN_TOKEN_TTL_MINUTES, joinToken } from '../k8s/joi
 import { remoteFact } from '../engine/remote-facts.js';
 import { apiServerEndpoint, initNode } from '../inventory/topology.js';
 import { CA_HASH_PLACEHOLDER, kubeadmYaml, renderJoinConfig, TOKEN_PLACEHOLDER } from '../render/kubeadm.js';
+import { waitMs } from '../inventory/timing.js';
 import { assumedVersion } from '../inventory/versions.js';
 import { redact } from '../transport/redact.js';
 import { installedKubeadm, KUBELAB_KUBEADM_DIR, resetHint } from './kubeadm-init.js';
 
 /** The JoinConfiguration holds the bootstrap token: uploaded 0600 just before the join, removed right after. */
 export const JOIN_CONFIG = `${KUBELAB_KUBEADM_DIR}/kubeadm-join.yaml`;
+/** times spec.timing.waitFactor (waitMs) */
 export const JOIN_TIMEOUT_MS = 10 * 60_000;
 
 /** A Node that is NotReady only because no pod network is installed yet (the network phase comes after join). */
@@ -29,7 +31,7 @@ async function join(h: HostContext): Promise<void> {
   let failure: unknown;
   try {
     await h.transport.put(content, JOIN_CONFIG, { mode: 0o600, secrets });
-    const r = await h.transport.exec(['kubeadm', 'join', '--config', JOIN_CONFIG], { timeoutMs: JOIN_TIMEOUT_MS, secrets });
+    const r = await h.transport.exec(['kubeadm', 'join', '--config', JOIN_CONFIG], { timeoutMs: waitMs(h.inv, JOIN_TIMEOUT_MS), secrets });
     if (r.code !== 0) {
       throw new StepError(
         `kubeadm join on ${name} exited ${r.code}: ${redact(tail(r.stderr || r.stdout), secrets)}`,

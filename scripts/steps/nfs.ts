@@ -6,6 +6,7 @@ import { fileContent } from '../facts/file.js';
 import { packageChanges } from '../host/apt.js';
 import { fileChanges } from '../host/managed-file.js';
 import { serviceChanges } from '../host/service.js';
+import { waitMs } from '../inventory/timing.js';
 
 export const EXPORT_OPTIONS = 'rw,sync,no_subtree_check,no_root_squash';
 
@@ -100,7 +101,7 @@ export const nfsMountCheckStep: Step = {
         token,
         host.node.name,
       ],
-      { timeoutMs: 60_000 },
+      { timeoutMs: waitMs(host.inv, 60_000) },
     );
     if (r.code !== 0) {
       throw new StepError(

@@ -34,6 +34,8 @@ export class FakeApi implements ClusterApi {
   live = new Map<string, K8sObject>();
   applied: K8sObject[][] = [];
   waited: string[] = [];
+  /** The timeout each wait was given, by the `waited` entry ("ds kube-flannel/kube-flannel-ds" -> ms). */
+  waitTimeoutMs = new Map<string, number | undefined>();
   /** The Nodes listNodes returns (the scenario's nodes.json when there is one). */
   nodes: KNode[];
   csrs: CsrRecord[] = [];
@@ -74,20 +76,24 @@ export class FakeApi implements ClusterApi {
     for (const o of objs) this.live.set(this.key(o), structuredClone(o));
     return objs.map((o) => ({ name: (o.metadata as { name: string }).name, kind: o.kind as string, outcome: 'created' }));
   }
-  async waitDaemonSetReady(ns: string, name: string) {
-    this.waited.push(`ds ${ns}/${name}`);
+  private wait(what: string, timeoutMs: number | undefined): void {
+    this.waited.push(what);
+    this.waitTimeoutMs.set(what, timeoutMs);
+  }
+  async waitDaemonSetReady(ns: string, name: string, timeoutMs?: number) {
+    this.wait(`ds ${ns}/${name}`, timeoutMs);
     this.calls.push(`ds ${ns}/${name}`);
   }
-  async waitDeploymentAvailable(ns: string, name: string) {
-    this.waited.push(`deploy ${ns}/${name}`);
+  async waitDeploymentAvailable(ns: string, name: string, timeoutMs?: number) {
+    this.wait(`deploy ${ns}/${name}`, timeoutMs);
     this.calls.push(`deploy ${ns}/${name}`);
   }
-  async waitCrdsEstablished(names: readonly string[]) {
-    this.waited.push(`crds ${names.join(',')}`);
+  async waitCrdsEstablished(names: readonly string[], timeoutMs?: number) {
+    this.wait(`crds ${names.join(',')}`, timeoutMs);
     this.calls.push(`crds ${names.length}`);
   }
-  async waitApiServiceAvailable(name: string) {
-    this.waited.push(`apiservice ${name}`);
+  async waitApiServiceAvailable(name: string, timeoutMs?: number) {
+    this.wait(`apiservice ${name}`, timeoutMs);
     this.calls.push(`apiservice ${name}`);
   }
   async listCsrs() {

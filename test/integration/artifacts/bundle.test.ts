@@ -2,7 +2,8 @@
  * `kubelab bundle build` through the real CLI against real artifacts (KUBELAB_TEST_K8S_DIR, made by
  * ../shared/k8s/unpack.sh): the release tree served on 127.0.0.1 as the spec.mirrors, the images in a real
  * registry (Debian's docker-registry, loaded with skopeo) named as the registry mirror of registry.k8s.io and
- * ghcr.io. The shared tree has agnhost 2.59 where kubelab's checks pin 2.53: it is pushed under the pinned tag.
+ * ghcr.io. The checks' default image (agnhost 2.59) is the shared tree's; metrics-server is its v0.8.0 through
+ * spec.addons.metricsServer.image (kubelab pins v0.8.1, which the shared tree lacks).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -31,6 +32,8 @@ const run = promisify(execFile);
 const CLI = resolve('dist/scripts/kubelab.js');
 const K8S = k8sTestDir();
 const seed = testSeedDir();
+/** metrics-server as the shared tree builds it (v0.8.0), set as the inventory's image override. */
+const METRICS_IMAGE = 'registry.k8s.io/metrics-server/metrics-server:v0.8.0';
 
 async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');
@@ -56,14 +59,12 @@ describe('kubelab bundle build against a local mirror and registry', { skip: !K8
     mirror = await serveDir(join(K8S!, 'mirror'));
     registry = await startRegistry();
     const index = await imageIndex(K8S!);
-    const wanted = [...controlPlaneImages('1.35.4', 'registry.k8s.io'), 'ghcr.io/flannel-io/flannel:v0.28.9', 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3'];
+    const wanted = [...controlPlaneImages('1.35.4', 'registry.k8s.io'), 'ghcr.io/flannel-io/flannel:v0.28.9', 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3', SMOKE_IMAGE, METRICS_IMAGE];
     for (const ref of wanted) {
       const i = index.find((x) => x.ref === ref);
       assert.ok(i, `${ref} in ${K8S}/images/index.txt`);
       await registry.load(join(K8S!, 'images', i.archive), ref.slice(ref.indexOf('/') + 1));
     }
-    const agnhost = index.find((x) => x.ref.startsWith('registry.k8s.io/e2e-test-images/agnhost:'))!;
-    await registry.load(join(K8S!, 'images', agnhost.archive), SMOKE_IMAGE.slice(SMOKE_IMAGE.indexOf('/') + 1));
     inventory = join(work, 'lab.yaml');
     await writeFile(
       inventory,
@@ -80,7 +81,7 @@ describe('kubelab bundle build against a local mirror and registry', { skip: !K8
           ],
           mirrors: { kubernetesReleases: `${mirror.url}/dl.k8s.io`, githubReleases: `${mirror.url}/github.com` },
           runtime: { registryMirrors: { 'registry.k8s.io': [registry.url], 'ghcr.io': [registry.url] } },
-          addons: { metricsServer: { enabled: false } },
+          addons: { metricsServer: { image: METRICS_IMAGE } },
         },
       }),
     );
@@ -123,15 +124,16 @@ describe('kubelab bundle build against a local mirror and registry', { skip: !K8
     const flannelFile = lockedFiles(await loadLock(), 'flannel')[0]!;
     const flannelText = await readFile(join(seed!, flannelFile.path), 'utf8');
     const flannelImages = [...flannelText.matchAll(/^\s*image:\s*(\S+)\s*$/gm)].map((m) => m[1]!);
-    const expected = new Set([...kubeadm.trim().split('\n'), ...flannelImages, SMOKE_IMAGE]);
+    const expected = new Set([...kubeadm.trim().split('\n'), ...flannelImages, SMOKE_IMAGE, METRICS_IMAGE]);
     assert.deepEqual(new Set(index.images.map((i: { ref: string }) => i.ref)), expected);
 
     const pushed = await imageIndex(K8S!);
     for (const i of index.images) {
-      const src = pushed.find((p) => p.ref === i.ref) ?? pushed.find((p) => p.ref.startsWith('registry.k8s.io/e2e-test-images/agnhost:'));
+      const src = pushed.find((p) => p.ref === i.ref);
       assert.equal(i.digest, src!.digest, i.ref);
     }
-    assert.deepEqual(index.manifests.map((m: { source: string }) => m.source), [flannelFile.url]);
+    const metricsFiles = lockedFiles(await loadLock(), 'metrics-server').map((f) => f.url);
+    assert.deepEqual(index.manifests.map((m: { source: string }) => m.source), [flannelFile.url, ...metricsFiles]);
   });
 
   it('a second build with the same inventory downloads nothing (no request to the mirror or the registry)', async () => {

@@ -76,7 +76,7 @@ describe('ClusterApi on client-node (the smoke checks part)', () => {
       containers: [
         {
           name: 'main',
-          image: 'registry.k8s.io/e2e-test-images/agnhost:2.53',
+          image: 'registry.k8s.io/e2e-test-images/agnhost:2.59',
           imagePullPolicy: 'IfNotPresent',
           args: ['netexec', '--http-port=8080'],
           ports: [{ containerPort: 8080, name: 'http' }],

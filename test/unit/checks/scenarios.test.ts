@@ -85,6 +85,26 @@ describe('checks on a healthy recorded cluster', () => {
     assert.equal(r.slept, 0, 'nothing had to be waited for');
   });
 
+  it('system-pods: containers that restarted are reported in the detail; Ready again, the check still passes', async () => {
+    const r = await run('passing', ['system-pods'], {
+      api: (api) => {
+        const list = api.listPods.bind(api);
+        api.listPods = async (ns: string) =>
+          (await list(ns)).map((p) => {
+            if (!/^kube-(controller-manager|scheduler)-master$/.test(p.metadata.name)) return p;
+            const cs = p.status!.containerStatuses!.map((c) => ({ ...c, restartCount: 4, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }));
+            return { ...p, status: { ...p.status, containerStatuses: cs } };
+          });
+      },
+    });
+    assert.equal(r.by('system-pods').status, 'passed');
+    assert.equal(
+      r.by('system-pods').detail,
+      '20 pods Ready in kube-system, kube-flannel, nfs-provisioner, monitoring; 2 containers restarted: ' +
+        'kube-system/kube-controller-manager-master kube-controller-manager ×4 (last: Error exit 1), kube-system/kube-scheduler-master kube-scheduler ×4 (last: Error exit 1)',
+    );
+  });
+
   it('creates the namespace once, pins one pod per node, probes the servers by pod IP and the NodePort on every inventory address', async () => {
     const r = await run('passing');
     const nsCalls = r.api.calls.filter((c) => /Namespace /.test(c));
@@ -198,6 +218,7 @@ describe('diagnoses from failing recorded clusters', () => {
       r.by('system-pods'),
       /^kube-flannel\/kube-flannel-ds-w2h9k: container kube-flannel is crash-looping \(6 restarts; last exit Error code 1: E1123 .*Error registering network: failed to acquire lease: node "worker1" pod cidr not assigned\)/,
     );
+    assert.match(r.by('system-pods').detail, /; 1 container restarted: kube-flannel\/kube-flannel-ds-w2h9k kube-flannel ×6 \(last: Error exit 1\)$/);
   });
 
   it('system-pods and dns: CoreDNS FailedCreatePodSandBox -> flannel not ready, subnet.env missing; lookups fail everywhere', async () => {

@@ -74,6 +74,17 @@ describe('inventory cross-field rules', () => {
     assert.equal(inv.spec.nodes.filter((n) => n.role === 'control-plane').length, 2);
   });
 
+  it('profile emulated (leader election off) is refused with several control-plane nodes, fine with one', () => {
+    const twoPlanes = edit(edit(BASE, 'role: worker', 'role: control-plane'), '    version: "1.35"\n', '    version: "1.35"\n    controlPlaneEndpoint: api.lab:6443\n');
+    const emulated = (text: string): string => `${text}  timing:\n    profile: emulated\n`;
+    assertProblem(onlyProblem(emulated(twoPlanes)), {
+      path: 'spec.timing.profile',
+      message: ['profile "emulated" turns leader election off', 'one control-plane node only', 'has 2'],
+    });
+    assert.equal(parseInventory(emulated(BASE), 'x.yaml').spec.timing.profile, 'emulated');
+    assert.equal(parseInventory(`${twoPlanes}  timing:\n    waitFactor: 4\n`, 'x.yaml').spec.timing.waitFactor, 4);
+  });
+
   it('podSubnet and serviceSubnet must not overlap', () => {
     const text = edit(BASE, '    version: "1.35"\n', '    version: "1.35"\n    podSubnet: 10.0.0.0/8\n');
     assertProblem(onlyProblem(text), {

@@ -1,0 +1,152 @@
+/**
+ * spec.timing in the kubeadm config: v1beta4 `timeouts` scaled by waitFactor, leader election off in an emulated lab;
+ * the rendered files accepted by the real kubeadm (`kubeadm config validate`) when KUBELAB_TEST_K8S_DIR is set.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { PHASES } from '../../../scripts/phases/index.js';
+import { INIT_TIMEOUT_MS } from '../../../scripts/steps/kubeadm-init.js';
+import { JOIN_TIMEOUT_MS } from '../../../scripts/steps/kubeadm-join.js';
+import type { ExecOptions, ExecResult } from '../../../scripts/transport/types.js';
+import { readFixtures, runPlanFixture } from '../../support/plan-fixture.js';
+import { RecordingTransport } from '../../support/recording-transport.js';
+import { KUBEADM_TIMEOUT_DEFAULTS_S, kubeadmYaml, renderInitConfig, renderJoinConfig, type KubeadmDocument } from '../../../scripts/render/kubeadm.js';
+import { testInventory } from '../../support/inventory.js';
+
+type Obj = Record<string, any>;
+const run = promisify(execFile);
+
+const byKind = (docs: KubeadmDocument[]): Record<string, Obj> => Object.fromEntries(docs.map((d) => [d.kind, d]));
+const argsOf = (list: { name: string; value: string }[]): Record<string, string> => Object.fromEntries(list.map((a) => [a.name, a.value]));
+const JOIN = { token: 'abcdef.0123456789abcdef', caCertHash: `sha256:${'ab'.repeat(32)}` };
+const EMULATED = { timing: { profile: 'emulated' } };
+
+function rendered(spec: Obj, version: string): { init: Record<string, Obj>; join: Obj } {
+  const inv = testInventory(spec);
+  return {
+    init: byKind(renderInitConfig(inv, inv.spec.nodes[0]!, { kubernetesVersion: version })),
+    join: renderJoinConfig(inv, inv.spec.nodes[1]!, { kubernetesVersion: version, ...JOIN }),
+  };
+}
+
+describe('kubeadm config for spec.timing', () => {
+  it('renders no timeouts and keeps leader election by default', () => {
+    const { init, join } = rendered({}, 'v1.35.4');
+    assert.equal(init.InitConfiguration!.timeouts, undefined);
+    assert.equal(join.timeouts, undefined);
+    assert.deepEqual(argsOf(init.ClusterConfiguration!.controllerManager.extraArgs), { 'bind-address': '0.0.0.0' });
+    assert.deepEqual(argsOf(init.ClusterConfiguration!.scheduler.extraArgs), { 'bind-address': '0.0.0.0' });
+  });
+
+  it('emulated: kubeadm timeouts four times the defaults on init and join, leader election off', () => {
+    const { init, join } = rendered(EMULATED, 'v1.35.4');
+    const expected = Object.fromEntries(Object.entries(KUBEADM_TIMEOUT_DEFAULTS_S).map(([k, s]) => [k, `${s * 4}s`]));
+    assert.deepEqual(init.InitConfiguration!.timeouts, expected);
+    assert.deepEqual(join.timeouts, expected);
+    assert.equal(init.InitConfiguration!.timeouts.controlPlaneComponentHealthCheck, '960s');
+    for (const c of ['controllerManager', 'scheduler']) {
+      assert.deepEqual(argsOf(init.ClusterConfiguration![c].extraArgs), { 'bind-address': '0.0.0.0', 'leader-elect': 'false' });
+    }
+  });
+
+  it('an explicit waitFactor wins over the profile default and alone does not touch leader election', () => {
+    const { init } = rendered({ timing: { waitFactor: 2.5 } }, 'v1.35.4');
+    assert.equal(init.InitConfiguration!.timeouts.kubernetesAPICall, '150s');
+    assert.equal(argsOf(init.ClusterConfiguration!.scheduler.extraArgs)['leader-elect'], undefined);
+    assert.equal(rendered({ timing: { profile: 'emulated', waitFactor: 1 } }, 'v1.35.4').init.InitConfiguration!.timeouts, undefined);
+  });
+
+  it('v1beta3 (Kubernetes 1.30) keeps kubeadm\'s timeouts; leader election is off there too (a map)', () => {
+    const { init, join } = rendered({ ...EMULATED, kubernetes: { version: '1.30' } }, 'v1.30.14');
+    assert.equal(init.InitConfiguration!.apiVersion, 'kubeadm.k8s.io/v1beta3');
+    assert.equal(init.InitConfiguration!.timeouts, undefined);
+    assert.equal(join.timeouts, undefined);
+    assert.deepEqual(init.ClusterConfiguration!.controllerManager.extraArgs, { 'bind-address': '0.0.0.0', 'leader-elect': 'false' });
+  });
+});
+
+/** Records the timeout each command was given. */
+class TimedTransport extends RecordingTransport {
+  readonly timeouts = new Map<string, number | undefined>();
+  override async exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {
+    this.timeouts.set(argv.slice(0, 2).join(' '), opts?.timeoutMs);
+    return super.exec(argv, opts);
+  }
+}
+
+const PLAN = fileURLToPath(new URL('../../../../test/fixtures/plan/', import.meta.url));
+
+/** Applies the recorded plan fixture with spec.timing set; the kubeadm commands' timeouts. */
+async function kubeadmTimeouts(phaseName: string, file: string, timing: Obj | undefined): Promise<Map<string, number | undefined>> {
+  const fx = readFixtures(PLAN + phaseName).find((f) => f.file === file)!.fx;
+  const pool: TimedTransport[] = [];
+  const transport = (name: string): TimedTransport => {
+    const t = new TimedTransport(name);
+    pool.push(t);
+    return t;
+  };
+  await runPlanFixture(PHASES.find((p) => p.name === phaseName)!, { ...fx, ...(timing ? { spec: { ...fx.spec, timing } } : {}), files: undefined, filesContain: undefined }, PLAN + phaseName, transport);
+  const out = new Map<string, number | undefined>();
+  for (const t of pool) for (const [k, v] of t.timeouts) if (k.startsWith('kubeadm ')) out.set(k, v);
+  return out;
+}
+
+describe('kubeadm commands get spec.timing.waitFactor times their timeout', () => {
+  it('init: image pull and init', async () => {
+    assert.deepEqual(Object.fromEntries(await kubeadmTimeouts('control-plane', 'fresh-1.35.yaml', undefined)), { 'kubeadm config': INIT_TIMEOUT_MS, 'kubeadm init': INIT_TIMEOUT_MS });
+    assert.deepEqual(Object.fromEntries(await kubeadmTimeouts('control-plane', 'fresh-1.35.yaml', { waitFactor: 3 })), { 'kubeadm config': INIT_TIMEOUT_MS * 3, 'kubeadm init': INIT_TIMEOUT_MS * 3 });
+  });
+
+  it('join', async () => {
+    assert.equal((await kubeadmTimeouts('join', 'fresh-worker.yaml', undefined)).get('kubeadm join'), JOIN_TIMEOUT_MS);
+    assert.equal((await kubeadmTimeouts('join', 'fresh-worker.yaml', { profile: 'emulated' })).get('kubeadm join'), JOIN_TIMEOUT_MS * 4);
+  });
+});
+
+/** The real kubeadm of ../shared/k8s (unpacked under KUBELAB_TEST_K8S_DIR/bin), or undefined. */
+function realKubeadm(): string | undefined {
+  const dir = process.env.KUBELAB_TEST_K8S_DIR;
+  const bin = dir ? join(dir, 'bin', 'kubeadm') : undefined;
+  return bin && existsSync(bin) ? bin : undefined;
+}
+
+const kubeadm = realKubeadm();
+
+describe('the real kubeadm v1.35 accepts the rendered configs', { skip: kubeadm ? false : 'set KUBELAB_TEST_K8S_DIR to a folder made by ../shared/k8s/unpack.sh DIR (needs bin/kubeadm)' }, () => {
+  async function validate(docs: KubeadmDocument[]): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'kubelab-kubeadm-'));
+    try {
+      const file = join(dir, 'kubeadm.yaml');
+      await writeFile(file, kubeadmYaml(docs));
+      // validate is strict: an unknown or misspelt field (e.g. timeouts.tlsBootStrap) is an error, not a warning
+      const r = await run(kubeadm!, ['config', 'validate', '--config', file], { timeout: 60_000 });
+      return r.stdout + r.stderr;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  for (const [title, spec] of [['default', {}], ['emulated', EMULATED]] as const) {
+    it(`${title}: init and join configs validate`, async () => {
+      const inv = testInventory(spec);
+      const version = (await run(kubeadm!, ['version', '-o', 'short'])).stdout.trim();
+      assert.match(await validate(renderInitConfig(inv, inv.spec.nodes[0]!, { kubernetesVersion: version })), /ok/);
+      assert.match(await validate([renderJoinConfig(inv, inv.spec.nodes[1]!, { kubernetesVersion: version, ...JOIN })]), /ok/);
+    });
+  }
+
+  it('refuses a misspelt timeout (validate is strict, so the tests above mean something)', async () => {
+    const inv = testInventory(EMULATED);
+    const docs = renderInitConfig(inv, inv.spec.nodes[0]!, { kubernetesVersion: 'v1.35.4' });
+    const init = docs.find((d) => d.kind === 'InitConfiguration')!;
+    const bad = { ...init, timeouts: { ...(init.timeouts as Obj), tlsBootStrap: '1s' } };
+    await assert.rejects(validate([bad, ...docs.filter((d) => d !== init)]), /tlsBootStrap|unknown field/);
+  });
+});
