@@ -223,9 +223,12 @@ function writeInventories(): void {
 
 /**
  * What the suite sets for an emulated lab (../shared/k8s has metrics-server v0.8.0 and agnhost 2.59; the VMs run
- * under TCG, about ten times slower than a laptop): see the README's "Slow and emulated labs".
+ * under TCG, about ten times slower than a laptop): see the README's "Image overrides" and "Slow labs".
  */
-const E2E_CLUSTER_SETTINGS: Record<string, unknown> = {};
+const E2E_CLUSTER_SETTINGS: Record<string, unknown> = {
+  timing: { profile: 'emulated' },
+  addons: { metricsServer: { image: 'registry.k8s.io/metrics-server/metrics-server:v0.8.0' } },
+};
 
 describe('e2e: the whole lab on 2 qemu VMs', { timeout: 80 * 60_000, skip: !k8sDir ? K8S_SKIP : !seed ? NO_SEED : registryToolsMissing() }, () => {
   before(async () => {
