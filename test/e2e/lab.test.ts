@@ -14,7 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
@@ -149,6 +149,41 @@ async function connectAll(): Promise<void> {
 }
 
 const master = (): string => inv.spec.nodes.find((n) => n.role === 'control-plane')!.name;
+const worker = (): string => inv.spec.nodes.find((n) => n.role === 'worker')!.name;
+const kubectl = (args: string, timeoutMs = 180_000): Promise<string> => sh(master(), `kubectl --kubeconfig /etc/kubernetes/admin.conf ${args}`, timeoutMs);
+
+async function kubectlApply(namespace: string, yaml: string): Promise<void> {
+  const r = await ssh.get(master())!.exec(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '-n', namespace, 'apply', '-f', '-'], { stdin: yaml, timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/** Polls `probe` until it returns true or the time is up; returns the elapsed milliseconds. */
+async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<number> {
+  const t0 = Date.now();
+  let last = '';
+  for (;;) {
+    try {
+      if (await probe()) return Date.now() - t0;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() - t0 > timeoutMs) assert.fail(`${what}: not within ${timeoutMs / 1000} s ${last}`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+}
+
+/** `kubelab check` as json: its exit code and each check's status and diagnosis. */
+async function checkRun(args: string[] = []): Promise<{ run: CliRun; results: Map<string, { status: string; diagnosis?: string; detail?: string }> }> {
+  const run = await kubelab(['check', '-i', invFile, '--output', 'json', ...args]);
+  const results = new Map<string, { status: string; diagnosis?: string; detail?: string }>();
+  for (const e of events(run) as unknown as { type: string; name?: string; status?: string; diagnosis?: string; detail?: string }[]) {
+    if (e.type === 'check' && e.name) results.set(e.name, { status: e.status!, ...(e.diagnosis ? { diagnosis: e.diagnosis } : {}), ...(e.detail ? { detail: e.detail } : {}) });
+  }
+  return { run, results };
+}
+
+const CLUSTER = process.env.KUBELAB_E2E_CLUSTER === '1';
+const NO_CLUSTER = 'the cluster part runs with npm run e2e:cluster (KUBELAB_E2E_CLUSTER=1)';
 
 /** Everything the os, runtime and nfs phases promise, read from outside. */
 async function checkNodes(label: string): Promise<void> {
@@ -331,6 +366,118 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 80 * 60_000, skip: !k8sD
     for (const n of inv.spec.nodes) await sh(n.name, 'systemctl is-system-running --wait >/dev/null || true', 300_000);
     await checkNodes('after reboot');
     await checkImages();
+  });
+
+  it('up --bundle builds the whole lab: kubeadm init and join, flannel, the addons, the smoke checks', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    const r = await kubelab(['up', '-i', invFile, '--bundle', bundleDir, '--output', 'json']);
+    timings['up (whole lab)'] = r.ms;
+    phaseTimes('whole lab', r);
+    const checks = events(r).filter((e) => e.type === 'check');
+    console.log(`checks in up: ${checks.map((c) => JSON.stringify(c)).join('\n')}`);
+    assert.equal(r.code, 0, failures(r));
+    assert.equal(summaryOf(r).failed, 0);
+    assert.ok(checks.length >= 6, `check events in up's json: ${checks.length}`);
+  });
+
+  it('the lab, seen from outside the tool', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    // both Nodes Ready with their host-only address (not the NAT 10.0.2.15)
+    const nodes = JSON.parse(await kubectl('get nodes -o json')) as { items: { metadata: { name: string }; status: { addresses: { type: string; address: string }[]; conditions: { type: string; status: string }[] } }[] };
+    for (const n of inv.spec.nodes) {
+      const node = nodes.items.find((x) => x.metadata.name === n.name);
+      assert.ok(node, `Node ${n.name}`);
+      assert.equal(node.status.addresses.find((a) => a.type === 'InternalIP')?.address, n.address, `${n.name} InternalIP`);
+      assert.equal(node.status.conditions.find((c) => c.type === 'Ready')?.status, 'True', `${n.name} Ready`);
+    }
+    // flannel on the host-only NIC
+    const ds = JSON.parse(await kubectl('-n kube-flannel get ds kube-flannel-ds -o json')) as { spec: { template: { spec: { containers: { name: string; args: string[] }[] } } } };
+    assert.ok(ds.spec.template.spec.containers.find((c) => c.name === 'kube-flannel')!.args.includes('--iface=eth1'), 'flannel --iface=eth1');
+    // a pod on each node; each reaches the other across nodes, and a Service name resolves and answers
+    const image = 'registry.k8s.io/e2e-test-images/agnhost:2.59';
+    await kubectl('create namespace e2e-x');
+    for (const n of inv.spec.nodes) {
+      await kubectl(`-n e2e-x run web-${n.name} --image=${image} --image-pull-policy=IfNotPresent --labels=app=web-${n.name} --overrides='{"spec":{"nodeName":"${n.name}"}}' -- netexec --http-port=8080`);
+    }
+    await kubectl('-n e2e-x expose pod web-master --port=80 --target-port=8080 --name=web');
+    await kubectl('-n e2e-x wait --for=condition=Ready pod --all --timeout=600s', 660_000);
+    const ip = async (name: string): Promise<string> => (await kubectl(`-n e2e-x get pod ${name} -o jsonpath={.status.podIP}`)).trim();
+    const [ipMaster, ipWorker] = [await ip('web-master'), await ip(`web-${worker()}`)];
+    assert.equal((await kubectl(`-n e2e-x exec web-master -- curl -s --max-time 20 http://${ipWorker}:8080/hostname`)).trim(), `web-${worker()}`);
+    assert.equal((await kubectl(`-n e2e-x exec web-${worker()} -- curl -s --max-time 20 http://${ipMaster}:8080/hostname`)).trim(), 'web-master');
+    assert.equal((await kubectl(`-n e2e-x exec web-${worker()} -- curl -s --max-time 20 http://web.e2e-x.svc.cluster.local/hostname`)).trim(), 'web-master');
+    // a PVC on the default StorageClass binds, and the file a pod writes is on the NFS server
+    await kubectlApply('e2e-x', `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: data }
+spec: { accessModes: [ReadWriteMany], resources: { requests: { storage: 1Mi } } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: writer }
+spec:
+  restartPolicy: Never
+  containers:
+    - name: w
+      image: ${image}
+      imagePullPolicy: IfNotPresent
+      command: [sh, -c, 'echo e2e-nfs > /data/e2e-file']
+      volumeMounts: [{ name: d, mountPath: /data }]
+  volumes: [{ name: d, persistentVolumeClaim: { claimName: data } }]
+`);
+    await kubectl('-n e2e-x wait --for=jsonpath={.status.phase}=Succeeded pod/writer --timeout=600s', 660_000);
+    assert.equal((await kubectl('-n e2e-x get pvc data -o jsonpath={.status.phase}')).trim(), 'Bound');
+    assert.equal((await sh(inv.spec.nfs!.server, `cat ${inv.spec.nfs!.path}/e2e-x-data-*/e2e-file`)).trim(), 'e2e-nfs');
+    // metrics-server answers kubectl top
+    await waitFor('kubectl top nodes', 600_000, async () => /master/.test(await kubectl('top nodes')));
+    // the join token: gone or expired, and in no log
+    const tokens = await kubectl('-n kube-system get secrets --field-selector type=bootstrap.kubernetes.io/token -o json');
+    const items = (JSON.parse(tokens) as { items: { data: Record<string, string> }[] }).items;
+    const secrets = items.map((i) => `${Buffer.from(i.data['token-id'] ?? '', 'base64').toString()}.${Buffer.from(i.data['token-secret'] ?? '', 'base64').toString()}`);
+    for (const i of items) {
+      const exp = Buffer.from(i.data.expiration ?? '', 'base64').toString();
+      assert.ok(exp === '' || Date.parse(exp) < Date.now() + 31 * 60_000, `token expires within 30 minutes of the join: ${exp}`);
+    }
+    const logs = join(stateDir(inv), 'logs');
+    const allLogs = readdirSync(logs, { recursive: true }).filter((f) => String(f).endsWith('.log')).map((f) => readFileSync(join(logs, String(f)), 'utf8')).join('\n');
+    for (const t of secrets) assert.ok(!allLogs.includes(t.split('.')[1]!), 'a bootstrap token secret is in a host log');
+    await kubectl('delete namespace e2e-x --wait=false');
+  });
+
+  it('kubelab check passes; a stopped kubelet on the worker is diagnosed', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    const ok = await checkRun();
+    timings['check (green)'] = ok.run.ms;
+    assert.equal(ok.run.code, 0, failures(ok.run));
+    for (const [name, r] of ok.results) assert.notEqual(r.status, 'failed', `${name}: ${r.detail} ${r.diagnosis}`);
+    await sh(worker(), 'systemctl stop kubelet');
+    try {
+      await waitFor('the worker NotReady', 600_000, async () => /NotReady/.test(await kubectl(`get node ${worker()}`)));
+      const broken = await checkRun(['--only', 'nodes']);
+      assert.equal(broken.run.code, 1);
+      const nodes = broken.results.get('nodes')!;
+      assert.equal(nodes.status, 'failed');
+      assert.match(`${nodes.detail} ${nodes.diagnosis}`, new RegExp(`${worker()}.*(NotReady|kubelet)`, 's'));
+    } finally {
+      await sh(worker(), 'systemctl start kubelet');
+    }
+    await waitFor('the worker Ready again', 600_000, async () => / Ready /.test(await kubectl(`get node ${worker()}`)));
+  });
+
+  it('after both VMs reboot, the lab comes back by itself: check passes, up changes nothing', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    const t0 = Date.now();
+    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m) });
+    await connectAll();
+    await waitFor('kubelet, containerd active; swap off', 900_000, async () => {
+      for (const n of inv.spec.nodes) {
+        if ((await sh(n.name, 'systemctl is-active kubelet containerd || true')).trim() !== 'active\nactive') return false;
+        if ((await sh(n.name, 'swapon --show --noheadings')).trim() !== '') return false;
+      }
+      return true;
+    });
+    await waitFor('every check green after the reboot', 1_800_000, async () => (await checkRun()).run.code === 0);
+    timings['reboot to green'] = Date.now() - t0;
+    const r = await kubelab(['up', '-i', invFile, '--bundle', bundleDir, '--output', 'json']);
+    timings['up after reboot (no-op)'] = r.ms;
+    assert.equal(r.code, 0, failures(r));
+    assert.equal(summaryOf(r).changed, 0, changedLines(r));
   });
 });
 
