@@ -813,14 +813,16 @@ export class SshTransport implements Transport {
 
     const mode = (opts.mode & 0o7777).toString(8).padStart(4, '0');
     const stage = `${dest}.kubelab-tmp-${rand}`;
-    const installArgs = ['-m', mode];
-    if (opts.owner) installArgs.push('-o', opts.owner);
-    if (opts.group) installArgs.push('-g', opts.group);
+    // owner and mode set on the uploaded file, which is then moved (a rename when /tmp and dest share a file
+    // system: no second copy of a large file) beside dest and renamed into place (atomic)
+    const owner = `${opts.owner ?? '0'}:${opts.group ?? '0'}`;
     const script = [
       'set -e',
       `trap 'rm -f -- "$1" "$3"' EXIT`,
       `mkdir -p -- ${shQuote(posixPath.dirname(dest))}`,
-      `install ${shJoin(installArgs)} -- "$1" "$3"`,
+      `chown -- ${shQuote(owner)} "$1"`,
+      `chmod -- ${mode} "$1"`,
+      'mv -f -- "$1" "$3"',
       'mv -f -- "$3" "$2"',
     ].join('\n');
     const res = await this.exec(['sh', '-c', script, 'kubelab-put', tmp, dest, stage], { secrets: opts.secrets });
