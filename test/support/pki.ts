@@ -84,3 +84,20 @@ export function adminConf(pki: TestPki, server: string, opts: { caCert?: string 
 export function clientKeyData(pki: TestPki): string {
   return b64(pki.clientKey);
 }
+
+/** Another client certificate from the test CA (e.g. subject "/O=system:nodes/CN=system:node:master"). */
+export async function clientCertificate(pki: TestPki, subject: string): Promise<{ cert: string; key: string }> {
+  const dir = await mkdtemp(join(pki.dir, 'client-'));
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await openssl(['req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', subject], dir);
+  await openssl(['x509', '-req', '-in', 'client.csr', '-CA', '../ca.crt', '-CAkey', '../ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '2', '-extfile', '../client.ext'], dir);
+  return { cert: await readFile(join(dir, 'client.crt'), 'utf8'), key: await readFile(join(dir, 'client.key'), 'utf8') };
+}
+
+/** A PEM PKCS#10 request made by openssl (new P-256 key) with the subject and subjectAltNames given ("IP:...", "DNS:..."). */
+export async function certificateRequest(pki: TestPki, subject: string, sans: readonly string[]): Promise<string> {
+  const dir = await mkdtemp(join(pki.dir, 'csr-'));
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await openssl(['req', ...ec, '-keyout', 'req.key', '-out', 'req.csr', '-subj', subject, ...(sans.length ? ['-addext', `subjectAltName=${sans.join(',')}`] : [])], dir);
+  return readFile(join(dir, 'req.csr'), 'utf8');
+}
