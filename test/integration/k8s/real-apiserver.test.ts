@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
+  AppsV1Api,
   AuthenticationV1Api,
   CertificatesV1Api,
   CoreV1Api,
@@ -33,7 +34,7 @@ import type { ExecOptions, ExecResult } from '../../../scripts/transport/types.j
 import type { HostContext, TransportPool } from '../../../scripts/engine/types.js';
 import { objectsApplyChanges } from '../../../scripts/host/cluster-objects.js';
 import { ApiError } from '../../../scripts/k8s/api.js';
-import { RENDER_HASH, stagesLive } from '../../../scripts/k8s/apply.js';
+import { applyObjects, FIELD_MANAGER, RENDER_HASH } from '../../../scripts/k8s/apply.js';
 import { clientNodeApi } from '../../../scripts/k8s/client-node-api.js';
 import { setClusterApi, type ClusterApi } from '../../../scripts/k8s/cluster-api.js';
 import { connectApi, type ApiConnection } from '../../../scripts/k8s/connect.js';
@@ -41,6 +42,7 @@ import { APPROVAL_REASON } from '../../../scripts/k8s/csr.js';
 import { BOOTSTRAP_TOKEN_PATTERN, JOIN_TOKEN_TTL_MINUTES, joinToken } from '../../../scripts/k8s/join-token.js';
 import { contextName, mergeKubeconfig, renameKubeconfig } from '../../../scripts/k8s/kubeconfig-file.js';
 import { KUBELET_SERVING_SIGNER } from '../../../scripts/k8s/kubelet-serving-csr.js';
+import { waitDaemonSetReady, waitDeploymentAvailable } from '../../../scripts/k8s/wait.js';
 import type { K8sObject } from '../../../scripts/manifests/yaml.js';
 import { addonsPhase } from '../../../scripts/phases/addons.js';
 import { caCertHash } from '../../../scripts/render/kubeadm.js';
@@ -145,14 +147,12 @@ describe('kubelab against a real kube-apiserver v1.35.4', { skip }, () => {
       `kube-prometheus: apply kube-prometheus (${setup.length + main.length} objects)`,
     ]);
 
-    // every object is live with its render hash, the CRDs Established by the server itself
-    const sets = [[flannel], [nfs], [ms], [setup, main]];
-    for (const stages of sets) assert.equal(await stagesLive(api, stages), true);
+    // the CRDs Established by the server itself (the step waited for it between its two stages)
     await api.waitCrdsEstablished(crdNames(setup), 10_000);
     const crd = await api.read(setup.find((o) => o.kind === 'CustomResourceDefinition')!);
     assert.ok((crd?.status as { conditions: { type: string; status: string }[] }).conditions.some((x) => x.type === 'Established' && x.status === 'True'));
 
-    // second run: nothing to do
+    // second run: nothing to do (every object live with its render hash: stagesLive)
     assert.deepEqual(await objectsApplyChanges(host, flannelChange), []);
     for (const s of stepsFor(addonsPhase, master, inv)) assert.deepEqual(await s.plan(host), [], s.name);
 
@@ -191,6 +191,55 @@ describe('kubelab against a real kube-apiserver v1.35.4', { skip }, () => {
     assert.deepEqual(results.map((r) => `${r.kind} ${r.outcome}`), ['ConfigMap changed', 'DaemonSet unchanged']);
     const back = await api.read(cm);
     assert.equal((back?.data as Record<string, string>)['net-conf.json'], netConf);
+  });
+
+  test('applyObjects: created, unchanged when applied again as is, changed; field manager kubelab, operation Apply; the caller’s object untouched', async () => {
+    const configMap = (data: Record<string, string>): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubelab-test', namespace: 'kube-system' }, data });
+    const input = configMap({ a: '1' });
+    const frozen = structuredClone(input);
+    const first = await applyObjects(kc, [input as never]);
+    assert.deepEqual(first.map((r) => [r.kind, r.namespace, r.name, r.outcome]), [['ConfigMap', 'kube-system', 'kubelab-test', 'created']]);
+    assert.deepEqual(input, frozen);
+    const fields = (first[0]!.object.metadata?.managedFields ?? []).map((m) => [m.manager, m.operation]);
+    assert.deepEqual(fields, [[FIELD_MANAGER, 'Apply']]);
+    assert.equal((await applyObjects(kc, [configMap({ a: '1' }) as never]))[0]!.outcome, 'unchanged');
+    assert.equal((await applyObjects(kc, [configMap({ a: '2' }) as never]))[0]!.outcome, 'changed');
+    assert.deepEqual((await api.read(input))?.data, { a: '2' });
+  });
+
+  test('waitDaemonSetReady and waitDeploymentAvailable follow the status the server holds (written here as the controllers would)', async () => {
+    const apps = kc.makeApiClient(AppsV1Api);
+    const fast = { intervalMs: 50 };
+    const ds = await apps.readNamespacedDaemonSet({ namespace: 'kube-flannel', name: 'kube-flannel-ds' });
+    const dsStatus = (ready: number) => ({
+      ...ds,
+      status: { observedGeneration: ds.metadata!.generation!, desiredNumberScheduled: 2, currentNumberScheduled: 2, numberMisscheduled: 0, numberReady: ready, updatedNumberScheduled: 2 },
+    });
+    await apps.replaceNamespacedDaemonSetStatus({ namespace: 'kube-flannel', name: 'kube-flannel-ds', body: dsStatus(1) });
+    await assert.rejects(waitDaemonSetReady(kc, 'kube-flannel', 'kube-flannel-ds', { ...fast, timeoutMs: 300 }), /timed out after 0 s waiting for DaemonSet kube-flannel\/kube-flannel-ds: 1\/2 ready, 2\/2 updated/);
+    let allReady = false;
+    const waiting = waitDaemonSetReady(kc, 'kube-flannel', 'kube-flannel-ds', { ...fast, timeoutMs: 20_000 }).then(() => allReady);
+    await new Promise((r) => setTimeout(r, 200));
+    const latest = await apps.readNamespacedDaemonSet({ namespace: 'kube-flannel', name: 'kube-flannel-ds' });
+    allReady = true;
+    await apps.replaceNamespacedDaemonSetStatus({ namespace: 'kube-flannel', name: 'kube-flannel-ds', body: { ...dsStatus(2), metadata: latest.metadata } });
+    assert.equal(await waiting, true, 'returned only once every pod is ready');
+
+    await assert.rejects(waitDeploymentAvailable(kc, 'kube-system', 'missing', { ...fast, timeoutMs: 200 }), /timed out after 0 s waiting for Deployment kube-system\/missing: .*not found/);
+    const dep = await apps.readNamespacedDeployment({ namespace: 'kube-system', name: 'metrics-server' });
+    const depStatus = (available: number, cond: string) => ({
+      observedGeneration: dep.metadata!.generation!,
+      replicas: 1,
+      updatedReplicas: 1,
+      readyReplicas: available,
+      availableReplicas: available,
+      conditions: [{ type: 'Available', status: cond, reason: 'MinimumReplicasAvailable', message: 'x' }],
+    });
+    await apps.replaceNamespacedDeploymentStatus({ namespace: 'kube-system', name: 'metrics-server', body: { ...dep, status: depStatus(0, 'False') } });
+    await assert.rejects(waitDeploymentAvailable(kc, 'kube-system', 'metrics-server', { ...fast, timeoutMs: 300 }), /0\/1 available, 1\/1 updated, 1 total/);
+    const dep2 = await apps.readNamespacedDeployment({ namespace: 'kube-system', name: 'metrics-server' });
+    await apps.replaceNamespacedDeploymentStatus({ namespace: 'kube-system', name: 'metrics-server', body: { ...dep2, status: depStatus(1, 'True') } });
+    await waitDeploymentAvailable(kc, 'kube-system', 'metrics-server', { ...fast, timeoutMs: 5000 });
   });
 
   test('the server rejects an invalid object: StepError with its own message', async () => {
