@@ -194,6 +194,8 @@ export async function startRealApiServer(): Promise<RealApiServer> {
       '--initial-advertise-peer-urls=http://127.0.0.1:2380',
       '--initial-cluster=default=http://127.0.0.1:2380',
       '--log-level=warn',
+      // throw-away data: no fsync per write (etcd 3.5+)
+      '--unsafe-no-fsync',
     ]);
     const apiserver = start('kube-apiserver', [
       join(binDir, 'kube-apiserver'),
