@@ -22,6 +22,7 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  type User,
   type V1Node,
 } from '@kubernetes/client-node';
 
@@ -115,6 +116,18 @@ describe('kubelab against a real kube-apiserver v1.35.4', { skip }, () => {
     await server?.close();
     if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   });
+
+  /** The same server as another user (a bootstrap token, a node's client certificate). */
+  const kubeconfigAs = (user: User): KubeConfig => {
+    const other = new KubeConfig();
+    other.loadFromOptions({
+      clusters: [{ name: 'c', server: conn.server, caData: Buffer.from(server.pki.caCert).toString('base64'), ...(conn.tlsServerName ? { tlsServerName: conn.tlsServerName } : {}) }],
+      users: [user],
+      contexts: [{ name: 'x', cluster: 'c', user: user.name }],
+      currentContext: 'x',
+    });
+    return other;
+  };
 
   test('reached directly on loopback, TLS verified against the test CA', () => {
     assert.equal(conn.via, 'direct');
@@ -268,13 +281,7 @@ describe('kubelab against a real kube-apiserver v1.35.4', { skip }, () => {
     assert.ok(expires >= Math.floor(t0 / 1000) * 1000 + ttl - 1000 && expires <= Date.now() + ttl, `expiration ${data.expiration}`);
 
     // what a joining kubelet does with it: authenticate as system:bootstrap:<id>
-    const asToken = new KubeConfig();
-    asToken.loadFromOptions({
-      clusters: [{ name: 'c', server: conn.server, caData: Buffer.from(server.pki.caCert).toString('base64'), ...(conn.tlsServerName ? { tlsServerName: conn.tlsServerName } : {}) }],
-      users: [{ name: 'u', token }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const asToken = kubeconfigAs({ name: 'u', token });
     const review = await asToken.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
     assert.equal(review.status?.userInfo?.username, `system:bootstrap:${id}`);
     assert.ok(review.status?.userInfo?.groups?.includes('system:bootstrappers:kubeadm:default-node-token'));
@@ -293,13 +300,7 @@ describe('kubelab against a real kube-apiserver v1.35.4', { skip }, () => {
     const certs = kc.makeApiClient(CertificatesV1Api);
     const asNode = async (name: string, sans: string[]): Promise<string> => {
       const id = await clientCertificate(server.pki, `/O=system:nodes/CN=system:node:${name}`);
-      const nodeKc = new KubeConfig();
-      nodeKc.loadFromOptions({
-        clusters: [{ name: 'c', server: conn.server, caData: Buffer.from(server.pki.caCert).toString('base64'), ...(conn.tlsServerName ? { tlsServerName: conn.tlsServerName } : {}) }],
-        users: [{ name: 'u', certData: Buffer.from(id.cert).toString('base64'), keyData: Buffer.from(id.key).toString('base64') }],
-        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-        currentContext: 'x',
-      });
+      const nodeKc = kubeconfigAs({ name: 'u', certData: Buffer.from(id.cert).toString('base64'), keyData: Buffer.from(id.key).toString('base64') });
       const pem = await certificateRequest(server.pki, `/O=system:nodes/CN=system:node:${name}`, sans);
       const created = await nodeKc.makeApiClient(CertificatesV1Api).createCertificateSigningRequest({
         body: {
