@@ -24,7 +24,7 @@
  * Every kubeconfig points at loopback: the one for the test process at the bridge (https://127.0.0.1:<port>),
  * the one inside the namespace (for kubeadm or kubectl run there) at https://127.0.0.1:6443.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -167,7 +167,15 @@ export async function startRealApiServer(): Promise<RealApiServer> {
     return p;
   };
 
+  // the test process ending without after() (an uncaught error): no daemon or namespace outlives it
+  const onExit = (): void => {
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    if (nsCreated) spawnSync('ip', ['netns', 'del', netns]);
+  };
+  process.once('exit', onExit);
+
   const close = async (): Promise<void> => {
+    process.removeListener('exit', onExit);
     if (bridge) {
       for (const s of bridge.sockets) s.destroy();
       await new Promise<void>((ok) => bridge!.server.close(() => ok()));
@@ -175,6 +183,7 @@ export async function startRealApiServer(): Promise<RealApiServer> {
     // the API server before etcd
     for (const p of [...procs].reverse()) await stopProc(p);
     if (nsCreated) await run('ip', ['netns', 'del', netns]);
+    nsCreated = false;
     await pki.cleanup();
     await rm(dir, { recursive: true, force: true });
   };
