@@ -6,7 +6,7 @@
  * Rendered sets carry the hash of the whole set (RENDER_HASH) so a re-run compares one annotation per object.
  */
 import { createHash } from 'node:crypto';
-import { ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, HttpMethod, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 
 import { StepError } from '../engine/errors.js';
 import { describeObject } from '../manifests/objects.js';
@@ -55,13 +55,39 @@ export function apiMessage(err: unknown): string {
   return ((err as Error)?.message ?? String(err)).split('\n')[0] ?? '';
 }
 
+/**
+ * KubernetesObjectApi whose server-side apply sends the object exactly as rendered. client-node's own patch() runs
+ * the body through its typed serializer, which writes only the fields its models know, reading them under the
+ * models' property names: a CRD schema's x-kubernetes-int-or-string (x_kubernetes_int_or_string in the model), every
+ * other x-kubernetes-* and $ref are dropped, and the API server refuses kube-prometheus's CRDs ("type: Required
+ * value: must not be empty for specified object fields"; found against the real kube-apiserver v1.35.4).
+ */
+class ExactApplyApi extends KubernetesObjectApi {
+  static forConfig(kc: KubeConfig): ExactApplyApi {
+    const client = kc.makeApiClient(ExactApplyApi);
+    client.setDefaultNamespace(kc);
+    return client;
+  }
+
+  async serverSideApply(spec: KubernetesObject, fieldManager: string): Promise<KubernetesObject> {
+    const ctx = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec, 'patch'), HttpMethod.PATCH);
+    ctx.setHeaderParam('Accept', 'application/json');
+    ctx.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
+    ctx.setQueryParam('fieldManager', fieldManager);
+    ctx.setQueryParam('force', 'true');
+    // JSON is YAML: the apply-patch+yaml content type takes it as is
+    ctx.setBody(JSON.stringify(spec));
+    return this.requestPromise(ctx);
+  }
+}
+
 /** Applies `objects` in order (namespaces and CRDs first is the caller's business). */
 export async function applyObjects(
   kc: KubeConfig,
   objects: readonly KubernetesObject[],
   opts: ApplyOptions = {},
 ): Promise<ApplyResult[]> {
-  const client = KubernetesObjectApi.makeApiClient(kc);
+  const client = ExactApplyApi.forConfig(kc);
   const results: ApplyResult[] = [];
   for (const input of objects) {
     if (!input.apiVersion || !input.kind || !input.metadata?.name) {
@@ -80,14 +106,7 @@ export async function applyObjects(
     }
     let after: KubernetesObject;
     try {
-      after = await client.patch(
-        spec,
-        undefined,
-        undefined,
-        opts.fieldManager ?? FIELD_MANAGER,
-        true,
-        PatchStrategy.ServerSideApply,
-      );
+      after = await client.serverSideApply(spec, opts.fieldManager ?? FIELD_MANAGER);
     } catch (err) {
       throw new StepError(`server-side apply of ${describeObject(input)} failed: ${apiMessage(err)}`);
     }

@@ -1,94 +1,18 @@
 /**
- * Test helpers for the k8s tests (not a test file itself): a CA, server and client certificates made with
- * openssl, a kubeconfig like kubeadm's admin.conf, and a small fake API server on 127.0.0.1 that requires a
- * client certificate from the CA and answers /version, /api/v1/nodes, discovery, and GET/PATCH (server-side
- * apply) of ConfigMaps, DaemonSets and Deployments kept in memory.
+ * Test helpers for the k8s tests (not a test file itself): the test PKI (re-exported from test/support/pki.ts)
+ * and a small fake API server on 127.0.0.1 that requires a
+ * client certificate from the CA, answers /version and /api/v1/nodes, and records the connection details a real
+ * server does not show (SNI, client certificate CN): what the SSH-forward and kubeconfig tests ask. Everything
+ * else (server-side apply, waits, reads) runs against the real API server (real-apiserver.test.ts).
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { promisify } from 'node:util';
 
-import { stringify } from 'yaml';
+import type { TestPki } from '../../support/pki.js';
 
-const execFileP = promisify(execFile);
-
-export interface TestPki {
-  dir: string;
-  caCert: string;
-  serverCert: string;
-  serverKey: string;
-  clientCert: string;
-  clientKey: string;
-  /** A second, unrelated CA (its certificate only), to show that verification is on. */
-  otherCaCert: string;
-  cleanup(): Promise<void>;
-}
-
-async function openssl(args: string[], cwd: string): Promise<void> {
-  await execFileP('openssl', args, { cwd });
-}
-
-/** CA + server certificate (SANs given) + client certificate (CN=kubernetes-admin, O=system:masters). */
-export async function makePki(sans: string[] = ['DNS:master', 'DNS:kubernetes', 'IP:10.0.0.10']): Promise<TestPki> {
-  const dir = await mkdtemp(join(tmpdir(), 'kubelab-k8s-pki-'));
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=kubelab-test-ca'], dir);
-  await openssl(['req', '-x509', ...ec, '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '2', '-subj', '/CN=other-ca'], dir);
-  await writeFile(
-    join(dir, 'server.ext'),
-    `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans.join(',')}\n`,
-  );
-  await writeFile(
-    join(dir, 'client.ext'),
-    'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
-  );
-  await openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver'], dir);
-  await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext'], dir);
-  await openssl(['req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/O=system:masters/CN=kubernetes-admin'], dir);
-  await openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.crt', '-days', '2', '-extfile', 'client.ext'], dir);
-  const read = (f: string): Promise<string> => readFile(join(dir, f), 'utf8');
-  return {
-    dir,
-    caCert: await read('ca.crt'),
-    serverCert: await read('server.crt'),
-    serverKey: await read('server.key'),
-    clientCert: await read('client.crt'),
-    clientKey: await read('client.key'),
-    otherCaCert: await read('other-ca.crt'),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
-}
-
-const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
-
-/** A kubeconfig shaped like kubeadm's admin.conf. */
-export function adminConf(pki: TestPki, server: string, opts: { caCert?: string } = {}): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'kubernetes', cluster: { 'certificate-authority-data': b64(opts.caCert ?? pki.caCert), server } }],
-    contexts: [{ name: 'kubernetes-admin@kubernetes', context: { cluster: 'kubernetes', user: 'kubernetes-admin' } }],
-    'current-context': 'kubernetes-admin@kubernetes',
-    preferences: {},
-    users: [
-      {
-        name: 'kubernetes-admin',
-        user: { 'client-certificate-data': b64(pki.clientCert), 'client-key-data': b64(pki.clientKey) },
-      },
-    ],
-  });
-}
-
-/** The base64 of the client key as it appears in adminConf(): must never reach a log. */
-export function clientKeyData(pki: TestPki): string {
-  return b64(pki.clientKey);
-}
+export { adminConf, clientKeyData, makePki, type TestPki } from '../../support/pki.js';
 
 export interface SeenRequest {
   method: string;
@@ -101,15 +25,9 @@ export interface SeenRequest {
   clientCn?: string;
 }
 
-type Obj = Record<string, any>;
-
 export interface FakeApiServer {
   port: number;
   requests: SeenRequest[];
-  /** Objects by "<plural>/<namespace>/<name>". */
-  objects: Map<string, Obj>;
-  /** Called on every GET of a DaemonSet/Deployment before it is returned (to move rollouts along). */
-  onRead?: (key: string, obj: Obj) => void;
   close(): Promise<void>;
 }
 
@@ -137,48 +55,16 @@ const NODES = {
   ],
 };
 
-const RESOURCES: Record<string, { groupVersion: string; resources: Obj[] }> = {
-  '/api/v1': {
-    groupVersion: 'v1',
-    resources: [
-      { name: 'configmaps', kind: 'ConfigMap', namespaced: true, verbs: ['get', 'patch'] },
-      { name: 'nodes', kind: 'Node', namespaced: false, verbs: ['list'] },
-    ],
-  },
-  '/apis/apps/v1': {
-    groupVersion: 'apps/v1',
-    resources: [
-      { name: 'daemonsets', kind: 'DaemonSet', namespaced: true, verbs: ['get', 'patch'] },
-      { name: 'deployments', kind: 'Deployment', namespaced: true, verbs: ['get', 'patch'] },
-    ],
-  },
-};
-
-const KINDS: Record<string, string> = { configmaps: 'ConfigMap', daemonsets: 'DaemonSet', deployments: 'Deployment' };
-
 function send(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
 
-function notFound(res: ServerResponse, what: string): void {
-  send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `${what} not found`, reason: 'NotFound', code: 404 });
-}
-
-/** The desired part of an object (what an apply can change): everything but metadata bookkeeping and status. */
-function desired(o: Obj): string {
-  const { metadata, status: _status, ...rest } = o;
-  const { resourceVersion: _rv, uid: _uid, generation: _g, managedFields: _mf, creationTimestamp: _ct, ...meta } = metadata ?? {};
-  return JSON.stringify({ ...rest, metadata: meta });
-}
-
 export async function startFakeApiServer(pki: TestPki): Promise<FakeApiServer> {
   const requests: SeenRequest[] = [];
-  const objects = new Map<string, Obj>();
-  let rv = 100;
-  const fake: FakeApiServer = { port: 0, requests, objects, close: async () => undefined };
+  const fake: FakeApiServer = { port: 0, requests, close: async () => undefined };
 
-  const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'https://fake');
     const sock = req.socket as TLSSocket;
     const peer = sock.getPeerCertificate();
@@ -193,52 +79,14 @@ export async function startFakeApiServer(pki: TestPki): Promise<FakeApiServer> {
     const p = url.pathname;
     if (p === '/version') return send(res, 200, { major: '1', minor: '35', gitVersion: 'v1.35.2', platform: 'linux/amd64' });
     if (p === '/api/v1/nodes' && req.method === 'GET') return send(res, 200, NODES);
-    const discovery = RESOURCES[p];
-    if (discovery) return send(res, 200, { kind: 'APIResourceList', ...discovery });
-    const m = /^(\/api\/v1|\/apis\/apps\/v1)\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(p);
-    if (!m || !KINDS[m[3]!]) return notFound(res, p);
-    const [, , ns, plural, name] = m as unknown as [string, string, string, string, string];
-    const key = `${plural}/${ns}/${name}`;
-    if (req.method === 'GET') {
-      const obj = objects.get(key);
-      if (!obj) return notFound(res, key);
-      fake.onRead?.(key, obj);
-      return send(res, 200, obj);
-    }
-    if (req.method === 'PATCH') {
-      if (req.headers['content-type'] !== 'application/apply-patch+yaml') {
-        return send(res, 415, { kind: 'Status', message: `unsupported patch type ${req.headers['content-type']}`, code: 415 });
-      }
-      if (name.includes('_')) {
-        return send(res, 422, {
-          kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Invalid', code: 422,
-          message: `${KINDS[plural]} "${name}" is invalid: metadata.name: Invalid value: "${name}"`,
-        });
-      }
-      const applied = JSON.parse(body) as Obj;
-      const old = objects.get(key);
-      if (old && desired(old) === desired({ ...applied, metadata: { ...applied.metadata, namespace: ns } })) {
-        return send(res, 200, old); // a no-op apply: nothing written, resourceVersion unchanged
-      }
-      const generation = (old?.metadata?.generation ?? 0) + 1;
-      const obj = {
-        ...applied,
-        metadata: { ...applied.metadata, namespace: ns, resourceVersion: String(++rv), generation },
-        ...(old?.status ? { status: old.status } : {}),
-      };
-      objects.set(key, obj);
-      return send(res, old ? 200 : 201, obj);
-    }
-    return send(res, 405, { kind: 'Status', message: 'method not allowed', code: 405 });
+    return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `${p} not found`, reason: 'NotFound', code: 404 });
   };
 
   const server = https.createServer(
     { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: true },
     (req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (body += d));
-      req.on('end', () => handle(req, res, body));
+      req.resume();
+      req.on('end', () => handle(req, res));
     },
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
