@@ -44,10 +44,14 @@ async function initChanges(host: HostContext, version: string): Promise<Change[]
   const { inv, node } = host;
   const content = INIT_HEADER + kubeadmYaml(renderInitConfig(inv, node, { kubernetesVersion: version }));
   const changes = await fileChanges(host, INIT_CONFIG, content, 0o600);
-  changes.push({
-    description: `kubeadm config images pull (from ${inv.spec.kubernetes.imageRepository})`,
-    apply: async (h) => void (await h.run(['kubeadm', 'config', 'images', 'pull', '--config', INIT_CONFIG], { timeoutMs: waitMs(inv, INIT_TIMEOUT_MS) })),
-  });
+  // `kubeadm config images pull` pulls every image even when containerd has it; with a bundle the packages phase
+  // imported them all (and kubeadm init's own preflight pulls only what is missing)
+  if (!inv.spec.kubernetes.bundle) {
+    changes.push({
+      description: `kubeadm config images pull (from ${inv.spec.kubernetes.imageRepository})`,
+      apply: async (h) => void (await h.run(['kubeadm', 'config', 'images', 'pull', '--config', INIT_CONFIG], { timeoutMs: waitMs(inv, INIT_TIMEOUT_MS) })),
+    });
+  }
   changes.push({
     description: `kubeadm init (Kubernetes ${kubernetesVersionTag(version)}, endpoint ${controlPlaneEndpoint(inv)}, advertising ${node.address})`,
     apply: async (h) => {
