@@ -82,6 +82,39 @@ export function kubeadmTimeouts(apiVersion: KubeadmApiVersion, inv: Inventory): 
   return Object.fromEntries(Object.entries(KUBEADM_TIMEOUT_DEFAULTS_S).map(([k, s]) => [k, `${Math.round(waitMs(inv, s * 1000) / 1000)}s`]));
 }
 
+/** Where the static-pod patches of an emulated lab go (InitConfiguration.patches.directory). */
+export const KUBEADM_PATCHES_DIR = '/etc/kubernetes/kubelab/patches';
+
+/** The static pods kubeadm writes on a control-plane node (its patch targets). */
+const STATIC_POD_TARGETS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+
+/**
+ * kubeadm's probes of its static pods (cmd/kubeadm/app/util/staticpod/utils.go: timeoutSeconds 15, periodSeconds
+ * 10, liveness failureThreshold 8, startup failureThreshold 24). Under emulation the API server needs minutes to
+ * answer /livez and was killed by its liveness probe before it could (seen on the qemu lab: attempt 3 after 16
+ * minutes): an emulated lab scales the failure thresholds by spec.timing.waitFactor and allows each probe up to
+ * 60 s, through kubeadm patches (strategic merge, one file per static pod).
+ */
+export function staticPodProbePatches(inv: Inventory): { path: string; content: string }[] {
+  if (!emulatedLab(inv)) return [];
+  const f = inv.spec.timing.waitFactor;
+  const timeoutSeconds = Math.min(60, Math.round(15 * f));
+  return STATIC_POD_TARGETS.map((name) => ({
+    path: `${KUBEADM_PATCHES_DIR}/${name}+strategic.yaml`,
+    content: stringify({
+      spec: {
+        containers: [
+          {
+            name,
+            livenessProbe: { timeoutSeconds, failureThreshold: Math.round(8 * f) },
+            startupProbe: { timeoutSeconds, failureThreshold: Math.round(24 * f) },
+          },
+        ],
+      },
+    }),
+  }));
+}
+
 /**
  * Flags of the controller-manager and the scheduler. Prometheus scrapes both from other nodes: they listen on
  * 127.0.0.1 by default. In an emulated lab leader election is off: its lease renewals (10 s deadline) miss under
@@ -125,6 +158,7 @@ export function renderInitConfig(inv: Inventory, node: InventoryNode, opts: Init
   };
   const timeouts = kubeadmTimeouts(apiVersion, inv);
   if (timeouts) init.timeouts = timeouts;
+  if (staticPodProbePatches(inv).length) init.patches = { directory: KUBEADM_PATCHES_DIR };
 
   const cluster: KubeadmDocument = {
     apiVersion,

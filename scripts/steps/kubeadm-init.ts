@@ -4,7 +4,7 @@ import { kubeApiHealth } from '../facts/kube-api-health.js';
 import { KUBEADM_PATHS, kubeadmFiles } from '../facts/kubeadm-files.js';
 import { kubeadmVersion } from '../facts/kubeadm-version.js';
 import { ADMIN_CONF, controlPlaneEndpoint, CRI_SOCKET, initNode } from '../inventory/topology.js';
-import { kubeadmYaml, kubernetesVersionTag, renderInitConfig, versionMatches } from '../render/kubeadm.js';
+import { kubeadmYaml, kubernetesVersionTag, renderInitConfig, staticPodProbePatches, versionMatches } from '../render/kubeadm.js';
 import { fileChanges } from '../host/managed-file.js';
 import { waitMs } from '../inventory/timing.js';
 import { assumedVersion } from '../inventory/versions.js';
@@ -43,7 +43,9 @@ export async function installedKubeadm(host: HostContext): Promise<string | null
 async function initChanges(host: HostContext, version: string): Promise<Change[]> {
   const { inv, node } = host;
   const content = INIT_HEADER + kubeadmYaml(renderInitConfig(inv, node, { kubernetesVersion: version }));
-  const changes = await fileChanges(host, INIT_CONFIG, content, 0o600);
+  const changes: Change[] = [];
+  for (const patch of staticPodProbePatches(inv)) changes.push(...(await fileChanges(host, patch.path, patch.content, 0o600)));
+  changes.push(...(await fileChanges(host, INIT_CONFIG, content, 0o600)));
   // `kubeadm config images pull` pulls every image even when containerd has it; with a bundle the packages phase
   // imported them all (and kubeadm init's own preflight pulls only what is missing)
   if (!inv.spec.kubernetes.bundle) {
@@ -79,6 +81,7 @@ export const kubeadmInitStep: Step = {
   name: 'kubeadm-init',
   appliesTo: (node, inv) => node.name === initNode(inv).name,
   files: ({ inv, node }) => [
+    ...staticPodProbePatches(inv).map((p) => ({ scope: 'node' as const, path: p.path, content: p.content })),
     { scope: 'node', path: INIT_CONFIG, content: INIT_HEADER + kubeadmYaml(renderInitConfig(inv, node, { kubernetesVersion: assumedVersion(inv) })) },
   ],
   async plan(host) {

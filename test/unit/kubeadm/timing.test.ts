@@ -17,7 +17,8 @@ import { JOIN_TIMEOUT_MS } from '../../../scripts/steps/kubeadm-join.js';
 import type { ExecOptions, ExecResult } from '../../../scripts/transport/types.js';
 import { readFixtures, runPlanFixture } from '../../support/plan-fixture.js';
 import { RecordingTransport } from '../../support/recording-transport.js';
-import { KUBEADM_TIMEOUT_DEFAULTS_S, kubeadmYaml, renderInitConfig, renderJoinConfig, type KubeadmDocument } from '../../../scripts/render/kubeadm.js';
+import { KUBEADM_PATCHES_DIR, KUBEADM_TIMEOUT_DEFAULTS_S, kubeadmYaml, renderInitConfig, renderJoinConfig, staticPodProbePatches, type KubeadmDocument } from '../../../scripts/render/kubeadm.js';
+import { parse } from 'yaml';
 import { testInventory } from '../../support/inventory.js';
 
 type Obj = Record<string, any>;
@@ -148,5 +149,55 @@ describe('the real kubeadm v1.35 accepts the rendered configs', { skip: kubeadm 
     const init = docs.find((d) => d.kind === 'InitConfiguration')!;
     const bad = { ...init, timeouts: { ...(init.timeouts as Obj), tlsBootStrap: '1s' } };
     await assert.rejects(validate([bad, ...docs.filter((d) => d !== init)]), /tlsBootStrap|unknown field/);
+  });
+});
+
+describe('emulated: static-pod probe patches', () => {
+  it('one strategic patch per static pod, thresholds times the factor, the init config pointing at them; none by default', () => {
+    assert.deepEqual(staticPodProbePatches(testInventory({})), []);
+    assert.equal(rendered({}, 'v1.35.4').init.InitConfiguration!.patches, undefined);
+    const inv = testInventory(EMULATED);
+    const patches = staticPodProbePatches(inv);
+    assert.deepEqual(
+      patches.map((p) => p.path),
+      ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((n) => `${KUBEADM_PATCHES_DIR}/${n}+strategic.yaml`),
+    );
+    const apiserver = parse(patches[1]!.content) as Obj;
+    assert.deepEqual(apiserver.spec.containers[0], {
+      name: 'kube-apiserver',
+      livenessProbe: { timeoutSeconds: 60, failureThreshold: 32 },
+      startupProbe: { timeoutSeconds: 60, failureThreshold: 96 },
+    });
+    assert.deepEqual(rendered(EMULATED, 'v1.35.4').init.InitConfiguration!.patches, { directory: KUBEADM_PATCHES_DIR });
+  });
+
+  // kubeadm writes the static pod manifests under /etc/kubernetes: run it in a mount namespace of its own with a
+  // tmpfs over /etc, so the machine's /etc is never touched
+  const unshare = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p));
+  const canIsolate = kubeadm && unshare && process.getuid?.() === 0;
+  it('the real kubeadm applies them to the static pod manifests', { skip: canIsolate ? false : 'needs KUBELAB_TEST_K8S_DIR, root and unshare' }, async () => {
+    const inv = testInventory(EMULATED);
+    const dir = await mkdtemp(join(tmpdir(), 'kubelab-patches-'));
+    try {
+      await writeFile(join(dir, 'init.yaml'), kubeadmYaml(renderInitConfig(inv, inv.spec.nodes[0]!, { kubernetesVersion: 'v1.35.4' })));
+      for (const p of staticPodProbePatches(inv)) await writeFile(join(dir, p.path.split('/').pop()!), p.content);
+      const script = [
+        'set -e',
+        'mount -t tmpfs none /etc',
+        `mkdir -p "${KUBEADM_PATCHES_DIR}"`,
+        `cp "$1"/*+strategic.yaml "${KUBEADM_PATCHES_DIR}/"`,
+        '"$2" init phase control-plane apiserver --config "$1/init.yaml" >/dev/null',
+        'cat /etc/kubernetes/manifests/kube-apiserver.yaml',
+      ].join('\n');
+      const { stdout } = await run(unshare!, ['-m', 'sh', '-c', script, 'sh', dir, kubeadm!], { timeout: 60_000 });
+      const pod = parse(stdout) as Obj;
+      const c = pod.spec.containers.find((x: Obj) => x.name === 'kube-apiserver');
+      assert.equal(c.livenessProbe.failureThreshold, 32);
+      assert.equal(c.livenessProbe.timeoutSeconds, 60);
+      assert.equal(c.startupProbe.failureThreshold, 96);
+      assert.equal(c.livenessProbe.httpGet.path, '/livez', 'the rest of the probe is kubeadm\'s');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
