@@ -10,7 +10,7 @@
  *
  * Built from the workstation's caches (a second build downloads nothing), read back without any network.
  */
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { Inventory } from '../inventory/types.js';
@@ -21,7 +21,7 @@ import { fileSha256, imageArchive } from './image-archive.js';
 import { releaseArtifacts } from './prepare.js';
 import { RegistryClient } from './registry.js';
 import type { HttpOptions } from './http.js';
-import { writeTar, type TarEntry } from './tar.js';
+import { writeTarFile, type TarEntry } from './tar.js';
 import type { Arch, InstallArtifacts, NodeFile, NodeImage } from '../engine/install-artifacts.js';
 
 export const BUNDLE_FILE = 'bundle.json';
@@ -192,15 +192,5 @@ export async function archiveBundle(dir: string, file: string): Promise<void> {
     entries.push({ name: `${basename(root)}/${rel(root, path)}`, file: path, size: (await stat(path)).size });
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const tmp = `${file}.${process.pid}.partial`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await writeTar(fh, entries);
-    await fh.close();
-    await rename(tmp, file);
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeTarFile(file, entries);
 }

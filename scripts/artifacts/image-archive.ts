@@ -8,14 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readIfExists, writeFileAtomic } from '../manifests/store.js';
 import { KubelabError } from '../util/errors.js';
 import { isObj } from '../util/objects.js';
 import { parseImageRef, type ImageRef } from './image-ref.js';
 import { RegistryClient, type Descriptor } from './registry.js';
-import { writeTar, type TarEntry } from './tar.js';
+import { writeTarFile, type TarEntry } from './tar.js';
 import type { Arch, NodeImage } from '../engine/install-artifacts.js';
 
 export async function fileSha256(file: string): Promise<string> {
@@ -117,18 +117,7 @@ export async function imageArchive(reference: string, arch: Arch, opts: PullOpti
     { name: `blobs/sha256/${m.digest.slice(7)}`, data: m.bytes },
     ...entries,
   ];
-  await mkdir(dirname(archivePath), { recursive: true });
-  const tmp = `${archivePath}.${process.pid}.partial`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await writeTar(fh, all);
-    await fh.close();
-    await rename(tmp, archivePath);
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeTarFile(archivePath, all);
   const archiveSha256 = await fileSha256(archivePath);
   const size = (await stat(archivePath)).size;
   const rec: ArchiveRecord = { ref: ref.full, digest: m.digest, archiveSha256, size };

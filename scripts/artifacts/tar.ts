@@ -4,7 +4,8 @@
  * refused; ustar prefixes, GNU long names and pax `path` records understood. Writer: ustar, mode 0644, mtime 0.
  */
 import { createReadStream } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { KubelabError } from '../util/errors.js';
 
@@ -153,4 +154,20 @@ export async function writeTar(fh: FileHandle, entries: readonly TarEntry[]): Pr
     if (pad) await fh.write(Buffer.alloc(pad));
   }
   await fh.write(Buffer.alloc(BLOCK * 2));
+}
+
+/** Writes a tar file whole: to a temp file beside it, renamed into place when complete (removed on failure). */
+export async function writeTarFile(file: string, entries: readonly TarEntry[]): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.partial`;
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await writeTar(fh, entries);
+    await fh.close();
+    await rename(tmp, file);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
