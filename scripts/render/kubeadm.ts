@@ -158,7 +158,7 @@ export function renderInitConfig(inv: Inventory, node: InventoryNode, opts: Init
   };
   const timeouts = kubeadmTimeouts(apiVersion, inv);
   if (timeouts) init.timeouts = timeouts;
-  if (staticPodProbePatches(inv).length) init.patches = { directory: KUBEADM_PATCHES_DIR };
+  if (emulatedLab(inv)) init.patches = { directory: KUBEADM_PATCHES_DIR };
 
   const cluster: KubeadmDocument = {
     apiVersion,
