@@ -170,6 +170,9 @@ export function renderInitConfig(inv: Inventory, node: InventoryNode, opts: Init
     controllerManager: { extraArgs: extraArgs(apiVersion, controlPlaneComponentArgs(inv)) },
     scheduler: { extraArgs: extraArgs(apiVersion, controlPlaneComponentArgs(inv)) },
   };
+  // Under emulation every TLS handshake's RSA-2048 signature costs tens of milliseconds of emulated CPU, and
+  // the control plane's clients handshake constantly while it starts: ECDSA P-256 keys sign ~20 times cheaper.
+  if (apiVersion === 'kubeadm.k8s.io/v1beta4' && emulatedLab(inv)) cluster.encryptionAlgorithm = 'ECDSA-P256';
   if (repository !== DEFAULT_IMAGE_REPOSITORY) {
     // CoreDNS from the same mirror with the flattened path <repo>/coredns:vX (kubeadm nests it as
     // coredns/coredns only on registry.k8s.io; images.go GetDNSImage). Said explicitly so the pull list is plain.

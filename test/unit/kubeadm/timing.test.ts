@@ -44,6 +44,7 @@ describe('kubeadm config for spec.timing', () => {
     assert.equal(join.timeouts, undefined);
     assert.deepEqual(argsOf(init.ClusterConfiguration!.controllerManager.extraArgs), { 'bind-address': '0.0.0.0' });
     assert.deepEqual(argsOf(init.ClusterConfiguration!.scheduler.extraArgs), { 'bind-address': '0.0.0.0' });
+    assert.equal(init.ClusterConfiguration!.encryptionAlgorithm, undefined, "kubeadm's default RSA-2048 keys");
   });
 
   it('emulated: kubeadm timeouts four times the defaults on init and join, leader election off', () => {
@@ -55,6 +56,7 @@ describe('kubeadm config for spec.timing', () => {
     for (const c of ['controllerManager', 'scheduler']) {
       assert.deepEqual(argsOf(init.ClusterConfiguration![c].extraArgs), { 'bind-address': '0.0.0.0', 'leader-elect': 'false' });
     }
+    assert.equal(init.ClusterConfiguration!.encryptionAlgorithm, 'ECDSA-P256', 'cheap TLS handshakes under emulation');
   });
 
   it('an explicit waitFactor wins over the profile default and alone does not touch leader election', () => {
@@ -69,6 +71,7 @@ describe('kubeadm config for spec.timing', () => {
     assert.equal(init.InitConfiguration!.apiVersion, 'kubeadm.k8s.io/v1beta3');
     assert.equal(init.InitConfiguration!.timeouts, undefined);
     assert.equal(join.timeouts, undefined);
+    assert.equal(init.ClusterConfiguration!.encryptionAlgorithm, undefined, 'v1beta3 has no encryptionAlgorithm');
     assert.deepEqual(init.ClusterConfiguration!.controllerManager.extraArgs, { 'bind-address': '0.0.0.0', 'leader-elect': 'false' });
   });
 });
