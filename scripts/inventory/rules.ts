@@ -228,6 +228,20 @@ function providerPorts(raw: unknown): Finding[] {
     : [];
 }
 
+/** hostPorts only mean something on an isolated NAT: without isolation the VMs reach 10.0.2.2 anyway. */
+function hostPortsNeedIsolation(raw: unknown): Finding[] {
+  const prov = field(field(raw, 'spec'), 'provider');
+  const ports = field(prov, 'hostPorts');
+  if (!Array.isArray(ports) || ports.length === 0 || field(prov, 'isolated') === true) return [];
+  return [
+    {
+      path: ['spec', 'provider', 'hostPorts'],
+      message: 'hostPorts is set but isolated is not: without isolation the VMs already reach every workstation port at 10.0.2.2',
+      hint: 'set spec.provider.isolated: true, or remove spec.provider.hostPorts',
+    },
+  ];
+}
+
 const addonsOf = (raw: unknown, addon: string): unknown => field(field(field(raw, 'spec'), 'addons'), addon);
 
 function nfsProvisionerNeedsNfs(raw: unknown): Finding[] {
@@ -327,6 +341,7 @@ export const RULES: readonly ((raw: unknown) => Finding[])[] = [
   supportedVersion,
   nfsRules,
   providerPorts,
+  hostPortsNeedIsolation,
   nfsProvisionerNeedsNfs,
   monitoringVersion,
   distinctNodePorts,

@@ -438,6 +438,14 @@ export const ProviderSchema = z.strictObject({
   image: ProviderImageSchema.prefault({ type: 'debootstrap' }),
   sshPortBase: port('Node i is reached on 127.0.0.1:sshPortBase+i').default(DEFAULTS.sshPortBase),
   accel: z.enum(['auto', 'kvm', 'tcg']).default(DEFAULTS.accel),
+  isolated: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'Cut the NAT adapter off: the VMs reach nothing outside but hostPorts (offline labs, tests)' }),
+  hostPorts: z
+    .array(port('A workstation port the VMs reach at 10.0.2.2 (127.0.0.1 on the workstation)'))
+    .default([])
+    .meta({ description: 'With isolated: workstation ports (127.0.0.1) the VMs reach at 10.0.2.2, e.g. a local registry' }),
 });
 
 export const InventorySchema = z

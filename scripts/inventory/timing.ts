@@ -13,3 +13,14 @@ export function waitMs(inv: Pick<Inventory, 'spec'>, baseMs: number): number {
 export function emulatedLab(inv: Pick<Inventory, 'spec'>): boolean {
   return inv.spec.timing.profile === 'emulated';
 }
+
+/**
+ * What an emulated lab makes of a probe: failureThreshold times spec.timing.waitFactor and up to 60 s per probe
+ * (timeoutSeconds times the factor); a standard lab keeps it. Used for kubeadm's static pods and for the
+ * workloads kubelab applies (flannel, the addons), whose 1 s probes fail on a loaded emulated node.
+ */
+export function scaledProbe(inv: Pick<Inventory, 'spec'>, timeoutSeconds: number, failureThreshold: number): { timeoutSeconds: number; failureThreshold: number } {
+  if (!emulatedLab(inv)) return { timeoutSeconds, failureThreshold };
+  const f = inv.spec.timing.waitFactor;
+  return { timeoutSeconds: Math.max(timeoutSeconds, Math.min(60, Math.round(timeoutSeconds * f))), failureThreshold: Math.round(failureThreshold * f) };
+}

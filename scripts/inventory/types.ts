@@ -139,6 +139,9 @@ export interface ProviderSpec {
   /** Node i (in spec.nodes order) is reached on 127.0.0.1:sshPortBase+i. */
   readonly sshPortBase: number;
   readonly accel: 'auto' | 'kvm' | 'tcg';
+  /** NAT adapter restricted: the VMs reach nothing outside but hostPorts (127.0.0.1 of the workstation) at 10.0.2.2. */
+  readonly isolated: boolean;
+  readonly hostPorts: readonly number[];
 }
 
 export interface Inventory {

@@ -5,6 +5,8 @@
 import { StepError } from '../engine/errors.js';
 import { isObj, type Obj } from '../util/objects.js';
 import type { K8sObject } from './yaml.js';
+import { emulatedLab, scaledProbe } from '../inventory/timing.js';
+import type { Inventory } from '../inventory/types.js';
 
 /** metadata of an object (created empty when absent). */
 export function meta(o: K8sObject): Obj & { name?: string; namespace?: string } {
@@ -118,4 +120,32 @@ export const CLUSTER_SCOPED = new Set([
 /** A Namespace object. */
 export function namespaceObject(name: string, labels?: Record<string, string>): K8sObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(labels ? { labels } : {}) } };
+}
+
+/** Kubernetes' probe defaults (timeoutSeconds 1, failureThreshold 3) where a probe leaves them out. */
+const PROBE_DEFAULTS = { timeoutSeconds: 1, failureThreshold: 3 } as const;
+
+/**
+ * Every liveness, readiness and startup probe of every workload container rewritten by `scale` (given the probe's
+ * timeoutSeconds and failureThreshold, defaults filled): e.g. inventory/timing's scaledProbe for an emulated lab.
+ */
+export function scaleProbes(objs: readonly K8sObject[], scale: (timeoutSeconds: number, failureThreshold: number) => { timeoutSeconds: number; failureThreshold: number }): void {
+  for (const o of objs) {
+    for (const c of podContainers(o)) {
+      for (const key of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+        const probe = c[key];
+        if (!isObj(probe)) continue;
+        const t = typeof probe.timeoutSeconds === 'number' ? probe.timeoutSeconds : PROBE_DEFAULTS.timeoutSeconds;
+        const ft = typeof probe.failureThreshold === 'number' ? probe.failureThreshold : PROBE_DEFAULTS.failureThreshold;
+        Object.assign(probe, scale(t, ft));
+      }
+    }
+  }
+}
+
+/** The workloads' probes as the lab's timing wants them (relaxed in an emulated lab, unchanged otherwise). */
+export function withLabProbes(inv: Pick<Inventory, 'spec'>, objs: K8sObject[]): K8sObject[] {
+  if (!emulatedLab(inv)) return objs;
+  scaleProbes(objs, (t, f) => scaledProbe(inv, t, f));
+  return objs;
 }

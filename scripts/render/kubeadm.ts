@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { API_SERVER_PORT, apiServerEndpoint, controlPlaneEndpoint, CRI_SOCKET, kubeletServingBootstrap } from '../inventory/topology.js';
-import { emulatedLab, waitMs } from '../inventory/timing.js';
+import { emulatedLab, scaledProbe, waitMs } from '../inventory/timing.js';
 import { KubelabError } from '../util/errors.js';
 
 /**
@@ -97,20 +97,10 @@ const STATIC_POD_TARGETS = ['etcd', 'kube-apiserver', 'kube-controller-manager',
  */
 export function staticPodProbePatches(inv: Inventory): { path: string; content: string }[] {
   if (!emulatedLab(inv)) return [];
-  const f = inv.spec.timing.waitFactor;
-  const timeoutSeconds = Math.min(60, Math.round(15 * f));
   return STATIC_POD_TARGETS.map((name) => ({
     path: `${KUBEADM_PATCHES_DIR}/${name}+strategic.yaml`,
     content: stringify({
-      spec: {
-        containers: [
-          {
-            name,
-            livenessProbe: { timeoutSeconds, failureThreshold: Math.round(8 * f) },
-            startupProbe: { timeoutSeconds, failureThreshold: Math.round(24 * f) },
-          },
-        ],
-      },
+      spec: { containers: [{ name, livenessProbe: scaledProbe(inv, 15, 8), startupProbe: scaledProbe(inv, 15, 24) }] },
     }),
   }));
 }

@@ -12,12 +12,13 @@ import { waitMs } from '../inventory/timing.js';
 import { clusterApi } from '../k8s/cluster-api.js';
 import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
 import { pinnedObjects } from '../manifests/pinned.js';
+import { withLabProbes } from '../manifests/objects.js';
 import { stampRenderHash } from '../k8s/apply.js';
 
 /** metrics-server v0.8.1 as kubelab applies it (render hash stamped). */
 export async function desiredMetricsServer(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<K8sObject[]> {
   const upstream = await pinnedObjects(cluster, METRICS_SERVER_SET);
-  return stampRenderHash(renderMetricsServer(upstream, metricsServerSettings(cluster.inv)));
+  return stampRenderHash(withLabProbes(cluster.inv, renderMetricsServer(upstream, metricsServerSettings(cluster.inv))));
 }
 
 /** metrics-server applied; its Deployment available and the metrics API (APIService v1beta1.metrics.k8s.io) Available. */

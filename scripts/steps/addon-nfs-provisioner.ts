@@ -12,12 +12,13 @@ import { waitMs } from '../inventory/timing.js';
 import { clusterApi, type ClusterApi } from '../k8s/cluster-api.js';
 import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
 import { pinnedObjects } from '../manifests/pinned.js';
+import { withLabProbes } from '../manifests/objects.js';
 import { stampRenderHash } from '../k8s/apply.js';
 
 /** nfs-subdir-external-provisioner as kubelab applies it (render hash stamped). */
 export async function desiredNfsProvisioner(cluster: Pick<ClusterContext, 'inv' | 'settings'>): Promise<K8sObject[]> {
   const upstream = await pinnedObjects(cluster, NFS_PROVISIONER_SET);
-  return stampRenderHash(renderNfsProvisioner(upstream, nfsProvisionerSettings(cluster.inv)));
+  return stampRenderHash(withLabProbes(cluster.inv, renderNfsProvisioner(upstream, nfsProvisionerSettings(cluster.inv))));
 }
 
 /**

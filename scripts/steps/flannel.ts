@@ -8,6 +8,7 @@ import { remoteFact } from '../engine/remote-facts.js';
 import { stringifyManifests, type K8sObject } from '../manifests/yaml.js';
 import { renderFlannel } from '../render/flannel.js';
 import { pinnedObjects } from '../manifests/pinned.js';
+import { withLabProbes } from '../manifests/objects.js';
 import { stampRenderHash } from '../k8s/apply.js';
 import { objectsApplyChanges } from '../host/cluster-objects.js';
 
@@ -34,9 +35,8 @@ export function hostOnlyInterfaces(inv: Inventory, addrs: ReadonlyMap<string, re
 export async function desiredFlannel(cluster: Pick<ClusterContext, 'inv' | 'settings'>, ifaces: readonly string[]): Promise<K8sObject[]> {
   const upstream = await pinnedObjects(cluster, 'flannel');
   const { image, cniPluginImage } = cluster.inv.spec.network.flannel;
-  return stampRenderHash(
-    renderFlannel(upstream, { podSubnet: cluster.inv.spec.kubernetes.podSubnet, ifaces, ...(image ? { image } : {}), ...(cniPluginImage ? { cniPluginImage } : {}) }),
-  );
+  const objs = renderFlannel(upstream, { podSubnet: cluster.inv.spec.kubernetes.podSubnet, ifaces, ...(image ? { image } : {}), ...(cniPluginImage ? { cniPluginImage } : {}) });
+  return stampRenderHash(withLabProbes(cluster.inv, objs));
 }
 
 async function nodeInterfaces(host: HostContext): Promise<string[]> {

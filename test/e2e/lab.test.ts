@@ -10,7 +10,8 @@
  *    comes back by itself, `check` passes, `up` changes nothing.
  * Prints its timings. Needs KUBELAB_TEST_K8S_DIR (a folder made by ../shared/k8s/unpack.sh) and the pinned
  * manifests (KUBELAB_MANIFEST_SEED or ../shared/upstream). Traffic: only 127.0.0.1 (forwarded SSH, the mirror,
- * the registry) and the VMs' own private segment; the VMs reach the Debian mirror through qemu's user-mode NAT.
+ * the registry) and the VMs' own private segment. The VMs' NAT adapter is isolated (spec.provider.isolated: qemu
+ * restrict=on): they reach nothing outside, the workstation pushes everything (debs come from the image's apt cache).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -245,7 +246,7 @@ function writeInventories(): void {
   const doc = parse(readFileSync(join(repo, 'inventory', 'qemu-lab.yaml'), 'utf8'));
   doc.metadata.name = 'e2e';
   doc.spec.ssh.identityFile = '.kubelab/e2e/id_ed25519';
-  doc.spec.provider = { ...doc.spec.provider, sshPortBase: 2320 };
+  doc.spec.provider = { ...doc.spec.provider, sshPortBase: 2320, isolated: true };
   doc.spec.kubernetes = { ...doc.spec.kubernetes, install: 'binaries' };
   doc.spec.mirrors = { kubernetesReleases: `${mirror!.url}/dl.k8s.io`, githubReleases: `${mirror!.url}/github.com` };
   Object.assign(doc.spec, E2E_CLUSTER_SETTINGS);

@@ -43,7 +43,7 @@ const BASE_PACKAGES: readonly string[] = [
 ];
 
 /** Downloaded into /var/cache/apt/archives (not installed) so later in-VM installs need no download. */
-const PREDOWNLOAD_PACKAGES: readonly string[] = ['containerd', 'docker.io', 'runc', 'nfs-kernel-server', 'nfs-common'];
+const PREDOWNLOAD_PACKAGES: readonly string[] = ['containerd', 'docker.io', 'runc', 'nfs-kernel-server', 'nfs-common', 'ebtables'];
 
 const DISK_SIZE = '8G';
 

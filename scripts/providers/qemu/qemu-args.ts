@@ -20,6 +20,11 @@ export interface QemuVmSpec {
   readonly disk: string;
   readonly boot: VmBoot;
   readonly sshPort: number;
+  /**
+   * NAT adapter cut off from everything but the forwarded SSH port (qemu user networking restrict=on), except
+   * these workstation ports, reachable from the VM at 10.0.2.2:<port> (guestfwd to 127.0.0.1:<port>).
+   */
+  readonly isolated?: { readonly hostPorts: readonly number[] };
   readonly natMac: string;
   readonly hostonlyMac: string;
   /** vde_switch socket directory of the cluster's host-only segment. */
@@ -33,6 +38,18 @@ export interface QemuVmSpec {
 /** qemu's option parser splits on ',': a literal comma in a value is written ',,'. */
 export function qemuEscape(value: string): string {
   return value.replace(/,/g, ',,');
+}
+
+/** VirtualBox's NAT: the workstation's loopback is 10.0.2.2 from inside the VM (qemu user networking alike). */
+export const NAT_HOST_ADDRESS = '10.0.2.2';
+
+function natNetdev(s: QemuVmSpec): string {
+  const parts = ['user', 'id=nat', `hostfwd=tcp:127.0.0.1:${s.sshPort}-:22`];
+  if (s.isolated) {
+    parts.push('restrict=on');
+    for (const port of s.isolated.hostPorts) parts.push(`guestfwd=tcp:${NAT_HOST_ADDRESS}:${port}-tcp:127.0.0.1:${port}`);
+  }
+  return parts.join(',');
 }
 
 export function accelArgs(accel: QemuAccel): string[] {
@@ -96,7 +113,7 @@ export function buildQemuArgs(s: QemuVmSpec): string[] {
     '-device',
     `virtio-blk-pci,drive=disk0,addr=${PCI_SLOTS.disk}${s.boot.kind === 'cloud' ? ',bootindex=0' : ''}`,
     '-netdev',
-    `user,id=nat,hostfwd=tcp:127.0.0.1:${s.sshPort}-:22`,
+    natNetdev(s),
     '-device',
     `virtio-net-pci,netdev=nat,mac=${s.natMac},addr=${PCI_SLOTS.nat}`,
     '-netdev',

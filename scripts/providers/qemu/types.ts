@@ -21,6 +21,9 @@ export interface QemuProviderSpec {
   /** Node i (in spec.nodes order) is reached on 127.0.0.1:sshPortBase+i (default 2220). */
   readonly sshPortBase?: number;
   readonly accel?: QemuAccelMode;
+  /** NAT adapter restricted (default false): the VMs reach nothing outside but hostPorts at 10.0.2.2. */
+  readonly isolated?: boolean;
+  readonly hostPorts?: readonly number[];
 }
 
 export interface QemuLabNode {
@@ -46,6 +49,8 @@ export interface ResolvedProvider {
   readonly image: QemuImageSpec;
   readonly sshPortBase: number;
   readonly accel: QemuAccelMode;
+  readonly isolated: boolean;
+  readonly hostPorts: readonly number[];
 }
 
 export const PROVIDER_DEFAULTS: ResolvedProvider = Object.freeze({
@@ -54,6 +59,8 @@ export const PROVIDER_DEFAULTS: ResolvedProvider = Object.freeze({
   image: Object.freeze({ type: 'debootstrap', suite: 'bookworm', mirror: 'http://deb.debian.org/debian' } as const),
   sshPortBase: 2220,
   accel: 'auto',
+  isolated: false,
+  hostPorts: Object.freeze([]),
 });
 
 export function resolveProvider(lab: QemuLab): ResolvedProvider {
@@ -67,6 +74,8 @@ export function resolveProvider(lab: QemuLab): ResolvedProvider {
     image: p?.image ?? PROVIDER_DEFAULTS.image,
     sshPortBase: p?.sshPortBase ?? PROVIDER_DEFAULTS.sshPortBase,
     accel: p?.accel ?? PROVIDER_DEFAULTS.accel,
+    isolated: p?.isolated ?? PROVIDER_DEFAULTS.isolated,
+    hostPorts: p?.hostPorts ?? PROVIDER_DEFAULTS.hostPorts,
   };
 }
 

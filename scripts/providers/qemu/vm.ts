@@ -187,6 +187,7 @@ export async function vmUp(lab: QemuLab, opts: VmUpOptions): Promise<VmUpResult[
       disk: p.disk,
       boot,
       sshPort,
+      ...(prov.isolated ? { isolated: { hostPorts: prov.hostPorts } } : {}),
       natMac: nodeMacs.nat,
       hostonlyMac: nodeMacs.hostonly,
       vdeSock: vde.sockDir,

@@ -133,6 +133,15 @@ describe('qemu arguments', () => {
     assert.ok(!a.some((x) => /\b(tap|bridge)\b/.test(x)));
   });
 
+  test('isolated: the NAT restricted to the SSH forward and the listed workstation ports at 10.0.2.2', () => {
+    const a = buildQemuArgs({ ...spec, isolated: { hostPorts: [5000, 8080] } });
+    assert.equal(
+      value(a, '-netdev')[0],
+      'user,id=nat,hostfwd=tcp:127.0.0.1:2220-:22,restrict=on,guestfwd=tcp:10.0.2.2:5000-tcp:127.0.0.1:5000,guestfwd=tcp:10.0.2.2:8080-tcp:127.0.0.1:8080',
+    );
+    assert.equal(value(buildQemuArgs({ ...spec, isolated: { hostPorts: [] } }), '-netdev')[0], 'user,id=nat,hostfwd=tcp:127.0.0.1:2220-:22,restrict=on');
+  });
+
   test('accelerator arguments', () => {
     assert.deepEqual(accelArgs('tcg'), ['-accel', 'tcg,thread=multi', '-cpu', 'max']);
     assert.deepEqual(accelArgs('kvm'), ['-accel', 'kvm', '-cpu', 'host']);
@@ -188,7 +197,7 @@ describe('debootstrap recipe', () => {
     assert.notEqual(recipeHash(r), recipeHash({ ...r, packages: [...r.packages, 'vim'] }));
     assert.match(imageDirName(r), /^debian-bookworm-[0-9a-f]{12}$/);
     assert.ok(r.packages.includes('openssh-server') && r.packages.includes('linux-image-cloud-amd64'));
-    assert.ok(r.predownload.includes('containerd') && r.predownload.includes('nfs-common'));
+    assert.ok(r.predownload.includes('containerd') && r.predownload.includes('nfs-common') && r.predownload.includes('ebtables'), 'the kubelet runtime packages need no download in an isolated VM');
     assert.equal(securityMirrorFor('http://mirror.example/debian'), 'http://mirror.example/debian-security');
   });
 

@@ -127,3 +127,29 @@ test('a manifest without the expected objects or bad interface names is an error
     /invalid interface name/,
   );
 });
+
+test('emulated lab: flannel probes relaxed by the wait factor (upstream 1 s, 3 failures); standard: unchanged', async (t) => {
+  const objs = await pinnedFlannel();
+  if (!objs) return t.skip(NO_SEED);
+  const { desiredFlannel } = await import('../../../scripts/steps/flannel.js');
+  const { testInventory } = await import('../../support/inventory.js');
+  const seed = testSeedDir()!;
+  const cacheDir = await mkdtemp(join(tmpdir(), 'kubelab-flannel-'));
+  try {
+    const settings = { offline: true, manifestCacheDir: cacheDir, manifestSeedDirs: [seed], artifactCacheDir: cacheDir };
+    const probes = async (spec: Record<string, unknown>) => {
+      const ds = find(await desiredFlannel({ inv: testInventory(spec), settings }, ['eth1']), 'DaemonSet');
+      const c = ds.spec.template.spec.containers.find((x: any) => x.name === 'kube-flannel');
+      return { liveness: c.livenessProbe, readiness: c.readinessProbe };
+    };
+    const upstream = find(objs, 'DaemonSet').spec.template.spec.containers.find((x: any) => x.name === 'kube-flannel');
+    const standard = await probes({});
+    assert.deepEqual(standard.liveness, upstream.livenessProbe);
+    assert.deepEqual(standard.readiness, upstream.readinessProbe);
+    const emulated = await probes({ timing: { profile: 'emulated' } });
+    assert.deepEqual(emulated.liveness, { ...upstream.livenessProbe, timeoutSeconds: 4, failureThreshold: 12 });
+    assert.deepEqual(emulated.readiness, { ...upstream.readinessProbe, timeoutSeconds: 4, failureThreshold: 12 });
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+});

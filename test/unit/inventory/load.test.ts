@@ -62,6 +62,8 @@ describe('loadInventory', () => {
         image: { type: 'debootstrap', suite: 'bookworm', mirror: 'http://deb.debian.org/debian' },
         sshPortBase: 2220,
         accel: 'auto',
+        isolated: false,
+        hostPorts: [],
       });
       assert.deepEqual(inv.spec.nfs, { server: 'master', path: '/srv/nfs/k8s' });
       assert.deepEqual(inv.spec.runtime, { containerd: { source: 'distro' }, docker: true, registryMirrors: {} });
@@ -119,6 +121,8 @@ describe('loadInventory', () => {
       image: { type: 'cloud', path: path.resolve('images/debian-12.qcow2') },
       sshPortBase: 3000,
       accel: 'tcg',
+        isolated: true,
+        hostPorts: [5000],
     });
   });
 

@@ -127,6 +127,14 @@ describe('inventory cross-field rules', () => {
     assert.doesNotThrow(() => parseInventory(`${BASE}  nfs: { server: master, path: /tmpfs/ok }\n`, 'x.yaml'));
   });
 
+  it('provider hostPorts only with isolated', () => {
+    const text = `${BASE}  provider: { type: qemu, hostPorts: [5000] }\n`;
+    assertProblem(onlyProblem(text), { path: 'spec.provider.hostPorts', message: ['hostPorts is set but isolated is not'] });
+    const ok = parseInventory(`${BASE}  provider: { type: qemu, isolated: true, hostPorts: [5000] }\n`, 'x.yaml');
+    assert.deepEqual([ok.spec.provider?.isolated, ok.spec.provider?.hostPorts], [true, [5000]]);
+    assert.deepEqual([parseInventory(`${BASE}  provider: { type: qemu }\n`, 'x.yaml').spec.provider?.isolated], [false]);
+  });
+
   it('provider ports: sshPortBase + node index stays within 65535', () => {
     const text = withThirdNode('{ name: worker2, role: worker, address: 192.168.56.12 }') + '  provider: { type: qemu, sshPortBase: 65534 }\n';
     assertProblem(onlyProblem(text), { path: 'spec.provider.sshPortBase', at: pos(text, '65534'), message: ['65536', '65535'] });
