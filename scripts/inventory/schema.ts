@@ -446,6 +446,10 @@ export const ProviderSchema = z.strictObject({
     .array(port('A workstation port the VMs reach at 10.0.2.2 (127.0.0.1 on the workstation)'))
     .default([])
     .meta({ description: 'With isolated: workstation ports (127.0.0.1) the VMs reach at 10.0.2.2, e.g. a local registry' }),
+  diskCache: z
+    .enum(['writeback', 'unsafe'])
+    .default('writeback')
+    .meta({ description: "qemu drive cache: writeback keeps the guest's flushes; unsafe ignores them (fast etcd under emulation; a host crash can corrupt the VM disks)" }),
 });
 
 export const InventorySchema = z

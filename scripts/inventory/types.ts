@@ -142,6 +142,8 @@ export interface ProviderSpec {
   /** NAT adapter restricted: the VMs reach nothing outside but hostPorts (127.0.0.1 of the workstation) at 10.0.2.2. */
   readonly isolated: boolean;
   readonly hostPorts: readonly number[];
+  /** qemu drive cache: writeback (guest flushes reach the host disk) or unsafe (ignored: fast etcd, lost on a host crash). */
+  readonly diskCache: 'writeback' | 'unsafe';
 }
 
 export interface Inventory {

@@ -246,7 +246,7 @@ function writeInventories(): void {
   const doc = parse(readFileSync(join(repo, 'inventory', 'qemu-lab.yaml'), 'utf8'));
   doc.metadata.name = 'e2e';
   doc.spec.ssh.identityFile = '.kubelab/e2e/id_ed25519';
-  doc.spec.provider = { ...doc.spec.provider, sshPortBase: 2320, isolated: true };
+  doc.spec.provider = { ...doc.spec.provider, sshPortBase: 2320, isolated: true, diskCache: 'unsafe' };
   doc.spec.kubernetes = { ...doc.spec.kubernetes, install: 'binaries' };
   doc.spec.mirrors = { kubernetesReleases: `${mirror!.url}/dl.k8s.io`, githubReleases: `${mirror!.url}/github.com` };
   Object.assign(doc.spec, E2E_CLUSTER_SETTINGS);

@@ -25,6 +25,8 @@ export interface QemuVmSpec {
    * these workstation ports, reachable from the VM at 10.0.2.2:<port> (guestfwd to 127.0.0.1:<port>).
    */
   readonly isolated?: { readonly hostPorts: readonly number[] };
+  /** qemu's drive cache mode: writeback (qemu's default: guest flushes reach the host disk) or unsafe (ignored). */
+  readonly diskCache?: 'writeback' | 'unsafe';
   readonly natMac: string;
   readonly hostonlyMac: string;
   /** vde_switch socket directory of the cluster's host-only segment. */
@@ -109,7 +111,7 @@ export function buildQemuArgs(s: QemuVmSpec): string[] {
     '-rtc',
     'base=utc',
     '-drive',
-    `file=${e(s.disk)},if=none,id=disk0,format=qcow2,discard=unmap`,
+    `file=${e(s.disk)},if=none,id=disk0,format=qcow2,discard=unmap${s.diskCache === 'unsafe' ? ',cache=unsafe' : ''}`,
     '-device',
     `virtio-blk-pci,drive=disk0,addr=${PCI_SLOTS.disk}${s.boot.kind === 'cloud' ? ',bootindex=0' : ''}`,
     '-netdev',

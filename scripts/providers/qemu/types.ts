@@ -24,6 +24,8 @@ export interface QemuProviderSpec {
   /** NAT adapter restricted (default false): the VMs reach nothing outside but hostPorts at 10.0.2.2. */
   readonly isolated?: boolean;
   readonly hostPorts?: readonly number[];
+  /** writeback (default): the guest's flushes reach the host disk; unsafe: ignored (fast fsync, lost on a host crash). */
+  readonly diskCache?: 'writeback' | 'unsafe';
 }
 
 export interface QemuLabNode {
@@ -51,6 +53,7 @@ export interface ResolvedProvider {
   readonly accel: QemuAccelMode;
   readonly isolated: boolean;
   readonly hostPorts: readonly number[];
+  readonly diskCache: 'writeback' | 'unsafe';
 }
 
 export const PROVIDER_DEFAULTS: ResolvedProvider = Object.freeze({
@@ -61,6 +64,7 @@ export const PROVIDER_DEFAULTS: ResolvedProvider = Object.freeze({
   accel: 'auto',
   isolated: false,
   hostPorts: Object.freeze([]),
+  diskCache: 'writeback',
 });
 
 export function resolveProvider(lab: QemuLab): ResolvedProvider {
@@ -76,6 +80,7 @@ export function resolveProvider(lab: QemuLab): ResolvedProvider {
     accel: p?.accel ?? PROVIDER_DEFAULTS.accel,
     isolated: p?.isolated ?? PROVIDER_DEFAULTS.isolated,
     hostPorts: p?.hostPorts ?? PROVIDER_DEFAULTS.hostPorts,
+    diskCache: p?.diskCache ?? PROVIDER_DEFAULTS.diskCache,
   };
 }
 

@@ -188,6 +188,7 @@ export async function vmUp(lab: QemuLab, opts: VmUpOptions): Promise<VmUpResult[
       boot,
       sshPort,
       ...(prov.isolated ? { isolated: { hostPorts: prov.hostPorts } } : {}),
+      diskCache: prov.diskCache,
       natMac: nodeMacs.nat,
       hostonlyMac: nodeMacs.hostonly,
       vdeSock: vde.sockDir,

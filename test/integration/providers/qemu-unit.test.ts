@@ -142,6 +142,11 @@ describe('qemu arguments', () => {
     assert.equal(value(buildQemuArgs({ ...spec, isolated: { hostPorts: [] } }), '-netdev')[0], 'user,id=nat,hostfwd=tcp:127.0.0.1:2220-:22,restrict=on');
   });
 
+  test('diskCache unsafe: cache=unsafe on the drive (writeback, the default, adds nothing)', () => {
+    assert.deepEqual(value(buildQemuArgs({ ...spec, diskCache: 'unsafe' }), '-drive'), ['file=/s/vms/master/disk.qcow2,if=none,id=disk0,format=qcow2,discard=unmap,cache=unsafe']);
+    assert.deepEqual(value(buildQemuArgs({ ...spec, diskCache: 'writeback' }), '-drive'), value(buildQemuArgs(spec), '-drive'));
+  });
+
   test('accelerator arguments', () => {
     assert.deepEqual(accelArgs('tcg'), ['-accel', 'tcg,thread=multi', '-cpu', 'max']);
     assert.deepEqual(accelArgs('kvm'), ['-accel', 'kvm', '-cpu', 'host']);

@@ -64,6 +64,7 @@ describe('loadInventory', () => {
         accel: 'auto',
         isolated: false,
         hostPorts: [],
+        diskCache: 'writeback',
       });
       assert.deepEqual(inv.spec.nfs, { server: 'master', path: '/srv/nfs/k8s' });
       assert.deepEqual(inv.spec.runtime, { containerd: { source: 'distro' }, docker: true, registryMirrors: {} });
@@ -123,6 +124,7 @@ describe('loadInventory', () => {
       accel: 'tcg',
         isolated: true,
         hostPorts: [5000],
+        diskCache: 'unsafe',
     });
   });
 
