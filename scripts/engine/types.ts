@@ -162,6 +162,8 @@ export interface CheckSummary {
   passed: number;
   failed: number;
   skipped: number;
+  /** Set when no check could run (bad inventory, unreachable control plane, no API): why. */
+  error?: string;
 }
 
 export interface HostTally {

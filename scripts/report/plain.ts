@@ -15,7 +15,8 @@ export function describeCheck(r: Omit<CheckEvent, 'type'>): string {
 }
 
 export function checkSummaryLine(s: CheckSummary): string {
-  return `checks: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+  const counts = `checks: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+  return s.error === undefined ? counts : `${counts} (none ran: ${s.error})`;
 }
 
 /** One line per event, stable and greppable: for CI logs and pipes. */
