@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -59,5 +60,63 @@ describe('the first runs of a new user', () => {
     const plain = await kubelab(['check', '-i', 'closed.yaml', '--output', 'plain'], dir, { KUBELAB_TEST_PW: 'x' });
     assert.equal(plain.code, 1);
     assert.match(plain.stdout, /^checks: 0 passed, 0 failed, 0 skipped \(none ran: .*127\.0\.0\.1:\d+.*\)\n$/);
+  });
+
+  it('the default lab before its VMs exist: exit 2 at the inventory line naming the key, with how to make the VMs', async () => {
+    const lab = mkdtempSync(join(dir, 'lab-'));
+    mkdirSync(join(lab, 'inventory'));
+    copyFileSync(resolve('inventory/lab.yaml'), join(lab, 'inventory', 'lab.yaml'));
+    for (const args of [['plan'], ['exec', '--', 'true'], ['check', '-o', 'plain']]) {
+      const r = await kubelab(args, lab);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /^inventory\/lab\.yaml:\d+:\d+ spec\.ssh\.identityFile: no lab key yet: \S+\/\.kubelab\/lab\/id_ed25519 does not exist \(hint: the lab key is made with the VMs: `kubelab up` creates the VMs/m,
+      );
+      assert.doesNotMatch(r.stderr, /ENOENT|\n\s+at /);
+    }
+    assert.ok(!existsSync(join(lab, '.kubelab', 'lab', 'logs')), 'no run started');
+  });
+
+  it('identity files that are missing, a public key, a directory or not a key: every one at its line, exit 2, no connection', async () => {
+    const keys = mkdtempSync(join(dir, 'keys-'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keys, 'id_ed25519')]);
+    writeFileSync(join(keys, 'notes.txt'), 'not a key\n');
+    const [closed] = await freePorts(1);
+    const node = (name: string, i: number, identityFile: string) => ({
+      name, role: i === 0 ? 'control-plane' : 'worker', address: `192.168.56.${10 + i}`, ssh: { host: '127.0.0.1', port: closed, identityFile },
+    });
+    writeFileSync(
+      join(dir, 'keys.yaml'),
+      stringify({
+        apiVersion: 'kubelab/v1',
+        kind: 'Cluster',
+        metadata: { name: 'keys' },
+        spec: {
+          kubernetes: { version: '1.35' },
+          network: { nodeCidr: '192.168.56.0/24' },
+          ssh: { user: 'root', agent: false },
+          nodes: [
+            node('master', 0, join(keys, 'missing')),
+            node('pub', 1, join(keys, 'id_ed25519.pub')),
+            node('dir', 2, keys),
+            node('text', 3, join(keys, 'notes.txt')),
+            node('good', 4, join(keys, 'id_ed25519')),
+          ],
+        },
+      }),
+    );
+    const r = await kubelab(['exec', '-i', 'keys.yaml', '-o', 'plain', '--', 'true'], dir);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 4, r.stderr);
+    assert.match(lines[0]!, /^keys\.yaml:\d+:\d+ spec\.nodes\[0\]\.ssh\.identityFile: no such file: \S+\/missing \(hint: .*ssh-keygen -t ed25519/);
+    assert.match(lines[1]!, new RegExp(`^keys\\.yaml:\\d+:\\d+ spec\\.nodes\\[1\\]\\.ssh\\.identityFile: \\S+ is a public key; kubelab needs the private key \\(hint: name the file without \\.pub: ${join(keys, 'id_ed25519')}\\)$`));
+    assert.match(lines[2]!, /^keys\.yaml:\d+:\d+ spec\.nodes\[2\]\.ssh\.identityFile: \S+ is a directory, not a private key file \(hint: name the key file in it/);
+    assert.match(lines[3]!, /^keys\.yaml:\d+:\d+ spec\.nodes\[3\]\.ssh\.identityFile: \S+notes\.txt is not a private key file/);
+    const at = lines.map((l) => Number(/^keys\.yaml:(\d+):/.exec(l)![1]));
+    assert.deepEqual(at, [...at].sort((a, b) => a - b), 'in file order');
+    assert.ok(!existsSync(join(dir, '.kubelab', 'keys', 'logs')), 'no run started');
   });
 });
