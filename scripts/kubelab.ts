@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { KubelabError } from './util/errors.js';
 import { HELP } from './commands/help.js';
-import { PHASES } from './phases/index.js';
+import { PHASE_NAMES } from './phases/names.js';
 import { InventoryError } from './inventory/errors.js';
 import { TransportError } from './transport/types.js';
 import type { CliContext } from './commands/cli-context.js';
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     askSecret: process.stdin.isTTY ? askSecret : undefined,
   };
   const [command, ...rest] = argv;
-  const help = HELP.replace('PHASES', PHASES.map((p) => p.name).join(', '));
+  const help = HELP.replace('PHASES', PHASE_NAMES.join(', '));
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     ctx.stdout.write(help);
     return command === undefined ? 2 : 0;

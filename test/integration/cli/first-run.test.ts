@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -118,5 +118,16 @@ describe('the first runs of a new user', () => {
     const at = lines.map((l) => Number(/^keys\.yaml:(\d+):/.exec(l)![1]));
     assert.deepEqual(at, [...at].sort((a, b) => a - b), 'in file order');
     assert.ok(!existsSync(join(dir, '.kubelab', 'keys', 'logs')), 'no run started');
+  });
+
+  it('./kubelab runs the compiled entry (no npm in between); without a build it says how to make one', () => {
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    assert.equal(execFileSync(resolve('kubelab'), ['--version'], { encoding: 'utf8' }), `${version}\n`);
+    assert.ok((statSync(CLI).mode & 0o111) !== 0, 'npm run build leaves the bin executable (npx kubelab, npm link)');
+    const bare = mkdtempSync(join(dir, 'bare-'));
+    copyFileSync(resolve('kubelab'), join(bare, 'kubelab'));
+    const r = spawnSync('sh', [join(bare, 'kubelab'), '--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^kubelab: not built yet: run npm ci \(or npm run build\) in /);
   });
 });
