@@ -18,12 +18,14 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   check: async (args, ctx) => (await import('./commands/check.js')).checkCommand(args, ctx),
   kubeconfig: async (args, ctx) => (await import('./commands/kubeconfig.js')).kubeconfigCommand(args, ctx),
   bundle: async (args, ctx) => (await import('./commands/bundle.js')).bundleCommand(args, ctx),
+  inventory: async (args, ctx) => (await import('./commands/inventory.js')).inventoryCommand(args, ctx),
 };
 
 async function main(argv: string[]): Promise<number> {
   const ctx = {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     askSecret: process.stdin.isTTY ? askSecret : undefined,
   };

@@ -16,6 +16,11 @@ Commands:
                   plugins and crictl, the pinned manifests and every image the cluster runs (OCI archives),
                   listed with their sums in bundle.json; downloads go through the artifact cache;
                   --archive also writes DIR.tar
+  inventory from-vagrant [FILE|-] --addresses IP,IP...
+                  write an inventory from \`vagrant ssh-config\` output (a file, or stdin): one node per
+                  Host, reached as it says; the host-only addresses in Host order; options --name (lab),
+                  --kubernetes-version (1.35), --node-cidr (the first address's /24), --control-plane
+                  (the first Host), --out FILE (default stdout; never overwrites)
   kubeconfig      write .kubelab/<cluster>/kubeconfig (context kubelab-<cluster>) from the control plane;
                   --merge also adds that context to ~/.kube/config (or the first $KUBECONFIG path)
 

@@ -3,27 +3,14 @@
  * own): output that ends with its summary even when nothing could run, clear messages for the SSH identity file.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
+import { CLI, kubelab } from '../../support/cli.js';
 import { freePorts } from '../../support/sshd.js';
-
-const CLI = resolve('dist/scripts/kubelab.js');
-
-function kubelab(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, SSH_AUTH_SOCK: '', KUBELAB_PERSIST: '0', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 function inventory(ssh: object, port = 22): string {
   return stringify({
@@ -129,5 +116,32 @@ describe('the first runs of a new user', () => {
     const r = spawnSync('sh', [join(bare, 'kubelab'), '--help'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /^kubelab: not built yet: run npm ci \(or npm run build\) in /);
+  });
+
+  it('inventory from-vagrant: stdin or a file to stdout or a new file, then plan names the missing keys at their lines', () => {
+    const fixture = readFileSync('test/fixtures/vagrant/ssh-config.txt', 'utf8');
+    const run = (args: string[], input = '') => spawnSync(process.execPath, [CLI, 'inventory', 'from-vagrant', ...args], { cwd: dir, input, encoding: 'utf8' });
+    const piped = run(['--addresses', '192.168.56.10,192.168.56.11', '--name', 'vlab'], fixture);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.match(piped.stdout, /^# From `vagrant ssh-config`/);
+    assert.match(piped.stdout, /name: vlab/);
+    writeFileSync(join(dir, 'ssh-config.txt'), fixture);
+    const out = run(['ssh-config.txt', '--addresses', '192.168.56.10,192.168.56.11', '--out', 'vlab.yaml']);
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(readFileSync(join(dir, 'vlab.yaml'), 'utf8').replace('name: lab', 'name: vlab'), piped.stdout, 'the same inventory either way');
+    assert.match(out.stderr, /^wrote vlab\.yaml \(2 nodes\); next: kubelab plan -i vlab\.yaml$/m);
+    const again = run(['ssh-config.txt', '--addresses', '192.168.56.10,192.168.56.11', '--out', 'vlab.yaml']);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /--out vlab\.yaml: the file exists/);
+    const few = run(['--addresses', '192.168.56.10'], fixture);
+    assert.equal(few.status, 2);
+    assert.match(few.stderr, /--addresses: 1 given for 2 machines \(master, worker1\)/);
+    const bad = run(['--addresses', '10.0.2.15,192.168.56.11'], fixture);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /spec\.nodes\[0\]\.address: "10\.0\.2\.15" is the VirtualBox NAT address/);
+    // the generated inventory is a real one: plan stops at the keys of VMs that do not exist here, at their lines
+    const plan = spawnSync(process.execPath, [CLI, 'plan', '-i', 'vlab.yaml'], { cwd: dir, encoding: 'utf8', env: { ...process.env, KUBELAB_PERSIST: '0' } });
+    assert.equal(plan.status, 2, plan.stderr);
+    assert.match(plan.stderr, /^vlab\.yaml:\d+:\d+ spec\.nodes\[0\]\.ssh\.identityFile: no such file: \/home\/student\/k8s lab\/\.vagrant\/machines\/master\/virtualbox\/private_key/m);
   });
 });
