@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { KubelabError } from './util/errors.js';
 import { HELP } from './commands/help.js';
-import { PHASES } from './phases/index.js';
+import { PHASE_NAMES } from './phases/names.js';
 import { InventoryError } from './inventory/errors.js';
 import { TransportError } from './transport/types.js';
 import type { CliContext } from './commands/cli-context.js';
@@ -18,17 +18,19 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   check: async (args, ctx) => (await import('./commands/check.js')).checkCommand(args, ctx),
   kubeconfig: async (args, ctx) => (await import('./commands/kubeconfig.js')).kubeconfigCommand(args, ctx),
   bundle: async (args, ctx) => (await import('./commands/bundle.js')).bundleCommand(args, ctx),
+  inventory: async (args, ctx) => (await import('./commands/inventory.js')).inventoryCommand(args, ctx),
 };
 
 async function main(argv: string[]): Promise<number> {
   const ctx = {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     askSecret: process.stdin.isTTY ? askSecret : undefined,
   };
   const [command, ...rest] = argv;
-  const help = HELP.replace('PHASES', PHASES.map((p) => p.name).join(', '));
+  const help = HELP.replace('PHASES', PHASE_NAMES.join(', '));
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     ctx.stdout.write(help);
     return command === undefined ? 2 : 0;

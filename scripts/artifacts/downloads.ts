@@ -56,6 +56,7 @@ export async function resolveVersion(version: string, opts: DownloadOptions): Pr
   const cached = await readIfExists(local);
   if (cached) return parseStable(cached.toString('utf8'), version, local);
   if (opts.offline) throw offlineMissing(`the latest ${version}.x release (${path})`, url, opts.cacheDir);
+  opts.onDownload?.({ what: `the latest ${version}.x release number`, url, into: local });
   const bytes = await httpBytes(url, opts);
   const exact = parseStable(bytes.toString('utf8'), version, url);
   await writeFileAtomic(local, bytes);
@@ -75,6 +76,7 @@ export async function fetchReleaseFile(file: ReleaseFile, opts: DownloadOptions)
   }
   if (opts.offline) throw offlineMissing(`${file.name} ${file.version} (${file.path})`, url, opts.cacheDir);
 
+  opts.onDownload?.({ what: `${file.name} ${file.version}`, url, into: localPath });
   const sumUrl = joinUrl(base, file.sumPath);
   const sumBytes = await httpBytes(sumUrl, opts);
   const expected = parseSumFile(sumBytes.toString('utf8'), sumUrl);

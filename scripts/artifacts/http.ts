@@ -1,4 +1,5 @@
 /** HTTP GETs for artifact downloads (global fetch, injectable), with errors that name the URL. */
+import type { OnDownload } from '../util/download-notice.js';
 import { KubelabError } from '../util/errors.js';
 
 export interface HttpOptions {
@@ -6,6 +7,8 @@ export interface HttpOptions {
   readonly fetch?: typeof fetch;
   /** Per request (default 10 minutes: release binaries and image layers are large). */
   readonly timeoutMs?: number;
+  /** Told before each file is downloaded (not for the small sum files beside them). */
+  readonly onDownload?: OnDownload;
 }
 
 /** A GET; network failures become a KubelabError naming the URL. */

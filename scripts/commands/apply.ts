@@ -37,7 +37,7 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
       transports: session.transports,
       concurrency: common.concurrency,
       logDir: session.logs.dir,
-      settings: installSettings(inv, { ...ctx.settings, offline: values.offline === true }),
+      settings: installSettings(inv, { ...ctx.settings, offline: values.offline === true, onDownload: (d) => reporter.event({ type: 'download', ...d }) }),
     });
     return succeeded(summary) ? 0 : 1;
   } finally {

@@ -66,17 +66,20 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
 /** `kubelab check [--only a,b] [--junit FILE]`: smoke checks of the cluster, each with a diagnosis on failure. */
 export async function checkCommand(args: string[], ctx: CliContext): Promise<number> {
   const { common, values, positionals } = parseCommon(args, { only: { type: 'string' }, junit: { type: 'string' } });
-  if (positionals.length) throw new UsageError(`check: unexpected argument ${positionals.join(' ')}`);
-  const checks = selectByName(CHECKS, listOption(values.only), 'check');
-  const junitFile = typeof values.junit === 'string' ? values.junit : undefined;
-  if (junitFile === '') throw new UsageError('--junit: expected a file name');
+  const output = common.output ?? defaultOutput(ctx.stdout);
+  const beforeChecks = <T>(fn: () => Promise<T>): Promise<T> => endWithSummaryOnError(output, ctx.stdout, fn);
+  const { checks, junitFile } = await beforeChecks(async () => {
+    if (positionals.length) throw new UsageError(`check: unexpected argument ${positionals.join(' ')}`);
+    const junit = typeof values.junit === 'string' ? values.junit : undefined;
+    if (junit === '') throw new UsageError('--junit: expected a file name');
+    return { checks: selectByName(CHECKS, listOption(values.only), 'check'), junitFile: junit };
+  });
 
-  const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx);
+  const session = await beforeChecks(async () => openSession(await loadReachable(common.inventory, ctx, false), ctx));
   try {
-    const { openClusterApi } = await import('../k8s/client-node-api.js');
     let api: ClusterApi;
     try {
-      api = await openClusterApi(session.inv, session.transports);
+      api = await beforeChecks(async () => (await import('../k8s/client-node-api.js')).openClusterApi(session.inv, session.transports));
     } catch (err) {
       if (!(err instanceof StepError)) throw err;
       ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
@@ -88,7 +91,7 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
         api,
         transports: session.transports,
         checks,
-        output: common.output ?? defaultOutput(ctx.stdout),
+        output,
         ...(junitFile ? { junitFile } : {}),
         stdout: ctx.stdout,
         stderr: ctx.stderr,
@@ -98,5 +101,21 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
     }
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * Runs `fn`, a part of `kubelab check` before the first check; when it fails, the output still ends with the
+ * summary (no check counted, `error`: the first line of why none ran) before the error goes on to the caller, so a reader of
+ * `--output json` always gets its last line.
+ */
+async function endWithSummaryOnError<T>(output: OutputMode, stdout: NodeJS.WriteStream, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const reporter = await makeReporter(output, stdout, () => 0);
+    reporter.event({ type: 'summary', passed: 0, failed: 0, skipped: 0, error: (err instanceof Error ? err.message : String(err)).split('\n')[0]! });
+    reporter.close();
+    throw err;
   }
 }

@@ -4,6 +4,8 @@ import type { Settings } from '../util/settings.js';
 export interface CliContext {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
+  /** Input a command reads (inventory from-vagrant -); tests give their own. */
+  stdin?: NodeJS.ReadableStream;
   /** Read only in commands/ (secrets the inventory names by variable); everything else comes from `settings`. */
   env: NodeJS.ProcessEnv;
   /** The environment's settings (commands/settings.ts readSettings), read once at the entry. */

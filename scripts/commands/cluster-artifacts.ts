@@ -55,7 +55,12 @@ export function installArtifactsProvider(settings: RunSettings): NonNullable<Run
   return async (inv, arch) => {
     const bundle = inv.spec.kubernetes.bundle;
     const requiredImages = bundle ? await clusterImages(inv, settings, (await readBundleIndex(bundle)).kubernetesVersion) : undefined;
-    return prepareArtifacts(inv, arch, { cacheDir: settings.artifactCacheDir, offline: settings.offline, ...(requiredImages ? { requiredImages } : {}) });
+    return prepareArtifacts(inv, arch, {
+      cacheDir: settings.artifactCacheDir,
+      offline: settings.offline,
+      ...(requiredImages ? { requiredImages } : {}),
+      ...(settings.onDownload ? { onDownload: settings.onDownload } : {}),
+    });
   };
 }
 

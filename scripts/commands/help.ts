@@ -3,7 +3,7 @@ export const HELP = `kubelab: build and keep a kubeadm lab cluster on a few VMs,
 Usage: kubelab <command> [options]
 
 Commands:
-  plan            show, per node, what \`up\` would change; changes nothing
+  plan            show, per node, what \`up\` would change; changes nothing on the nodes
   up              prepare the nodes: every phase, or those named by --only
                   (with spec.provider, the VMs are started first)
   exec -- CMD...  run a command (as root) on every node, or on those named by --nodes
@@ -11,11 +11,16 @@ Commands:
   check           smoke checks of the running cluster (nodes, system-pods, dns, pod-network, services,
                   storage, metrics, monitoring), each with a diagnosis when it fails
   render --out DIR  write every file kubelab would upload or apply (one folder per node + cluster/),
-                  from the inventory alone; changes nothing anywhere
+                  from the inventory alone, without connecting to the nodes; changes nothing there
   bundle build    write an offline bundle (--out DIR, default <cluster>-bundle): the release binaries, CNI
                   plugins and crictl, the pinned manifests and every image the cluster runs (OCI archives),
                   listed with their sums in bundle.json; downloads go through the artifact cache;
                   --archive also writes DIR.tar
+  inventory from-vagrant [FILE|-] --addresses IP,IP...
+                  write an inventory from \`vagrant ssh-config\` output (a file, or stdin): one node per
+                  Host, reached as it says; the host-only addresses in Host order; options --name (lab),
+                  --kubernetes-version (1.35), --node-cidr (the first address's /24), --control-plane
+                  (the first Host), --out FILE (default stdout; never overwrites)
   kubeconfig      write .kubelab/<cluster>/kubeconfig (context kubelab-<cluster>) from the control plane;
                   --merge also adds that context to ~/.kube/config (or the first $KUBECONFIG path)
 
@@ -24,7 +29,9 @@ Options:
   -o, --output MODE      tty | plain | json (default: tty on a terminal, plain otherwise)
       --only a,b         plan/up: run just these phases (phases: PHASES);
                          check: just these checks
-      --offline          plan/up/render/bundle: no downloads (cached manifests and artifacts only)
+      --offline          plan/up/render/bundle: no downloads (cached manifests and artifacts only);
+                         without it, each file not cached yet is announced, then downloaded
+                         ("downloading WHAT from URL into FILE")
       --out PATH         render/bundle: the folder to write
       --arch ARCH        bundle: the nodes' architecture, amd64 (default) or arm64
       --nodes a,b        exec: run on these nodes only

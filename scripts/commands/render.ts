@@ -5,6 +5,7 @@ import { PHASES } from '../phases/index.js';
 import { renderFiles, renderNotes } from '../render/files.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
+import { describeDownload, type DownloadNotice } from '../util/download-notice.js';
 import { parseCommon } from './options.js';
 
 /** `kubelab render -i FILE --out DIR`: every file kubelab would upload or apply, one folder per node + cluster/. */
@@ -13,7 +14,8 @@ export async function renderCommand(args: string[], ctx: CliContext): Promise<nu
   if (positionals.length) throw new UsageError(`render: unexpected argument ${positionals[0]}`);
   if (typeof values.out !== 'string' || !values.out) throw new UsageError('render: --out DIR is required (where the files are written)');
   const inv = await loadInventory(common.inventory);
-  const files = await renderFiles(inv, { ...ctx.settings, offline: values.offline === true }, PHASES);
+  const onDownload = (d: DownloadNotice): void => void ctx.stderr.write(`${describeDownload(d)}\n`);
+  const files = await renderFiles(inv, { ...ctx.settings, offline: values.offline === true, onDownload }, PHASES);
   const out = resolve(values.out);
   const written: string[] = [];
   for (const f of files) {

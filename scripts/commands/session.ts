@@ -106,13 +106,26 @@ function pickNodes(inv: Inventory, names: readonly string[] | undefined): Invent
 
 /**
  * Loads the inventory and makes its nodes reachable: with a provider, `up` brings the VMs up first (bringUp),
- * other commands only point SSH at the ports the provider forwards.
+ * other commands only point SSH at the ports the provider forwards. The SSH identity files are checked before
+ * anything else happens (the provider's lab key, made with the VMs, after `up` made them).
  */
 export async function loadReachable(file: string, ctx: CliContext, bringUp: boolean): Promise<Inventory> {
-  const { loadInventory } = await import('../inventory/load.js');
+  const [{ loadInventory }, { checkIdentityFiles }] = await Promise.all([import('../inventory/load.js'), import('../inventory/identity-files.js')]);
   const inv = await loadInventory(file);
-  if (!inv.spec.provider) return inv;
-  const { ensureVms, reachableInventory } = await import('../providers/lab.js');
-  if (bringUp) await ensureVms(inv, stateDir(inv), ctx.settings.imageCacheDir, (msg) => void ctx.stderr.write(`${msg}\n`));
-  return reachableInventory(inv, stateDir(inv));
+  if (!inv.spec.provider) {
+    await checkIdentityFiles(inv, file);
+    return inv;
+  }
+  const [{ ensureVms, reachableInventory }, { labKeyPath }] = await Promise.all([import('../providers/lab.js'), import('../providers/qemu/index.js')]);
+  const dir = stateDir(inv);
+  const providerKey = {
+    path: labKeyPath(dir),
+    hint: 'the lab key is made with the VMs: `kubelab up` creates the VMs and installs the cluster (`kubelab vm up` only creates the VMs)',
+  };
+  await checkIdentityFiles(reachableInventory(inv, dir), file, { providerKey: { ...providerKey, skip: bringUp } });
+  if (bringUp) {
+    await ensureVms(inv, dir, ctx.settings.imageCacheDir, (msg) => void ctx.stderr.write(`${msg}\n`));
+    await checkIdentityFiles(reachableInventory(inv, dir), file, { providerKey });
+  }
+  return reachableInventory(inv, dir);
 }

@@ -1,6 +1,7 @@
 import type { Arch, InstallArtifacts } from './install-artifacts.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js';
+import type { DownloadNotice, OnDownload } from '../util/download-notice.js';
 import type { Settings } from '../util/settings.js';
 
 /** A fact reads state on one host and has no side effects: a command plus a parser. */
@@ -43,6 +44,8 @@ export type RunSettings = Pick<Settings, 'offline' | 'manifestCacheDir' | 'manif
    * architecture. Unset: a run that needs it fails with a message saying so.
    */
   readonly installArtifacts?: (inv: Inventory, arch: Arch) => Promise<InstallArtifacts>;
+  /** Told before each download from the internet or a mirror (commands say so: a download event, or a line). */
+  readonly onDownload?: OnDownload;
 };
 
 /** What a step needs to look at one host and change it. */
@@ -130,6 +133,7 @@ export type RunEvent =
     }
   | { type: 'phase-end'; phase: string; durationMs: number }
   | CheckStartEvent
+  | ({ type: 'download' } & DownloadNotice)
   | CheckEvent
   | Summary
   | CheckSummary;
@@ -162,6 +166,8 @@ export interface CheckSummary {
   passed: number;
   failed: number;
   skipped: number;
+  /** Set when no check could run (bad inventory, unreachable control plane, no API): why. */
+  error?: string;
 }
 
 export interface HostTally {

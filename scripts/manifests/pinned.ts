@@ -9,7 +9,12 @@ export async function pinnedObjects(cluster: Pick<ClusterContext, 'settings'>, s
   const { settings } = cluster;
   const docs = await Promise.all(
     lockedFiles(lock, set).map((entry) =>
-      fetchManifestObjects(entry, { cacheDir: settings.manifestCacheDir, offline: settings.offline, seedDirs: settings.manifestSeedDirs }),
+      fetchManifestObjects(entry, {
+        cacheDir: settings.manifestCacheDir,
+        offline: settings.offline,
+        seedDirs: settings.manifestSeedDirs,
+        ...(settings.onDownload ? { onDownload: settings.onDownload } : {}),
+      }),
     ),
   );
   return docs.flat();

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StepError } from '../engine/errors.js';
+import type { OnDownload } from '../util/download-notice.js';
 import type { LockEntry } from './lock.js';
 import { parseManifests, type K8sObject } from './yaml.js';
 
@@ -28,6 +29,8 @@ export interface FetchManifestOptions {
   fetch?: typeof fetch;
   /** Download timeout (default 60 s). */
   timeoutMs?: number;
+  /** Told before a file is downloaded. */
+  onDownload?: OnDownload;
 }
 
 /** The pinned file did not come out as pinned (wrong sum, missing offline, download failed). */
@@ -84,6 +87,7 @@ async function writeCache(cacheDir: string, sha256: string, bytes: Uint8Array): 
 async function download(entry: ManifestRef, opts: FetchManifestOptions): Promise<Buffer> {
   if (!entry.url.startsWith('https://')) throw new ManifestError(`refusing to download ${entry.url}: not HTTPS`);
   const doFetch = opts.fetch ?? fetch;
+  opts.onDownload?.({ what: entry.path, url: entry.url, into: join(opts.cacheDir, entry.sha256) });
   let res: Response;
   try {
     res = await doFetch(entry.url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000), redirect: 'follow' });

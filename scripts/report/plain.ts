@@ -1,5 +1,6 @@
 import type { CheckEvent, CheckSummary, Reporter, RunEvent, RunMode } from '../engine/types.js';
 import { recapTable } from './recap.js';
+import { describeDownload } from '../util/download-notice.js';
 
 export type Write = (text: string) => void;
 
@@ -15,7 +16,8 @@ export function describeCheck(r: Omit<CheckEvent, 'type'>): string {
 }
 
 export function checkSummaryLine(s: CheckSummary): string {
-  return `checks: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+  const counts = `checks: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+  return s.error === undefined ? counts : `${counts} (none ran: ${s.error})`;
 }
 
 /** One line per event, stable and greppable: for CI logs and pipes. */
@@ -34,6 +36,8 @@ export function describeEvent(e: RunEvent, mode: RunMode): string | undefined {
       if (e.outcome === 'skipped') return `${head} skipped: ${e.reason ?? ''}`;
       return `${head} FAILED: ${e.error ?? ''}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
     }
+    case 'download':
+      return describeDownload(e);
     case 'phase-end':
       return `== ${e.phase} done in ${(e.durationMs / 1000).toFixed(1)}s`;
     case 'check-start':

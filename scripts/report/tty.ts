@@ -56,6 +56,9 @@ export class TtyReporter implements Reporter {
         this.progress = new Map(e.hosts.map((h) => [h, { done: 0, failed: false, unreachable: false }]));
         this.spinner = ora({ text: this.text(e.title), stream: this.stream }).start();
         return;
+      case 'download':
+        this.print(describeEvent(e, this.mode)!);
+        break;
       case 'host-unreachable': {
         const p = this.progress.get(e.host);
         if (p) p.unreachable = true;

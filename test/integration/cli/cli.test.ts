@@ -4,27 +4,13 @@
  * connection, sudo passwords kept out of output and logs.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
+import { kubelab } from '../../support/cli.js';
 import { ensureTestUsers, freePorts, removeTestUsers, sshdSkipReason, startSshd, sudoSkipReason, type Sshd } from '../../support/sshd.js';
-
-const CLI = resolve('dist/scripts/kubelab.js');
-
-function kubelab(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    // KUBELAB_PERSIST=0: no connection keeper daemon outlives these runs (test/integration/transport/mux.test.ts covers it)
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, SSH_AUTH_SOCK: '', KUBELAB_PERSIST: '0', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 function inventory(nodes: object[], ssh: object): string {
   return stringify({

@@ -135,7 +135,6 @@ describe('connectApi', () => {
 
     test('unreachable directly: falls back to the SSH forward, TLS verified against the original name', async () => {
       const t = transport();
-      const started = Date.now();
       const conn = await connectApi({
         kubeconfigYaml: adminConf(pki, `https://master:${closedPort}`),
         controlPlane: { address: '127.0.0.1', transport: t },
@@ -164,7 +163,6 @@ describe('connectApi', () => {
           ['/api/v1/nodes', 'master', 'kubernetes-admin'],
           ['/version', 'master', 'kubernetes-admin'],
         ]);
-        assert.ok(Date.now() - started < 8000);
       } finally {
         await conn.close();
       }

@@ -9,6 +9,7 @@ import { prepareArtifacts } from '../../../scripts/artifacts/prepare.js';
 import { companionsOf, releaseFiles } from '../../../scripts/artifacts/releases.js';
 import { sha256Hex } from '../../../scripts/manifests/store.js';
 import { KubelabError } from '../../../scripts/util/errors.js';
+import { describeDownload, type DownloadNotice } from '../../../scripts/util/download-notice.js';
 import { testInventory } from '../../support/inventory.js';
 
 /** A fetch over a table of URL -> body, recording every URL asked for. */
@@ -96,8 +97,17 @@ test('prepare downloads and verifies every file, extracts the tarballs; a warm c
   const cacheDir = await mkdtemp(join(tmpdir(), 'kubelab-art-'));
   const table = await releaseTable();
   const { fetch, asked } = fakeFetch(table);
-  const a = await prepareArtifacts(inv, 'amd64', { cacheDir, offline: false, fetch });
+  const notices: DownloadNotice[] = [];
+  const onDownload = (n: DownloadNotice): void => void notices.push(n);
+  const a = await prepareArtifacts(inv, 'amd64', { cacheDir, offline: false, fetch, onDownload });
   assert.equal(a.kubernetesVersion, '1.35.4');
+  // each download said before it started: what, from where, into which cache file (not the sum files)
+  assert.deepEqual(notices.map(describeDownload), [
+    `downloading the latest 1.35.x release number from ${BASE}/release/stable-1.35.txt into ${cacheDir}/dl.k8s.io/release/stable-1.35.txt`,
+    ...releaseFiles('1.35.4', 'amd64').map((f) =>
+      `downloading ${f.name} ${f.version} from ${f.origin === 'kubernetes' ? BASE : GH}/${f.path} into ${cacheDir}/${f.origin === 'kubernetes' ? 'dl.k8s.io' : 'github.com'}/${f.path}`),
+  ]);
+  assert.match(describeDownload(notices[1]!), /^downloading kubeadm 1\.35\.4 from http:\/\/127\.0\.0\.1:9\/k8s\/release\/v1\.35\.4\/bin\/linux\/amd64\/kubeadm into /);
   assert.deepEqual(a.images, []);
   assert.deepEqual(
     a.files.map((f) => f.remotePath),
@@ -113,8 +123,10 @@ test('prepare downloads and verifies every file, extracts the tarballs; a warm c
   assert.equal(asked.length, 11, 'stable-1.35.txt + 5 files + 5 sums');
 
   asked.length = 0;
-  const again = await prepareArtifacts(inv, 'amd64', { cacheDir, offline: false, fetch });
+  notices.length = 0;
+  const again = await prepareArtifacts(inv, 'amd64', { cacheDir, offline: false, fetch, onDownload });
   assert.deepEqual(asked, [], 'warm cache: no request');
+  assert.deepEqual(notices, [], 'warm cache: nothing announced');
   assert.deepEqual(again, a);
   const offline = await prepareArtifacts(inv, 'amd64', { cacheDir, offline: true, fetch });
   assert.deepEqual(offline, a);

@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { checkCommand, runCheckCommand } from '../../../scripts/commands/check.js';
 import { UsageError } from '../../../scripts/util/errors.js';
+import { InventoryError } from '../../../scripts/inventory/errors.js';
 import { CHECKS } from '../../../scripts/checks/index.js';
 import { selectByName } from '../../../scripts/util/select.js';
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
@@ -101,5 +102,28 @@ describe('kubelab check', () => {
     await assert.rejects(checkCommand(['nodes', '-i', '/nonexistent.yaml'], ctx), (e: Error) => e instanceof UsageError && /unexpected argument nodes/.test(e.message));
     await assert.rejects(checkCommand(['--junit=', '-i', '/nonexistent.yaml'], ctx), (e: Error) => e instanceof UsageError && /--junit/.test(e.message));
     await assert.rejects(checkCommand(['--output', 'xml', '-i', '/nonexistent.yaml'], ctx), (e: Error) => e instanceof UsageError && /--output xml/.test(e.message));
+  });
+
+  it('a failure before the first check still ends every output mode with its summary line, saying why none ran', async () => {
+    const cases: [string, (out: string) => void][] = [
+      ['json', (out) => {
+        const last = JSON.parse(out.trimEnd().split('\n').at(-1)!) as Record<string, unknown>;
+        assert.deepEqual(last, { type: 'summary', passed: 0, failed: 0, skipped: 0, error: '/nonexistent.yaml: 1 problem in the inventory' });
+      }],
+      ['plain', (out) => assert.equal(out, 'checks: 0 passed, 0 failed, 0 skipped (none ran: /nonexistent.yaml: 1 problem in the inventory)\n')],
+      ['tty', (out) => assert.match(out, /\nchecks: 0 passed, 0 failed, 0 skipped \(none ran: \/nonexistent\.yaml: 1 problem in the inventory\)\n$/)],
+    ];
+    for (const [mode, expect] of cases) {
+      const out = capture();
+      const ctx = { stdout: out.stream, stderr: capture().stream, env: {}, settings: readSettings({}) } as CliContext;
+      await assert.rejects(checkCommand(['--output', mode, '-i', '/nonexistent.yaml'], ctx), InventoryError);
+      expect(out.text());
+    }
+    // a usage error found after the output mode is known ends the output too
+    const out = capture();
+    const ctx = { stdout: out.stream, stderr: capture().stream, env: {}, settings: readSettings({}) } as CliContext;
+    await assert.rejects(checkCommand(['-o', 'json', '--only', 'bogus', '-i', '/nonexistent.yaml'], ctx), UsageError);
+    assert.equal(JSON.parse(out.text()).type, 'summary');
+    assert.match(JSON.parse(out.text()).error, /unknown check bogus/);
   });
 });

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import type { DownloadNotice } from '../../../scripts/util/download-notice.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -145,10 +146,16 @@ test('online, a miss is downloaded from the url, verified and cached', async () 
       urls.push(String(input));
       return new Response(content, { status: 200 });
     };
-    const got = await fetchManifest(entry, { cacheDir: d.cache, offline: false, seedDirs: [], fetch: fake });
+    const notices: DownloadNotice[] = [];
+    const onDownload = (n: DownloadNotice): void => void notices.push(n);
+    const got = await fetchManifest(entry, { cacheDir: d.cache, offline: false, seedDirs: [], fetch: fake, onDownload });
     assert.deepEqual(got, content);
     assert.deepEqual(urls, [entry.url]);
+    assert.deepEqual(notices, [{ what: entry.path, url: entry.url, into: join(d.cache, entry.sha256) }], 'the download was announced');
     assert.deepEqual(await readFile(join(d.cache, entry.sha256)), content);
+    notices.length = 0;
+    await fetchManifest(entry, { cacheDir: d.cache, offline: false, seedDirs: [], fetch: fake, onDownload });
+    assert.deepEqual(notices, [], 'from the cache: nothing announced');
   } finally {
     await d.cleanup();
   }

@@ -62,6 +62,24 @@ describe('reporters', () => {
     assert.match(out, /^total\s+7\s+4\s+1\s+5\s+1\/2$/m);
   });
 
+  it('a download is one line in plain and tty output, an object in json', async () => {
+    const d: RunEvent = { type: 'download', what: 'kubeadm 1.35.4', url: 'https://dl.k8s.io/release/v1.35.4/bin/linux/amd64/kubeadm', into: '/c/kubeadm' };
+    const line = 'downloading kubeadm 1.35.4 from https://dl.k8s.io/release/v1.35.4/bin/linux/amd64/kubeadm into /c/kubeadm';
+    for (const mode of ['plain', 'tty'] as const) {
+      const c = capture();
+      const r = await makeReporter(mode, c.stream, () => 2);
+      r.event(events[0]!);
+      r.event(events[1]!);
+      r.event(d);
+      r.close();
+      assert.match(c.text(), new RegExp(`^${line.replace(/[.]/g, '\\.')}$`, 'm'), mode);
+    }
+    const c = capture();
+    const r = await makeReporter('json', c.stream, () => 2);
+    r.event(d);
+    assert.deepEqual(JSON.parse(c.text()), d);
+  });
+
   it('plain in plan mode says "would change"', async () => {
     const c = capture();
     const r = await makeReporter('plain', c.stream, () => 2);
