@@ -52,6 +52,19 @@ function describeError(err: unknown): { detail: string; diagnosis?: string } {
   return { detail: `error: ${err instanceof Error ? err.message : String(err)}` };
 }
 
+/**
+ * Waits until the namespace's "default" ServiceAccount exists: kube-controller-manager creates it after the
+ * namespace, and until then every pod is refused (403 "error looking up service account"). False at the timeout.
+ */
+async function waitDefaultServiceAccount(ctx: CheckContext): Promise<boolean> {
+  const deadline = ctx.now() + ctx.settings.namespaceTimeoutMs;
+  for (;;) {
+    if (await ctx.api.serviceAccountExists(ctx.namespace, 'default')) return true;
+    if (ctx.now() >= deadline) return false;
+    await ctx.sleep(ctx.settings.pollMs);
+  }
+}
+
 /** Waits until the namespace is gone; false at the timeout. */
 async function waitGone(ctx: CheckContext): Promise<boolean> {
   const deadline = ctx.now() + ctx.settings.namespaceTimeoutMs;
@@ -91,7 +104,12 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
           await ctx.api.deleteNamespace(ctx.namespace);
           if (!(await waitGone(ctx))) setupError = `a leftover namespace ${ctx.namespace} is still terminating after ${Math.round(ctx.settings.namespaceTimeoutMs / 1000)} s`;
         }
-        if (!setupError) await ctx.api.createNamespace(ctx.namespace, { ...NAMESPACE_LABELS });
+        if (!setupError) {
+          await ctx.api.createNamespace(ctx.namespace, { ...NAMESPACE_LABELS });
+          if (!(await waitDefaultServiceAccount(ctx))) {
+            setupError = `its ServiceAccount "default" did not appear within ${Math.round(ctx.settings.namespaceTimeoutMs / 1000)} s (kube-controller-manager creates it: is it running? kubectl -n kube-system get pods)`;
+          }
+        }
       } catch (err) {
         setupError = `cannot prepare namespace ${ctx.namespace}: ${describeError(err).detail}`;
       }

@@ -163,12 +163,15 @@ export class ApiError extends KubelabError {
     readonly status?: number,
     hint?: string,
   ) {
-    super(message, hint ?? defaultHint(status));
+    super(message, hint ?? defaultHint(status, message));
     this.name = 'ApiError';
   }
 }
 
-function defaultHint(status: number | undefined): string | undefined {
+function defaultHint(status: number | undefined, message: string): string | undefined {
+  if (status === 403 && /error looking up service account/.test(message)) {
+    return "the namespace's ServiceAccount does not exist yet: kube-controller-manager creates it (is it running? kubectl -n kube-system get pods)";
+  }
   if (status === 401 || status === 403) return 'the API server refused the request: the admin kubeconfig lacks the permission';
   if (status === undefined) return 'the API server did not answer (connection lost?)';
   return undefined;

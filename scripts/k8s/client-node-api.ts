@@ -124,6 +124,9 @@ export function clientNodeApi(conn: Pick<ApiConnection, 'kc' | 'via' | 'close'>)
       const body: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
       await call(`create namespace ${name}`, () => core.createNamespace({ body }));
     },
+    async serviceAccountExists(namespace, name) {
+      return (await readOrNull(`read serviceaccount ${namespace}/${name}`, () => core.readNamespacedServiceAccount({ namespace, name }))) !== null;
+    },
     async deleteNamespace(name) {
       await readOrNull(`delete namespace ${name}`, () => core.deleteNamespace({ name }));
     },

@@ -32,6 +32,8 @@ export interface ClusterApi {
   createNamespace(name: string, labels: Record<string, string>): Promise<void>;
   /** Starts the deletion; absent already is not an error. */
   deleteNamespace(name: string): Promise<void>;
+  /** Whether the ServiceAccount exists (a namespace's "default" is made by kube-controller-manager, not at once). */
+  serviceAccountExists(namespace: string, name: string): Promise<boolean>;
 
   listPods(namespace: string, labelSelector?: string): Promise<KPod[]>;
   /** null when absent. */

@@ -123,9 +123,22 @@ export class FakeApi implements ClusterApi {
     this.namespaces.add(name);
   }
 
+  /** How many serviceAccountExists calls answer false after a namespace is created (kube-controller-manager's lag). */
+  serviceAccountLag = 0;
+  private readonly serviceAccountPolls = new Map<string, number>();
+
+  async serviceAccountExists(namespace: string, name: string): Promise<boolean> {
+    this.calls.push(`serviceAccountExists ${namespace}/${name}`);
+    if (!this.namespaces.has(namespace) || name !== 'default') return false;
+    const polls = (this.serviceAccountPolls.get(namespace) ?? 0) + 1;
+    this.serviceAccountPolls.set(namespace, polls);
+    return polls > this.serviceAccountLag;
+  }
+
   async deleteNamespace(name: string): Promise<void> {
     this.calls.push(`deleteNamespace ${name}`);
     this.namespaces.delete(name);
+    this.serviceAccountPolls.delete(name);
   }
 
   private recordedPods(ns: string): KPod[] {

@@ -104,6 +104,26 @@ describe('the smoke namespace', () => {
     assert.equal(clock.slept(), 2 * TEST_SETTINGS.namespaceTimeoutMs);
   });
 
+  it('pods are created only once its "default" ServiceAccount exists (kube-controller-manager makes it later)', async () => {
+    const { api, base } = setup();
+    api.serviceAccountLag = 3;
+    const { results } = await runChecks({ ...base, checks: selectByName(CHECKS, ['dns'], 'check') });
+    assert.equal(results[0]!.status, 'passed');
+    const saPolls = api.calls.filter((c) => c === `serviceAccountExists ${SMOKE_NAMESPACE}/default`).length;
+    assert.equal(saPolls, 4);
+    const lastPoll = api.calls.lastIndexOf(`serviceAccountExists ${SMOKE_NAMESPACE}/default`);
+    assert.ok(api.calls.findIndex((c) => c.startsWith('createPod')) > lastPoll, 'no pod before the ServiceAccount');
+  });
+
+  it('no "default" ServiceAccount within the namespace timeout fails the checks that need it, naming the controller-manager', async () => {
+    const { api, base } = setup();
+    api.serviceAccountLag = Number.MAX_SAFE_INTEGER;
+    const { results } = await runChecks({ ...base, checks: selectByName(CHECKS, ['nodes', 'dns'], 'check') });
+    assert.deepEqual(results.map((r) => r.status), ['passed', 'failed']);
+    assert.match(results[1]!.detail, /ServiceAccount "default" did not appear within 10 s \(kube-controller-manager creates it/);
+    assert.ok(!api.calls.some((c) => c.startsWith('createPod')));
+  });
+
   it('an API error while creating it fails the checks that need it', async () => {
     const { api, base } = setup();
     api.createNamespace = async () => {
