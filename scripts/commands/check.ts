@@ -67,11 +67,11 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
 export async function checkCommand(args: string[], ctx: CliContext): Promise<number> {
   const { common, values, positionals } = parseCommon(args, { only: { type: 'string' }, junit: { type: 'string' } });
   if (positionals.length) throw new UsageError(`check: unexpected argument ${positionals.join(' ')}`);
-  const checks = selectByName(CHECKS, listOption(values.only), 'check');
+  const checks = selectByName(CHECKS, listOption(values.only, '--only'), 'check');
   const junitFile = typeof values.junit === 'string' ? values.junit : undefined;
   if (junitFile === '') throw new UsageError('--junit: expected a file name');
 
-  const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx);
+  const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx, { connectTimeoutMs: common.connectTimeoutMs });
   try {
     const { openClusterApi } = await import('../k8s/client-node-api.js');
     let api: ClusterApi;
