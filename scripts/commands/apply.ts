@@ -11,9 +11,9 @@ import { loadReachable, openSession } from './session.js';
 /** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
 export async function applyCommand(mode: RunMode, args: string[], ctx: CliContext): Promise<number> {
   const { common, values } = parseCommon(args, { only: { type: 'string' }, offline: { type: 'boolean', default: false }, bundle: { type: 'string' } });
-  const phases = selectByName(PHASES, listOption(values.only), 'phase');
+  const phases = selectByName(PHASES, listOption(values.only, '--only'), 'phase');
   const inv = withBundle(await loadReachable(common.inventory, ctx, mode === 'apply'), typeof values.bundle === 'string' ? values.bundle : undefined);
-  const session = await openSession(inv, ctx);
+  const session = await openSession(inv, ctx, { connectTimeoutMs: common.connectTimeoutMs });
   const stepsOf = (phaseName: string, host: string): number => {
     const phase = phases.find((p) => p.name === phaseName);
     const node = inv.spec.nodes.find((n) => n.name === host);

@@ -72,10 +72,10 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
     if (positionals.length) throw new UsageError(`check: unexpected argument ${positionals.join(' ')}`);
     const junit = typeof values.junit === 'string' ? values.junit : undefined;
     if (junit === '') throw new UsageError('--junit: expected a file name');
-    return { checks: selectByName(CHECKS, listOption(values.only), 'check'), junitFile: junit };
+    return { checks: selectByName(CHECKS, listOption(values.only, '--only'), 'check'), junitFile: junit };
   });
 
-  const session = await beforeChecks(async () => openSession(await loadReachable(common.inventory, ctx, false), ctx));
+  const session = await beforeChecks(async () => openSession(await loadReachable(common.inventory, ctx, false), ctx, { connectTimeoutMs: common.connectTimeoutMs }));
   try {
     let api: ClusterApi;
     try {

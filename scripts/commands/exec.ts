@@ -4,8 +4,11 @@ import { defaultOutput } from '../report/index.js';
 import { TransportError, type ExecResult } from '../transport/types.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
-import { listOption, parseCommon } from './options.js';
+import { listOption, parseCommon, secondsOption } from './options.js';
 import { loadReachable, openSession } from './session.js';
+
+/** Bytes of each output stream `exec` shows (its last ones); the whole output is in the run's log folder. */
+export const EXEC_SHOWN_BYTES = 256 * 1024;
 
 /** `kubelab exec [--nodes a,b] -- CMD...`: CMD's words are its argv (use `sh -c '...'` for shell syntax). */
 export async function execCommand(args: string[], ctx: CliContext): Promise<number> {
@@ -15,11 +18,11 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
   const { common, values, positionals } = parseCommon(ownArgs, { nodes: { type: 'string' }, timeout: { type: 'string' } });
   if (positionals.length) throw new UsageError(`exec: put the command after --, e.g. kubelab exec -- ${positionals.join(' ')}`);
   if (!command.length) throw new UsageError('exec: no command given; usage: kubelab exec [--nodes a,b] -- CMD [ARGS...]');
-  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout) * 1000;
-  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UsageError(`--timeout ${String(values.timeout)}: expected seconds > 0`);
+  const timeoutMs = secondsOption('--timeout', values.timeout);
+  const nodes = listOption(values.nodes, '--nodes');
 
   const json = (common.output ?? defaultOutput(ctx.stdout)) === 'json';
-  const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx, listOption(values.nodes));
+  const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx, { nodes, connectTimeoutMs: common.connectTimeoutMs });
   const summary: Summary = { type: 'summary', ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, hosts: {} };
   const print = (text: string): void => {
     ctx.stdout.write(text);
@@ -31,7 +34,7 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
       let result: ExecResult | undefined;
       let error: TransportError | undefined;
       try {
-        result = await session.transports.get(node).exec(command, { timeoutMs });
+        result = await session.transports.get(node).exec(command, { timeoutMs, maxOutputBytes: EXEC_SHOWN_BYTES });
       } catch (err) {
         if (!(err instanceof TransportError)) throw err;
         error = err;
@@ -58,8 +61,13 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
         print(`${node.name} ${error.kind === 'unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
       } else if (result) {
         const lines = [`${node.name} exit ${result.code} (${result.durationMs} ms)`];
-        for (const l of result.stdout.trimEnd().split('\n')) if (l) lines.push(`${node.name} | ${l}`);
-        for (const l of result.stderr.trimEnd().split('\n')) if (l) lines.push(`${node.name} ! ${l}`);
+        const cut = (bytes: number | undefined, file: string | undefined, mark: string): void => {
+          if (bytes) lines.push(`${node.name} ${mark} [... ${bytes} bytes cut${file ? `, full output in ${file}` : ''}]`);
+        };
+        cut(result.stdoutCut, result.stdoutFile, '|');
+        prefixed(result.stdout, `${node.name} | `, lines);
+        cut(result.stderrCut, result.stderrFile, '!');
+        prefixed(result.stderr, `${node.name} ! `, lines);
         print(`${lines.join('\n')}\n`);
       }
     });
@@ -68,4 +76,10 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
   }
   print(json ? `${JSON.stringify(summary)}\n` : `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable\n`);
   return summary.failed === 0 && summary.unreachable === 0 ? 0 : 1;
+}
+
+/** Each non-empty line of `text` with `prefix`, as one string (not one string per line: outputs are up to 256 KiB). */
+function prefixed(text: string, prefix: string, into: string[]): void {
+  const body = text.replace(/\n{2,}/g, '\n').replace(/^\n+|\s+$/g, '');
+  if (body) into.push(body.replace(/^/gm, prefix));
 }

@@ -38,7 +38,9 @@ Options:
       --merge            kubeconfig: add the context to ~/.kube/config
       --junit FILE       check: also write the results as JUnit XML
       --concurrency N    hosts handled at once (default 10)
-      --timeout SECONDS  exec: per-command timeout (default: none)
+      --timeout SECONDS  exec: per-command timeout (default: none; at most 2147483)
+      --connect-timeout SECONDS  time to reach a node over SSH, retries included (default:
+                         spec.ssh.connectTimeout, 10)
   -h, --help             this help
       --version          print the version
 

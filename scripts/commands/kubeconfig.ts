@@ -50,7 +50,7 @@ export async function kubeconfigCommand(args: string[], ctx: CliContext, opts: K
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const session = await openSession(inv, ctx, [node.name]);
+  const session = await openSession(inv, ctx, { nodes: [node.name], connectTimeoutMs: common.connectTimeoutMs });
   try {
     const transport = session.transports.get(node);
     const admin = await readAdminKubeconfig(transport, { path: opts.adminConfPath });

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { RunLogs, runId } from '../engine/host-log.js';
+import { pruneRunLogs, RunLogs, runId } from '../engine/host-log.js';
 import type { TransportPool } from '../engine/types.js';
 import { stateDir } from '../inventory/load.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
@@ -28,12 +28,17 @@ export interface Session {
  * ControlPersist, so the next run skips the SSH handshakes. When the daemon cannot be used, each transport
  * falls back to a direct SshTransport (noted in the host log). ssh2 itself is loaded only when needed.
  */
-export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: readonly string[]): Promise<Session> {
-  const nodes = pickNodes(inv, onlyNodes);
+export async function openSession(
+  inv: Inventory,
+  ctx: CliContext,
+  opts: { nodes?: readonly string[]; connectTimeoutMs?: number } = {},
+): Promise<Session> {
+  const nodes = pickNodes(inv, opts.nodes);
   const dir = stateDir(inv);
   const persist = ctx.settings.persistSeconds;
   const creds = await resolveCredentials(nodes, ctx);
   const logs = new RunLogs(join(dir, 'logs', runId()), secretValues(creds));
+  pruneRunLogs(join(dir, 'logs'), ctx.settings.keepLogs, logs.dir);
   const knownHostsFile = join(dir, 'known_hosts');
 
   const settingsOf = (node: InventoryNode): MuxNodeSettings => {
@@ -43,6 +48,8 @@ export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: r
       host: node.ssh.host,
       port: node.ssh.port,
       user: node.ssh.user,
+      // --connect-timeout over spec.ssh.connectTimeout (seconds)
+      connectTimeoutMs: opts.connectTimeoutMs ?? Math.round(node.ssh.connectTimeout * 1000),
       ...(c.identityFile !== undefined ? { identityFile: resolve(c.identityFile) } : {}),
       ...(c.passphrase !== undefined ? { passphrase: c.passphrase } : {}),
       ...(c.password !== undefined ? { password: c.password } : {}),
@@ -94,8 +101,11 @@ export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: r
   };
 }
 
+/** The nodes named (each once, in the order given), or all when no list was given. */
 function pickNodes(inv: Inventory, names: readonly string[] | undefined): InventoryNode[] {
-  if (!names?.length) return [...inv.spec.nodes];
+  if (names === undefined) return [...inv.spec.nodes];
+  if (names.length === 0) throw new UsageError('--nodes: no node named');
+  if (new Set(names).size !== names.length) throw new UsageError(`--nodes ${names.join(',')}: a node named more than once`);
   const known = new Map(inv.spec.nodes.map((n) => [n.name, n]));
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length) {

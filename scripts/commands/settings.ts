@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { DEFAULT_KEEP_LOGS } from '../engine/host-log.js';
 import { DEFAULT_PERSIST_SECONDS } from '../transport/mux-protocol.js';
 import { UsageError } from '../util/errors.js';
 import type { Settings } from '../util/settings.js';
@@ -14,6 +15,10 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   if (persist === undefined) {
     throw new UsageError(`KUBELAB_PERSIST=${env.KUBELAB_PERSIST ?? ''}: expected seconds to keep connections (0 disables)`);
   }
+  const keepLogs = wholeNumber(env.KUBELAB_KEEP_LOGS, DEFAULT_KEEP_LOGS);
+  if (keepLogs === undefined || keepLogs < 1) {
+    throw new UsageError(`KUBELAB_KEEP_LOGS=${env.KUBELAB_KEEP_LOGS ?? ''}: expected how many runs' logs to keep per cluster (a whole number, at least 1)`);
+  }
   const daemonEnv: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'LANG'] as const) if (env[k] !== undefined) daemonEnv[k] = env[k];
   return {
@@ -26,6 +31,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     artifactCacheDir: resolve(env.KUBELAB_ARTIFACT_CACHE ?? join('.kubelab', 'cache', 'artifacts')),
     imageCacheDir: resolve(env.KUBELAB_IMAGE_CACHE ?? join('.kubelab', 'images')),
     persistSeconds: persist,
+    keepLogs,
     daemonEnv,
     ...(env.SSH_AUTH_SOCK !== undefined ? { sshAuthSock: env.SSH_AUTH_SOCK } : {}),
     userKubeconfig: userKubeconfigPath(env),
@@ -41,6 +47,13 @@ function persistSeconds(value: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return DEFAULT_PERSIST_SECONDS;
   if (!/^\d+(\.\d+)?$/.test(raw)) return undefined;
   return Number(raw);
+}
+
+/** A whole number from the environment: unset or empty -> fallback; undefined when it is not digits. */
+function wholeNumber(value: string | undefined, fallback: number): number | undefined {
+  const raw = value?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  return /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
 /** Where `kubectl` reads its config: the first path in KUBECONFIG, else ~/.kube/config. */

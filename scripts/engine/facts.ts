@@ -31,6 +31,13 @@ export class FactCache implements Facts {
         `reading fact ${fact.key}: exit ${result.code}${result.stderr ? `: ${tail(result.stderr)}` : ''}`,
       );
     }
+    if (result.stdoutCut) {
+      // never parse a cut output: only the last ExecOptions.maxOutputBytes (8 MiB) are kept in memory
+      throw new StepError(
+        `reading fact ${fact.key}: its output is too large to parse (${result.stdoutCut} bytes cut)` +
+          (result.stdoutFile ? `; the whole output is in ${result.stdoutFile}` : ''),
+      );
+    }
     return fact.parse(result);
   }
 }

@@ -37,6 +37,7 @@ function sshDefaults(s: SshInput, cwd: string): SshDefaults {
     askPassword: s.askPassword,
     agent: s.agent,
     sudoPasswordEnv: s.sudoPasswordEnv,
+    connectTimeout: s.connectTimeout,
   });
 }
 
@@ -52,6 +53,7 @@ function nodeSsh(node: NodeInput, defaults: SshDefaults, cwd: string): NodeSsh {
     askPassword: o.askPassword ?? defaults.askPassword,
     agent: o.agent ?? defaults.agent,
     sudoPasswordEnv: o.sudoPasswordEnv ?? defaults.sudoPasswordEnv,
+    connectTimeout: o.connectTimeout ?? defaults.connectTimeout,
   });
 }
 

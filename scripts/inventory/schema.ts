@@ -23,6 +23,8 @@ export const DEFAULTS = Object.freeze({
   install: 'binaries',
   sshUser: 'root',
   sshPort: 22,
+  /** spec.ssh.connectTimeout, seconds. */
+  sshConnectTimeout: 10,
   nfsPath: '/srv/nfs/k8s',
   containerdSource: 'distro',
   memory: 2048,
@@ -133,6 +135,17 @@ const port = (description: string) =>
     .min(1, { error: (iss) => `port ${q(iss.input)} is out of range: ports are 1-65535` })
     .max(65535, { error: (iss) => `port ${q(iss.input)} is out of range: ports are 1-65535` })
     .meta({ description });
+
+const connectTimeout = () =>
+  z
+    .number({ error: (iss) => (iss.input === undefined ? undefined : `expected seconds (a number), got ${q(iss.input)}`) })
+    .min(1, { error: (iss) => `connectTimeout ${q(iss.input)} is too short: at least 1 second` })
+    .max(600, { error: (iss) => `connectTimeout ${q(iss.input)} is too long: at most 600 seconds` })
+    .meta({
+      description:
+        'Seconds allowed for reaching the node over SSH: TCP connect, handshake and authentication, retries of refused ' +
+        'connections included (default 10; the --connect-timeout option overrides it)',
+    });
 
 const envName = (description: string) =>
   checked(z.string().meta({ description }), (v) =>
@@ -249,6 +262,7 @@ const sshShape = {
   askPassword: z.boolean().meta({ description: 'Prompt for the SSH password' }).optional(),
   agent: z.boolean().meta({ description: 'Use the SSH agent (default: true when SSH_AUTH_SOCK is set)' }).optional(),
   sudoPasswordEnv: envName('Name of the environment variable holding the sudo password').optional(),
+  connectTimeout: connectTimeout().optional(),
 };
 
 export const SshDefaultsSchema = z
@@ -257,6 +271,7 @@ export const SshDefaultsSchema = z
     user: userName.default(DEFAULTS.sshUser),
     port: port('SSH port').default(DEFAULTS.sshPort),
     askPassword: z.boolean().meta({ description: 'Prompt for the SSH password' }).default(false),
+    connectTimeout: connectTimeout().default(DEFAULTS.sshConnectTimeout),
   })
   .meta({ description: 'SSH defaults for every node (a clear-text password is not accepted: use passwordEnv or askPassword)' });
 

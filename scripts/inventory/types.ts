@@ -16,6 +16,8 @@ export interface SshDefaults {
   /** Unset means: use the agent when SSH_AUTH_SOCK is set. */
   readonly agent?: boolean;
   readonly sudoPasswordEnv?: string;
+  /** Seconds allowed for reaching the node over SSH (handshake and retries included); default 10. */
+  readonly connectTimeout: number;
 }
 
 /** How to reach one node: node.ssh over spec.ssh; host defaults to the node address. */

@@ -331,8 +331,11 @@ export class MuxClient {
   }
 }
 
-function wireExecOptions(opts: ExecOptions): WireExecOptions {
+function wireExecOptions(opts: ExecOptions, spillDir: string | undefined): WireExecOptions {
   const w: WireExecOptions = {};
+  if (opts.maxOutputBytes !== undefined) w.maxOutputBytes = opts.maxOutputBytes;
+  const dir = opts.spillDir ?? spillDir;
+  if (dir !== undefined) w.spillDir = resolve(dir);
   if (opts.timeoutMs !== undefined) w.timeoutMs = opts.timeoutMs;
   if (opts.asLoginUser !== undefined) w.asLoginUser = opts.asLoginUser;
   if (opts.secrets !== undefined) w.secrets = opts.secrets;
@@ -387,7 +390,7 @@ export class MuxTransport implements Transport {
     if (argv.length === 0) throw new TypeError('exec: empty argv');
     const v = await this.via();
     if ('direct' in v) return v.direct.exec(argv, opts);
-    const res = await v.conn.request({ op: 'exec', node: this.name, argv: [...argv], opts: wireExecOptions(opts) }, this.name, opts.secrets);
+    const res = await v.conn.request({ op: 'exec', node: this.name, argv: [...argv], opts: wireExecOptions(opts, this.logger.spillDir) }, this.name, opts.secrets);
     return res.result!;
   }
 

@@ -136,6 +136,7 @@ class Daemon {
         password: n.password,
         agent: n.agent,
         sudoPassword: n.sudoPassword,
+        connectTimeoutMs: n.connectTimeoutMs,
         knownHostsFile: settings.knownHostsFile,
         knownHosts,
         logger: { record: (entry, secrets) => this.route(n.name, entry, secrets) },
@@ -331,6 +332,8 @@ class Daemon {
             ...(o.stdin !== undefined ? { stdin: stdinOf(o.stdin) } : {}),
             ...(o.asLoginUser !== undefined ? { asLoginUser: o.asLoginUser } : {}),
             ...(o.logStdout !== undefined ? { logStdout: o.logStdout } : {}),
+            ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
+            ...(o.spillDir !== undefined ? { spillDir: o.spillDir } : {}),
             secrets: [...(o.secrets ?? []), marker],
           };
           return { result: await transport.exec(req.argv, opts) };

@@ -17,8 +17,8 @@ import { socketPath } from './socket-path.js';
 import type { CommandRecord, ExecResult, TransportErrorKind } from './types.js';
 import type { SshTransportOptions } from './ssh.js';
 
-/** Bumped when the messages change; a daemon of another version is replaced (2: putFile). */
-export const MUX_PROTOCOL = 2;
+/** Bumped when the messages change; a daemon of another version is replaced (2: putFile; 3: bounded outputs). */
+export const MUX_PROTOCOL = 3;
 
 /** Default idle time before the daemon exits, in seconds (like ansible's ControlPersist=60s). */
 export const DEFAULT_PERSIST_SECONDS = 60;
@@ -26,7 +26,7 @@ export const DEFAULT_PERSIST_SECONDS = 60;
 /** One node's connection settings, as given to SshTransport (secrets included: sent only on stdin / the socket). */
 export type MuxNodeSettings = Pick<
   SshTransportOptions,
-  'name' | 'host' | 'user' | 'identityFile' | 'passphrase' | 'password' | 'agent' | 'sudoPassword'
+  'name' | 'host' | 'user' | 'identityFile' | 'passphrase' | 'password' | 'agent' | 'sudoPassword' | 'connectTimeoutMs'
 > & { port: number };
 
 /** What the daemon reads on stdin at start (never on its command line or in its environment). */
@@ -55,6 +55,7 @@ export function nodeSettingsHash(node: MuxNodeSettings, knownHostsFile: string):
     node.password ?? null,
     node.agent ?? null,
     node.sudoPassword ?? null,
+    node.connectTimeoutMs ?? null,
     knownHostsFile,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
@@ -86,6 +87,12 @@ export interface WireExecOptions {
   asLoginUser?: boolean;
   secrets?: string[];
   logStdout?: boolean;
+  maxOutputBytes?: number;
+  /**
+   * The client's run log folder for large outputs: the daemon, on the same machine, writes them there itself
+   * (streamed, redacted), so that they never travel through the socket nor sit in either process's memory.
+   */
+  spillDir?: string;
 }
 
 export type MuxRequest =

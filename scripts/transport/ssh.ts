@@ -18,13 +18,16 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 
 import { KnownHosts } from './known-hosts.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, OutputCapture, type CapturedOutput } from './output.js';
 import { shJoin, shQuote } from './quote.js';
 import { redact } from './redact.js';
 import {
-  stdoutForLog,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  MAX_TIMER_MS,
   TransportError,
   type CommandLogger,
   type ExecOptions,
+  type CommandRecord,
   type ExecResult,
   type Forward,
   type PutOptions,
@@ -55,9 +58,15 @@ export interface SshTransportOptions {
   knownHostsFile: string;
   /** The KnownHosts of knownHostsFile shared by the transports of one process (default: one of its own). */
   knownHosts?: KnownHosts;
-  /** Timeout for TCP connect + SSH handshake + auth. Default 10000. */
+  /**
+   * The one deadline for reaching the node: TCP connect, SSH handshake and authentication, retries included
+   * (inventory spec.ssh.connectTimeout, --connect-timeout). Default 10000.
+   */
   connectTimeoutMs?: number;
-  /** Extra attempts after the first when the host is unreachable or times out (never for auth/hostkey). Default 3. */
+  /**
+   * Extra attempts after the first when the connection is refused or reset (never for auth/hostkey, never past
+   * connectTimeoutMs: a silent host uses up the deadline in its first attempt). Default 3.
+   */
   connectRetries?: number;
   /** First backoff delay between connect attempts, doubled each time. Default 500. */
   connectRetryDelayMs?: number;
@@ -104,6 +113,11 @@ const RETRYABLE_SOCKET_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/** "10 s", "0.2 s": a duration in ms, in seconds, for messages. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -133,11 +147,7 @@ interface Wire {
   sudo: boolean;
 }
 
-interface RawRun {
-  stdout: string;
-  stderr: string;
-  code: number;
-  durationMs: number;
+interface RawRun extends ExecResult {
   /** Whether the command itself started (markers seen). */
   started: boolean;
   wrongSudoPassword: boolean;
@@ -211,17 +221,29 @@ export class SshTransport implements Transport {
   private async connectWithRetry(gen: number): Promise<Conn> {
     const retries = Math.max(0, this.opts.connectRetries ?? 3);
     const base = this.opts.connectRetryDelayMs ?? 500;
+    const timeoutMs = this.connectTimeoutMs;
+    const deadline = performance.now() + timeoutMs;
     const auth = await this.authConfig();
     for (let attempt = 0; ; attempt++) {
+      const left = deadline - performance.now();
       try {
-        return await this.connectOnce(auth);
+        if (left <= 0) throw this.unreachable(`no SSH answer within ${seconds(timeoutMs)} (connect timeout)`);
+        return await this.connectOnce(auth, left, timeoutMs, attempt + 1);
       } catch (err) {
-        const retryable = err instanceof TransportError && err.kind === 'unreachable' && !/ENOTFOUND/.test(err.message);
+        const retryable = err instanceof TransportError && err.kind === 'unreachable' && !/ENOTFOUND|connect timeout/.test(err.message);
         if (!retryable || attempt >= retries || gen !== this.generation) throw err;
-        await sleep(base * 2 ** attempt);
+        const delay = base * 2 ** attempt;
+        if (performance.now() + delay >= deadline) throw err;
+        await sleep(delay);
         if (gen !== this.generation) throw err;
       }
     }
+  }
+
+  /** The connect deadline in ms (a timer cannot be longer than 2^31-1 ms). */
+  private get connectTimeoutMs(): number {
+    const t = this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    return Math.min(Math.max(1, t), MAX_TIMER_MS);
   }
 
   private async authConfig(): Promise<{ cfg: Partial<ConnectConfig>; tried: string[] }> {
@@ -289,8 +311,13 @@ export class SshTransport implements Transport {
     return { cfg, tried };
   }
 
-  private connectOnce(auth: { cfg: Partial<ConnectConfig>; tried: string[] }): Promise<Conn> {
-    const timeoutMs = this.opts.connectTimeoutMs ?? 10_000;
+  /** One attempt, given `leftMs` of the connect deadline (`timeoutMs` in all; `attempt` counts from 1, for the message). */
+  private connectOnce(auth: { cfg: Partial<ConnectConfig>; tried: string[] }, leftMs: number, timeoutMs: number, attempt: number): Promise<Conn> {
+    const timedOut = (): TransportError =>
+      this.unreachable(
+        `no SSH answer within ${seconds(timeoutMs)} (connect timeout${attempt > 1 ? `, ${attempt} attempts` : ''}): ` +
+          'the port accepts connections but no SSH handshake completed',
+      );
     return new Promise<Conn>((resolve, reject) => {
       const client = new Client();
       const conn: Conn = { client, closed: false };
@@ -304,11 +331,9 @@ export class SshTransport implements Transport {
         client.end();
         setTimeout(() => client.destroy(), 1000).unref();
       };
-      // ssh2's readyTimeout covers the handshake; this also covers a hung TCP connect.
-      const guard = setTimeout(
-        () => fail(this.unreachable(`timed out after ${timeoutMs}ms`)),
-        timeoutMs + 1000,
-      );
+      // The one deadline: covers a hung TCP connect, the handshake and authentication (ssh2's own readyTimeout,
+      // set a little later, only backs it up).
+      const guard = setTimeout(() => fail(timedOut()), leftMs);
       client.on('ready', () => {
         if (settled) {
           client.end();
@@ -320,7 +345,7 @@ export class SshTransport implements Transport {
       });
       client.on('error', (err: Error & { level?: string; code?: string }) => {
         if (!settled) {
-          fail(hostKeyError ?? this.mapConnectError(err, auth.tried, timeoutMs));
+          fail(hostKeyError ?? (err.level === 'client-timeout' ? timedOut() : this.mapConnectError(err, auth.tried)));
         } else {
           conn.lostReason = err.message;
         }
@@ -335,7 +360,7 @@ export class SshTransport implements Transport {
         host: this.host,
         port: this.port,
         username: this.user,
-        readyTimeout: timeoutMs,
+        readyTimeout: Math.ceil(leftMs) + 1000,
         keepaliveInterval: this.opts.keepaliveIntervalMs ?? 15_000,
         keepaliveCountMax: 3,
         hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
@@ -372,7 +397,7 @@ export class SshTransport implements Transport {
     );
   }
 
-  private mapConnectError(err: Error & { level?: string; code?: string }, tried: string[], timeoutMs: number): TransportError {
+  private mapConnectError(err: Error & { level?: string; code?: string }, tried: string[]): TransportError {
     const level = err.level ?? '';
     if (level === 'client-authentication' || level === 'agent') {
       return new TransportError(
@@ -382,7 +407,6 @@ export class SshTransport implements Transport {
         `make sure the public key is in ~${this.user}/.ssh/authorized_keys on the node, or fix user/identityFile/passwordEnv in the inventory`,
       );
     }
-    if (level === 'client-timeout') return this.unreachable(`timed out after ${timeoutMs}ms (${err.message})`);
     if (level === 'client-dns') return this.unreachable(`${err.code ?? 'DNS error'}: ${err.message}`);
     if (level === 'client-socket') {
       if (err.code && RETRYABLE_SOCKET_CODES.has(err.code)) return this.unreachable(`${err.code} (${err.message})`);
@@ -415,7 +439,8 @@ export class SshTransport implements Transport {
     };
     const run = await this.runChannel(wire, opts, secrets, release, !!internal.noKill);
     if (wire.sudo && !run.started && (run.code !== 0 || run.wrongSudoPassword)) throw this.sudoError(run);
-    return { stdout: run.stdout, stderr: run.stderr, code: run.code, durationMs: run.durationMs };
+    const { started: _s, wrongSudoPassword: _w, ...result } = run;
+    return result;
   }
 
   /**
@@ -494,21 +519,21 @@ export class SshTransport implements Transport {
     return new TransportError('sudo', this.name, `sudo failed on ${this.name} (exit ${run.code}): ${firstLine(err)}`);
   }
 
-  private record(command: string, code: number, durationMs: number, stdout: string, stderr: string, secrets: string[]): void {
+  private record(command: string, code: number, durationMs: number, out: Logged, err: Logged, secrets: string[]): void {
     const logger = this.opts.logger;
     if (!logger) return;
+    const entry: CommandRecord = {
+      host: this.name,
+      command: redact(command, secrets),
+      code,
+      durationMs,
+      stdout: redact(out.text, secrets),
+      stderr: redact(err.text, secrets),
+      ...(out.file ? { stdoutFile: out.file } : {}),
+      ...(err.file ? { stderrFile: err.file } : {}),
+    };
     try {
-      logger.record(
-        {
-          host: this.name,
-          command: redact(command, secrets),
-          code,
-          durationMs,
-          stdout: redact(stdout, secrets),
-          stderr: redact(stderr, secrets),
-        },
-        secrets,
-      );
+      logger.record(entry, secrets);
     } catch {
       // a broken logger must not break the run
     }
@@ -558,15 +583,38 @@ export class SshTransport implements Transport {
       throw err;
     }
     const timeoutMs = opts.timeoutMs;
-    const stdoutChunks: Buffer[] = [];
-    const stderrChunks: Buffer[] = [];
-    const collected = (): { stdout: string; stderr: string } => ({
-      stdout: Buffer.concat(stdoutChunks).toString('utf8'),
-      stderr: Buffer.concat(stderrChunks).toString('utf8'),
-    });
+    // Output is kept bounded in memory; a large one is streamed whole (redacted) into the run's log folder.
+    let ch: ClientChannel | undefined;
+    const lagging = new Set<OutputCapture>();
+    const capture = (spillDir: string | undefined): OutputCapture => {
+      const c: OutputCapture = new OutputCapture({
+        keepBytes: Math.max(1, opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES),
+        spillDir,
+        secrets,
+        flow: (go) => {
+          if (go) lagging.delete(c);
+          else lagging.add(c);
+          if (!ch) return;
+          if (lagging.size > 0) {
+            ch.pause();
+            ch.stderr.pause();
+          } else {
+            ch.resume();
+            ch.stderr.resume();
+          }
+        },
+      });
+      return c;
+    };
+    const spillDir = opts.spillDir ?? this.opts.logger?.spillDir;
+    const stdoutCapture = capture(opts.logStdout === false ? undefined : spillDir);
+    const stderrCapture = capture(spillDir);
+    const collected = async (): Promise<{ out: CapturedOutput; err: CapturedOutput }> => {
+      const [out, err] = await Promise.all([stdoutCapture.finish(), stderrCapture.finish()]);
+      return { out, err };
+    };
 
     return new Promise<RawRun>((resolve, reject) => {
-      let ch: ClientChannel | undefined;
       let done = false;
       let timedOut = false;
       let killed = false;
@@ -587,13 +635,13 @@ export class SshTransport implements Transport {
         if (done) return;
         done = true;
         for (const t of timers) clearTimeout(t);
-        if (!ready && pre.length > 0) stderrChunks.push(stripPrompts(pre));
+        if (!ready && pre.length > 0) stderrCapture.push(stripPrompts(pre));
         pre = Buffer.alloc(0);
         fn();
       };
-      const onTimeout = (): void => {
-        const { stdout, stderr } = collected();
-        this.record(wire.display, -1, elapsed(), stdoutForLog(stdout, opts), stderr, secrets);
+      const onTimeout = async (): Promise<void> => {
+        const { out, err } = await collected();
+        this.record(wire.display, -1, elapsed(), logged(out, opts.logStdout), logged(err), secrets);
         reject(
           new TransportError(
             'timeout',
@@ -636,13 +684,13 @@ export class SshTransport implements Transport {
             timers.push(
               setTimeout(
                 () => {
-                  finish(onTimeout);
+                  finish(() => void onTimeout());
                   setTimeout(release, 10_000).unref();
                 },
                 ch ? 2000 : 0,
               ),
             );
-          }, timeoutMs),
+          }, Math.min(timeoutMs, MAX_TIMER_MS)),
         );
       }
 
@@ -653,7 +701,7 @@ export class SshTransport implements Transport {
 
       const onStderr = (c: ClientChannel, data: Buffer): void => {
         if (ready) {
-          stderrChunks.push(data);
+          stderrCapture.push(data);
           return;
         }
         pre = pre.length === 0 ? data : Buffer.concat([pre, data]);
@@ -668,7 +716,7 @@ export class SshTransport implements Transport {
           if (timedOut || wrongSudoPassword) kill();
           if (!wire.readyMarker) {
             ready = true;
-            if (pre.length > 0) stderrChunks.push(pre);
+            if (pre.length > 0) stderrCapture.push(pre);
             pre = Buffer.alloc(0);
             return;
           }
@@ -693,7 +741,7 @@ export class SshTransport implements Transport {
           ready = true;
           const rest = Buffer.concat([pre.subarray(0, at), pre.subarray(at + marker.length)]);
           pre = Buffer.alloc(0);
-          if (rest.length > 0) stderrChunks.push(stripPrompts(rest));
+          if (rest.length > 0) stderrCapture.push(stripPrompts(rest));
           if (wire.prompt) writeStdin(c);
         }
       };
@@ -706,8 +754,15 @@ export class SshTransport implements Transport {
             return;
           }
           ch = channel;
-          channel.on('data', (d: Buffer) => stdoutChunks.push(d));
+          if (lagging.size > 0) {
+            channel.pause();
+            channel.stderr.pause();
+          }
+          channel.on('data', (d: Buffer) => stdoutCapture.push(d));
           channel.stderr.on('data', (d: Buffer) => onStderr(channel, d));
+          // ssh2's 'close' waits for stdout's end, not stderr's: stderr held back while a large output is written
+          // to its file would be lost without this
+          const stderrEnded = ended(channel.stderr);
           channel.on('exit', (code: number | null, signal?: string) => {
             exitCode = code ?? signalExitCode(signal);
           });
@@ -717,12 +772,13 @@ export class SshTransport implements Transport {
             /* surfaced through close */
           });
           channel.on('close', () => {
-            finish(() => {
+            finish(async () => {
               if (timedOut) return onTimeout();
-              const { stdout, stderr } = collected();
               const durationMs = elapsed();
+              await stderrEnded;
+              const { out, err } = await collected();
               if (exitCode === undefined && conn.closed && !wrongSudoPassword) {
-                this.record(wire.display, -1, durationMs, stdoutForLog(stdout, opts), stderr, secrets);
+                this.record(wire.display, -1, durationMs, logged(out, opts.logStdout), logged(err), secrets);
                 reject(
                   this.unreachable(
                     `connection lost while running: ${redact(shortCommand(wire.display), secrets)}` +
@@ -732,8 +788,19 @@ export class SshTransport implements Transport {
                 return;
               }
               const code = exitCode ?? -1;
-              this.record(wire.display, code, durationMs, stdoutForLog(stdout, opts), stderr, secrets);
-              resolve({ stdout, stderr, code, durationMs, started: ready, wrongSudoPassword });
+              this.record(wire.display, code, durationMs, logged(out, opts.logStdout), logged(err), secrets);
+              resolve({
+                stdout: out.text,
+                stderr: err.text,
+                code,
+                durationMs,
+                ...(out.cut ? { stdoutCut: out.cut } : {}),
+                ...(err.cut ? { stderrCut: err.cut } : {}),
+                ...(out.file ? { stdoutFile: out.file } : {}),
+                ...(err.file ? { stderrFile: err.file } : {}),
+                started: ready,
+                wrongSudoPassword,
+              });
             });
           });
           if (timedOut) kill();
@@ -937,6 +1004,28 @@ function sendSignal(ch: ClientChannel, name: string): void {
   } catch {
     // best effort: the channel is closed afterwards anyway
   }
+}
+
+/** Resolves once a readable stream has ended (or was destroyed), at once when it already has. */
+function ended(stream: NodeJS.ReadableStream): Promise<void> {
+  const r = stream as NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean };
+  if (r.readableEnded || r.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    r.once('end', () => resolve());
+    r.once('close', () => resolve());
+  });
+}
+
+/** What the command log shows of one output stream: inline text, or the file holding it (see output.ts). */
+interface Logged {
+  text: string;
+  file?: string;
+}
+
+function logged(c: CapturedOutput, log = true): Logged {
+  if (!log) return { text: c.total ? `<not logged: ${c.total} bytes>` : '' };
+  if (c.file) return { text: '', file: c.file };
+  return { text: c.cut ? `[... ${c.cut} bytes cut]\n${c.text}` : c.text };
 }
 
 function shortCommand(cmd: string): string {

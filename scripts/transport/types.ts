@@ -1,12 +1,26 @@
 /** What every transport (ssh2 to a node, or the connection keeper's client) offers to the engine. */
 import { KubelabError } from '../util/errors.js';
 
+/** The default connect deadline (inventory spec.ssh.connectTimeout: 10 seconds). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** The longest delay a Node.js timer takes (a longer one fires at once): the cap of every timeout. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface ExecResult {
   stdout: string;
   stderr: string;
   /** Exit code; 128+N when killed by signal N; -1 when it could not be determined. */
   code: number;
   durationMs: number;
+  /**
+   * Bytes dropped from the front of stdout / stderr: only the last ExecOptions.maxOutputBytes are kept in memory
+   * (absent or 0: the text is the whole output). The whole output is then in stdoutFile / stderrFile.
+   */
+  stdoutCut?: number;
+  stderrCut?: number;
+  /** The file in the run's log folder holding the whole (redacted) stdout / stderr, when it was large. */
+  stdoutFile?: string;
+  stderrFile?: string;
 }
 
 export interface ExecOptions {
@@ -23,6 +37,13 @@ export interface ExecOptions {
    * known in advance, e.g. a kubeconfig with a client key). stderr is still logged. Default true.
    */
   logStdout?: boolean;
+  /**
+   * Bytes of stdout and of stderr kept in memory (the last ones; default DEFAULT_MAX_OUTPUT_BYTES, 8 MiB). More is
+   * cut (ExecResult.stdoutCut) and written whole to a file in the run's log folder instead.
+   */
+  maxOutputBytes?: number;
+  /** Where large outputs are written (default: the logger's spillDir). The connection keeper gets its client's. */
+  spillDir?: string;
 }
 
 export interface PutOptions {
@@ -55,7 +76,11 @@ export interface CommandRecord {
   durationMs: number;
   stdout: string;
   stderr: string;
+  /** Set when the output was large: the file with the whole output (stdout/stderr above are then empty). */
+  stdoutFile?: string;
+  stderrFile?: string;
 }
+
 
 /** What the command log shows of a command's stdout (see ExecOptions.logStdout). */
 export function stdoutForLog(stdout: string, opts: Pick<ExecOptions, 'logStdout'>): string {
@@ -65,6 +90,8 @@ export function stdoutForLog(stdout: string, opts: Pick<ExecOptions, 'logStdout'
 
 export interface CommandLogger {
   record(entry: CommandRecord, secrets?: string[]): void;
+  /** The folder of the run's logs where outputs too large for the host log are written (see transport/output.ts). */
+  readonly spillDir?: string;
 }
 
 export interface Forward {

@@ -16,6 +16,8 @@ export interface Settings {
   readonly imageCacheDir: string;
   /** Seconds the connection keeper holds a cluster's SSH connections after a run; 0: connect directly (KUBELAB_PERSIST). */
   readonly persistSeconds: number;
+  /** Runs whose logs are kept per cluster, the current one included; older run folders are removed (KUBELAB_KEEP_LOGS). */
+  readonly keepLogs: number;
   /** The only variables handed to the connection keeper daemon (PATH, HOME, LANG, when set). */
   readonly daemonEnv: Readonly<Record<string, string>>;
   /** The ssh-agent socket (SSH_AUTH_SOCK), used when the inventory allows the agent. */

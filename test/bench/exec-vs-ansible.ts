@@ -2,30 +2,66 @@
  * Benchmark: `kubelab exec -- true` against `ansible <group> -m raw -a true -f 50` on the same 50 SSH endpoints
  * (real OpenSSH daemons on 127.0.0.1, 16 ports per daemon). Both tools start cold as processes every round, the
  * way a user runs them; rounds alternate between the tools. Prints both medians and their ratio.
- * Usage: npm run bench [-- --endpoints 50 --rounds 7]
+ * Then the memory of large outputs: peak RSS of `kubelab exec -- sh -c 'yes | head -c 50000000'` on 10 of the
+ * endpoints (the CLI process, and the connection keeper daemon through which it ran; then with KUBELAB_PERSIST=0).
+ * Usage: npm run bench [-- --endpoints 50 --rounds 7 --big-hosts 10 --big-mb 50]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { startSshdFleet } from '../support/sshd.js';
 
-const { values } = parseArgs({ options: { endpoints: { type: 'string', default: '50' }, rounds: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: {
+    endpoints: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '7' },
+    'big-hosts': { type: 'string', default: '10' },
+    'big-mb': { type: 'string', default: '50' },
+  },
+});
 const N = Number(values.endpoints);
+const BIG_HOSTS = Math.min(N, Number(values['big-hosts']));
+const BIG_BYTES = Number(values['big-mb']) * 1000 * 1000;
 const ROUNDS = Number(values.rounds);
 const KUBELAB = resolve('dist/scripts/kubelab.js');
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; code: number; out: string }> {
+/** Peak resident set size of a live process so far (VmHWM), in MiB; 0 when it is gone. */
+function peakRssMiB(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ ms: number; code: number; out: string; peakRssMiB: number }> {
   return new Promise((res, rej) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    let peak = 0;
+    // VmHWM only grows: the last reading before the process ends is its peak (polled, so a last-moment rise is missed)
+    const poll = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid ?? 0))), 20);
+    // keep only the end of what it prints (an exec of large outputs prints a lot)
+    const keep = (d: Buffer): void => {
+      out = (out + d.toString()).slice(-20_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     child.on('error', rej);
-    child.on('close', (code) => res({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code: code ?? -1, out }));
+    child.on('close', (code) => {
+      clearInterval(poll);
+      res({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code: code ?? -1, out, peakRssMiB: peak });
+    });
   });
 }
 
@@ -104,6 +140,42 @@ async function main(): Promise<number> {
     console.log(`kubelab exec -- true        median ${k.toFixed(0)} ms  (runs: ${times.kubelab.map((t) => t.toFixed(0)).join(', ')})`);
     console.log(`ansible -m raw -a true -f ${N} median ${a.toFixed(0)} ms  (runs: ${times.ansible.map((t) => t.toFixed(0)).join(', ')})`);
     console.log(`ratio kubelab/ansible: ${ratio.toFixed(3)} (target: at most 0.333)`);
+
+    // Large outputs: memory stays flat (only a tail is kept; the whole output streams into the run's log folder).
+    writeFileSync(
+      join(dir, 'big.yaml'),
+      stringify({
+        apiVersion: 'kubelab/v1',
+        kind: 'Cluster',
+        metadata: { name: 'bigout' },
+        spec: {
+          kubernetes: { version: '1.35' },
+          network: { nodeCidr: '192.168.56.0/24' },
+          ssh: { user: 'root', identityFile: fleet.clientKey, agent: false },
+          nodes: nodes.slice(0, BIG_HOSTS),
+        },
+      }),
+    );
+    const big = (env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> =>
+      run(process.execPath, [KUBELAB, 'exec', '-i', 'big.yaml', '--output', 'plain', '--', 'sh', '-c', `yes | head -c ${BIG_BYTES}`], dir, env);
+    const daemonPid = (): number => {
+      const logs = join(dir, '.kubelab', 'bigout', 'logs');
+      const last = readdirSync(logs).sort().at(-1)!;
+      const m = /mux daemon pid (\d+)/.exec(readFileSync(join(logs, last, `${nodes[0]!.name}.log`), 'utf8'));
+      return m ? Number(m[1]) : 0;
+    };
+    const viaMux = await big();
+    if (viaMux.code !== 0) throw new Error(`exec of large outputs failed (exit ${viaMux.code}):\n${viaMux.out.slice(-2000)}`);
+    const daemonPeak = peakRssMiB(daemonPid());
+    const direct = await big({ KUBELAB_PERSIST: '0' });
+    if (direct.code !== 0) throw new Error(`exec of large outputs (direct) failed (exit ${direct.code}):\n${direct.out.slice(-2000)}`);
+    const mb = (BIG_BYTES / 1e6).toFixed(0);
+    console.log(`kubelab exec -- sh -c 'yes | head -c ${BIG_BYTES}' on ${BIG_HOSTS} hosts (${mb} MB each, ${((BIG_BYTES * BIG_HOSTS) / 1e6).toFixed(0)} MB in all):`);
+    console.log(
+      `  through the connection keeper: ${(viaMux.ms / 1000).toFixed(1)} s, peak RSS CLI ${viaMux.peakRssMiB.toFixed(0)} MiB, ` +
+        `daemon ${daemonPeak.toFixed(0)} MiB (its peak since it started)`,
+    );
+    console.log(`  KUBELAB_PERSIST=0 (direct):    ${(direct.ms / 1000).toFixed(1)} s, peak RSS CLI ${direct.peakRssMiB.toFixed(0)} MiB`);
     return ratio <= 1 / 3 ? 0 : 1;
   } finally {
     await fleet.stop();

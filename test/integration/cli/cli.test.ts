@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -121,6 +122,38 @@ spec:
     }
   });
 
+  it('a node that accepts TCP but never speaks SSH: unreachable after spec.ssh.connectTimeout, or --connect-timeout, said so', async () => {
+    const sockets: net.Socket[] = [];
+    let accepted = 0;
+    const silent = net.createServer((sock) => {
+      accepted++;
+      sockets.push(sock);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      writeFileSync(
+        join(dir, 'silent.yaml'),
+        inventory([{ name: 'mute', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port } }], {
+          user: 'root',
+          identityFile: sshd.clientKey,
+          connectTimeout: 2,
+        }),
+      );
+      const r = await kubelab(['exec', '-i', 'silent.yaml', '--', 'true'], dir);
+      assert.equal(r.code, 1);
+      // before: four attempts of 10 s + 1 s each (44 s), whatever the inventory or --timeout said
+      assert.equal(accepted, 1, 'one attempt: the deadline covers the retries');
+      assert.match(r.stdout, new RegExp(`mute UNREACHABLE: cannot reach 127\\.0\\.0\\.1:${port}: no SSH answer within 2 s \\(connect timeout\\)`));
+      const flag = await kubelab(['exec', '-i', 'silent.yaml', '--connect-timeout', '1', '--', 'true'], dir);
+      assert.equal(accepted, 2);
+      assert.match(flag.stdout, /no SSH answer within 1 s \(connect timeout\)/);
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
   it('sudo password from the environment reaches sudo, never the output or the logs', async (t) => {
     const why = await sudoSkipReason();
     if (why) return t.skip(why);
@@ -147,6 +180,36 @@ spec:
       assert.match(missing.stderr, /sudoPasswordEnv: environment variable LAB_SUDO_PW is not set/);
     } finally {
       await removeTestUsers();
+    }
+  });
+});
+
+describe('kubelab option values', () => {
+  it('bad values of --timeout, --connect-timeout, --nodes and malformed options are kubelab usage errors (exit 2)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'kubelab-options-'));
+    try {
+      const cases: [string[], RegExp][] = [
+        [['exec', '--timeout', '1e9', '--', 'true'], /^kubelab: --timeout 1e9: too long, at most 2147483 seconds/],
+        [['exec', '--timeout', '-1', '--', 'true'], /^kubelab: --timeout -1: expected seconds \(a number > 0\)/],
+        [['exec', '--timeout', '--', 'true'], /^kubelab: --timeout needs a value/],
+        [['exec', '--timeout', 'soon', '--', 'true'], /^kubelab: --timeout soon: expected seconds/],
+        [['exec', '--nodes', '', '--', 'true'], /^kubelab: --nodes "": expected names separated by commas/],
+        [['exec', '--nodes', 'n1,n1', '--', 'true'], /^kubelab: --nodes n1,n1: n1 named more than once/],
+        [['exec', '--nodes', 'n1,,n2', '--', 'true'], /^kubelab: --nodes n1,,n2: an empty name between commas/],
+        [['plan', '--only', ''], /^kubelab: --only "": expected names/],
+        [['plan', '--connect-timeout', '0'], /^kubelab: --connect-timeout 0: expected seconds/],
+        [['plan', '-i'], /^kubelab: --inventory needs a value/],
+        [['plan', '--offline=yes'], /^kubelab: --offline takes no value/],
+        [['exec', '--bogus', '--', 'true'], /^kubelab: unknown option --bogus/],
+      ];
+      for (const [args, expected] of cases) {
+        const r = await kubelab(args, cwd);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, expected, args.join(' '));
+        assert.doesNotMatch(r.stderr, /Option '|internal error|ERR_/, args.join(' '));
+      }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
     }
   });
 });

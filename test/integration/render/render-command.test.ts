@@ -1,7 +1,7 @@
 /** `kubelab render` through the real CLI on the example inventory: files written, all of it valid. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -127,6 +127,50 @@ describe('kubelab render', { skip: seed ? undefined : NO_SEED }, () => {
     assert.match(r.stderr, /kube-flannel\.yml/);
     assert.match(r.stderr, /hint: /);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('--out: a file or a foreign folder is refused, /proc fails at once, a second render leaves nothing of the first', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'kubelab-render-out-'));
+    dirs.push(cwd);
+    const run = (out: string, inventory = resolve('inventory/example.yaml'), timeout?: number) =>
+      spawnSync(process.execPath, [CLI, 'render', '-i', inventory, '--out', out, '--offline'], {
+        cwd,
+        encoding: 'utf8',
+        timeout,
+        env: { ...process.env, KUBELAB_MANIFEST_SEED: seed, KUBELAB_MANIFEST_CACHE: join(cwd, 'cache') },
+      });
+    writeFileSync(join(cwd, 'a-file'), 'x');
+    const file = run(join(cwd, 'a-file'));
+    assert.equal(file.status, 2, file.stderr);
+    assert.match(file.stderr, /--out .*a-file: exists and is not a folder/);
+    assert.doesNotMatch(file.stderr, /internal error|\n\s+at /);
+    mkdirSync(join(cwd, 'foreign'));
+    writeFileSync(join(cwd, 'foreign', 'mine.txt'), 'x');
+    const foreign = run(join(cwd, 'foreign'));
+    assert.equal(foreign.status, 2, foreign.stderr);
+    assert.match(foreign.stderr, /not empty and was not written by kubelab render/);
+    const proc = run('/proc/kubelab-nope/out', undefined, 600_000);
+    assert.equal(proc.error, undefined, 'render under /proc returned (it used to spin forever)');
+    assert.equal(proc.status, 1, proc.stderr);
+    assert.match(proc.stderr, /render: cannot write \/proc\/kubelab-nope/);
+
+    // first render: every node of the example; second: one node less -> that node's folder is gone
+    const out = join(cwd, 'out');
+    assert.equal(run(out).status, 0);
+    const first = readdirSync(out).sort();
+    assert.ok(first.includes('worker1'), first.join(' '));
+    writeFileSync(join(out, 'my-notes.txt'), 'kept');
+    const text = readFileSync(resolve('inventory/example.yaml'), 'utf8');
+    const inv = parse(text);
+    inv.spec.nodes = inv.spec.nodes.filter((n: { name: string }) => n.name !== 'worker1');
+    if (inv.spec.nfs?.server === 'worker1') delete inv.spec.nfs;
+    const smaller = join(cwd, 'smaller.yaml');
+    writeFileSync(smaller, stringify(inv));
+    const second = run(out, smaller);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stdout, /the \d+ files of the previous render there were removed first/);
+    assert.ok(!existsSync(join(out, 'worker1')), 'nothing of the first render is left behind');
+    assert.equal(readFileSync(join(out, 'my-notes.txt'), 'utf8'), 'kept', 'files render did not write stay');
   });
 
   it('without --out: a usage error, exit 2', () => {

@@ -186,13 +186,19 @@ describe('mux: the connection keeper daemon', { skip }, () => {
     const nastyOut = await m.exec(['printf', '%s\\0', ...nasty]);
     assert.deepEqual(nastyOut.stdout.split('\0').slice(0, -1), nasty);
 
-    // 20 MB of output
+    // 20 MB of output: the daemon streams it into this run's log folder; only the tail comes back
     const size = 20 * 1024 * 1024;
-    const big = await m.exec(['sh', '-c', `head -c ${size} /dev/zero | tr '\\000' a; head -c 1000 /dev/zero | tr '\\000' e >&2`]);
+    const bigCmd = ['sh', '-c', `head -c ${size} /dev/zero | tr '\\000' a; head -c 1000 /dev/zero | tr '\\000' e >&2`];
+    const big = await m.exec(bigCmd);
     assert.equal(big.code, 0);
-    assert.equal(big.stdout.length, size);
+    assert.equal(big.stdout.length, 8 * 1024 * 1024);
     assert.ok(/^a+$/.test(big.stdout));
+    assert.equal(big.stdoutCut, size - big.stdout.length);
     assert.equal(big.stderr.length, 1000);
+    assert.ok(big.stdoutFile?.startsWith(`${mux.logs.dir}/outputs/`), big.stdoutFile);
+    assert.equal(statSync(big.stdoutFile!).size, size);
+    const bigDirect = await d.exec(bigCmd);
+    assert.equal(bigDirect.stdoutCut, big.stdoutCut);
 
     // errors keep their kind
     await assert.rejects(m.exec(['sleep', '5'], { timeoutMs: 300 }), (err: unknown) => {
@@ -253,8 +259,26 @@ describe('mux: the connection keeper daemon', { skip }, () => {
     assert.match(log, /\$ sh -c 'echo out; echo err >&2; exit 7'\nexit 7 in \d+ ms\nstdout:\nout\nstderr:\nerr\n/);
     assert.match(log, /\$ sleep 5\nexit -1 in \d+ ms/);
     assert.match(log, /\$ echo <redacted>\nexit 0 in \d+ ms\nstdout:\n<redacted>\n/);
+    assert.match(log, /\nstdout: in outputs\/[0-9a-f]{32}\.out\nstderr:\ne{1000}\n/);
     assert.ok(!log.includes('tok-9f8e7d'));
     assert.ok(!log.includes('kubelab-mux-request'), 'the routing marker stays inside the daemon');
+  });
+
+  test('kubelab exec with 30 MB of output on two hosts: the tail shown, the cut said, the output stored once; the daemon stays', async () => {
+    const file = inventory('bigout');
+    const size = 30 * 1000 * 1000;
+    const r = await kubelab(['exec', '-i', file, '--output', 'plain', '--', 'sh', '-c', `yes | head -c ${size}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const cut = size - 256 * 1024;
+    const m = new RegExp(`^master \\| \\[\\.\\.\\. ${cut} bytes cut, full output in (\\S+)\\]$`, 'm').exec(r.stdout);
+    assert.ok(m, r.stdout.slice(0, 300));
+    assert.match(r.stdout, new RegExp(`^worker1 \\| \\[\\.\\.\\. ${cut} bytes cut, full output in ${m[1]!.replace(/[.]/g, '\\.')}\\]$`, 'm'));
+    assert.equal(r.stdout.split('\n').filter((l) => l === 'master | y').length, (256 * 1024) / 2);
+    assert.equal(statSync(m[1]!).size, size);
+    assert.equal(readdirSync(join(m[1]!, '..')).length, 1, 'the same output of two hosts is stored once');
+    const pid = daemonPid('bigout');
+    assert.ok(pid !== undefined && alive(pid), 'the daemon survived');
+    assert.match(lastLog('bigout', 'worker1'), /stdout: in outputs\/[0-9a-f]{32}\.out/);
   });
 
   test('a second CLI process reuses the daemon\'s SSH connection; KUBELAB_PERSIST=0 connects anew; no ssh2 in the client', async () => {

@@ -105,14 +105,38 @@ describe('SshTransport against a real sshd', { skip }, () => {
     assert.deepEqual(r.stdout.split('\0').slice(0, -1), nasty);
   });
 
-  test('large output (20 MB) is not truncated', async () => {
-    const t = make();
+  test('large output (20 MB): a bounded tail in memory, the whole output streamed (redacted) to the log folder', async () => {
+    const logger = { ...memoryLogger(), spillDir: join(work, 'run-logs', 'outputs') };
+    const t = make({ logger });
     const size = 20 * 1024 * 1024;
-    const r = await t.exec(['sh', '-c', `head -c ${size} /dev/zero | tr '\\000' a; head -c 1000 /dev/zero | tr '\\000' e >&2`]);
+    const secret = `pw-${randomBytes(6).toString('hex')}`;
+    // the secret in the middle of the output: somewhere a 32 KiB SSH packet boundary may split it
+    const script = `head -c ${size} /dev/zero | tr '\\000' a; printf %s "$1"; head -c ${size} /dev/zero | tr '\\000' b; echo; echo last line; head -c 1000 /dev/zero | tr '\\000' e >&2`;
+    const r = await t.exec(['sh', '-c', script, 'x', secret], { secrets: [secret] });
     assert.equal(r.code, 0);
-    assert.equal(r.stdout.length, size);
-    assert.ok(/^a+$/.test(r.stdout));
+    const total = 2 * size + secret.length + '\nlast line\n'.length;
+    const kept = 8 * 1024 * 1024; // DEFAULT_MAX_OUTPUT_BYTES
+    assert.equal(r.stdout.length, kept);
+    assert.ok(r.stdout.endsWith('b\nlast line\n'));
+    assert.equal(r.stdoutCut, total - kept);
     assert.equal(r.stderr.length, 1000);
+    assert.equal(r.stderrCut, undefined);
+    assert.equal(r.stderrFile, undefined);
+    // the whole output, secret redacted, in a file named by its content; the log record names it
+    assert.ok(r.stdoutFile?.startsWith(logger.spillDir), r.stdoutFile);
+    const stored = readFileSync(r.stdoutFile!);
+    assert.equal(stored.length, total - secret.length + '<redacted>'.length);
+    assert.equal(stored.indexOf(secret), -1);
+    assert.equal(stored.subarray(size, size + 10).toString(), '<redacted>');
+    const rec = logger.records.at(-1)!;
+    assert.equal(rec.stdoutFile, r.stdoutFile);
+    assert.equal(rec.stdout, '');
+    assert.equal(rec.stderr.length, 1000);
+    // a smaller bound (what `kubelab exec` shows) keeps less
+    const small = await t.exec(['sh', '-c', `head -c ${size} /dev/zero | tr '\\000' c`], { maxOutputBytes: 1000 });
+    assert.equal(small.stdout, 'c'.repeat(1000));
+    assert.equal(small.stdoutCut, size - 1000);
+    assert.equal(readFileSync(small.stdoutFile!).length, size);
   });
 
   test('timeout throws TransportError(timeout), kills the command, connection stays usable', async () => {
@@ -204,7 +228,7 @@ describe('SshTransport against a real sshd', { skip }, () => {
     assert.ok(elapsed >= 60, `the retries waited their delays: ${elapsed}ms`);
   });
 
-  test('a server that never speaks SSH -> unreachable after connectTimeoutMs, retried', async () => {
+  test('a server that never speaks SSH -> unreachable once connectTimeoutMs is used up, retries included', async () => {
     let accepted = 0;
     const sockets: net.Socket[] = [];
     const silent = net.createServer((s) => {
@@ -214,13 +238,16 @@ describe('SshTransport against a real sshd', { skip }, () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const port = (silent.address() as net.AddressInfo).port;
     try {
-      const t = make({ port, connectTimeoutMs: 200, connectRetries: 1, connectRetryDelayMs: 10 });
+      // retries allowed, but the one deadline is spent by the first attempt: no second one
+      const t = make({ port, connectTimeoutMs: 700, connectRetries: 3, connectRetryDelayMs: 10 });
+      const t0 = Date.now();
       await assert.rejects(t.connect(), (err: unknown) => {
         isTransportError('unreachable')(err);
-        assert.match((err as Error).message, /timed out after 200ms/);
+        assert.match((err as Error).message, new RegExp(`cannot reach 127\\.0\\.0\\.1:${port}: no SSH answer within 0\\.7 s \\(connect timeout\\)`));
         return true;
       });
-      assert.equal(accepted, 2, 'one retry');
+      assert.ok(Date.now() - t0 >= 650, 'waited for the deadline');
+      assert.equal(accepted, 1, 'no retry past the deadline');
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));

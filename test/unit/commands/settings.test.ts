@@ -47,3 +47,11 @@ test('a KUBELAB_PERSIST that is not seconds is a usage error', () => {
   assert.throws(() => readSettings({ KUBELAB_PERSIST: 'soon' }), (e: Error) => e instanceof UsageError && /KUBELAB_PERSIST=soon: expected seconds/.test(e.message));
   assert.throws(() => readSettings({ KUBELAB_PERSIST: '-1' }), UsageError);
 });
+
+test('KUBELAB_KEEP_LOGS: 20 runs by default, a whole number of at least 1 otherwise', () => {
+  assert.equal(readSettings({}).keepLogs, 20);
+  assert.equal(readSettings({ KUBELAB_KEEP_LOGS: ' 3 ' }).keepLogs, 3);
+  for (const bad of ['0', '-1', '2.5', 'many']) {
+    assert.throws(() => readSettings({ KUBELAB_KEEP_LOGS: bad }), (e: unknown) => e instanceof UsageError && /KUBELAB_KEEP_LOGS/.test(e.message), bad);
+  }
+});

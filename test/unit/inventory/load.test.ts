@@ -33,7 +33,7 @@ describe('loadInventory', () => {
     assert.equal(inv.spec.nfs, undefined);
     assert.equal(inv.spec.provider, undefined);
     const key = path.join(os.homedir(), '.ssh', 'id_ed25519');
-    assert.deepEqual(inv.spec.ssh, { user: 'vagrant', port: 22, identityFile: key, askPassword: false });
+    assert.deepEqual(inv.spec.ssh, { user: 'vagrant', port: 22, identityFile: key, askPassword: false, connectTimeout: 10 });
     assert.deepEqual(
       inv.spec.nodes.map((n) => [n.name, n.role, n.address]),
       [
@@ -41,8 +41,8 @@ describe('loadInventory', () => {
         ['worker1', 'worker', '192.168.56.11'],
       ],
     );
-    assert.deepEqual(inv.spec.nodes[0]!.ssh, { host: '192.168.56.10', port: 22, user: 'vagrant', identityFile: key, askPassword: false });
-    assert.deepEqual(inv.spec.nodes[1]!.ssh, { host: '127.0.0.1', port: 2222, user: 'vagrant', identityFile: key, askPassword: false });
+    assert.deepEqual(inv.spec.nodes[0]!.ssh, { host: '192.168.56.10', port: 22, user: 'vagrant', identityFile: key, askPassword: false, connectTimeout: 10 });
+    assert.deepEqual(inv.spec.nodes[1]!.ssh, { host: '127.0.0.1', port: 2222, user: 'vagrant', identityFile: key, askPassword: false, connectTimeout: 10 });
   });
 
   it('example.yaml starts with the yaml-language-server schema comment', async () => {
@@ -97,6 +97,7 @@ describe('loadInventory', () => {
       askPassword: false,
       agent: false,
       sudoPasswordEnv: 'LAB_SUDO',
+      connectTimeout: 30,
     });
     assert.deepEqual(w1!.ssh, {
       host: '127.0.0.1',
@@ -108,6 +109,7 @@ describe('loadInventory', () => {
       askPassword: true,
       agent: true,
       sudoPasswordEnv: 'LAB_SUDO',
+      connectTimeout: 2.5,
     });
     assert.deepEqual(inv.spec.runtime, {
       containerd: { source: 'docker' },

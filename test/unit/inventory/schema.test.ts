@@ -120,6 +120,19 @@ describe('inventory schema errors', () => {
     assertProblem(onlyProblem(prov), { path: 'spec.provider.sshPortBase', message: ['1-65535'] });
   });
 
+  it('ssh.connectTimeout: seconds from 1 to 600 (spec.ssh, node ssh)', () => {
+    const text = edit(
+      edit(BASE, '    user: vagrant\n', '    user: vagrant\n    connectTimeout: 0.5\n'),
+      '      address: 192.168.56.11\n',
+      '      address: 192.168.56.11\n      ssh: { connectTimeout: 3600 }\n',
+    );
+    const [a, b] = problemsOf(text);
+    assertProblem(a!, { path: 'spec.ssh.connectTimeout', at: pos(text, '0.5'), message: ['at least 1 second'] });
+    assertProblem(b!, { path: 'spec.nodes[1].ssh.connectTimeout', message: ['at most 600 seconds'] });
+    const word = edit(BASE, '    user: vagrant\n', '    user: vagrant\n    connectTimeout: 10s\n');
+    assertProblem(onlyProblem(word), { path: 'spec.ssh.connectTimeout', message: ['expected seconds'] });
+  });
+
   it('version as the YAML number 1.30 asks to quote it', () => {
     const text = edit(BASE, 'version: "1.35"', 'version: 1.30');
     const p = onlyProblem(text);
