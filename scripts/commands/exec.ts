@@ -6,6 +6,8 @@ import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
 import { listOption, parseCommon } from './options.js';
 import { loadReachable, openSession } from './session.js';
+import { abortReason, raceAbort } from '../util/abort.js';
+import { printable } from '../util/terminal-text.js';
 
 /** `kubelab exec [--nodes a,b] -- CMD...`: CMD's words are its argv (use `sh -c '...'` for shell syntax). */
 export async function execCommand(args: string[], ctx: CliContext): Promise<number> {
@@ -30,8 +32,12 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
       summary.hosts[node.name] = tally;
       let result: ExecResult | undefined;
       let error: TransportError | undefined;
+      const transport = session.transports.get(node);
       try {
-        result = await session.transports.get(node).exec(command, { timeoutMs });
+        // an interrupt gives up a host still connecting; a running command is interrupted by the transport
+        const stopped = (): Error => new TransportError('interrupted', node.name, `interrupted (${abortReason(ctx.signal!)}) before the command started`);
+        await raceAbort(transport.connect(), ctx.signal, stopped);
+        result = await transport.exec(command, { timeoutMs });
       } catch (err) {
         if (!(err instanceof TransportError)) throw err;
         error = err;
@@ -55,17 +61,20 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
           )}\n`,
         );
       } else if (error) {
-        print(`${node.name} ${error.kind === 'unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
+        const label = error.kind === 'unreachable' ? 'UNREACHABLE' : error.kind === 'interrupted' ? 'INTERRUPTED' : 'FAILED';
+        print(printable(`${node.name} ${label}: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`));
       } else if (result) {
         const lines = [`${node.name} exit ${result.code} (${result.durationMs} ms)`];
         for (const l of result.stdout.trimEnd().split('\n')) if (l) lines.push(`${node.name} | ${l}`);
         for (const l of result.stderr.trimEnd().split('\n')) if (l) lines.push(`${node.name} ! ${l}`);
-        print(`${lines.join('\n')}\n`);
+        print(printable(`${lines.join('\n')}\n`));
       }
     });
   } finally {
     await session.close();
   }
-  print(json ? `${JSON.stringify(summary)}\n` : `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable\n`);
+  if (ctx.signal?.aborted) summary.interrupted = `interrupted (${abortReason(ctx.signal)})`;
+  const counts = `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable`;
+  print(json ? `${JSON.stringify(summary)}\n` : `${counts}${summary.interrupted ? `; ${summary.interrupted}` : ''}\n`);
   return summary.failed === 0 && summary.unreachable === 0 ? 0 : 1;
 }

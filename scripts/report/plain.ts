@@ -1,5 +1,6 @@
 import type { CheckEvent, CheckSummary, Reporter, RunEvent, RunMode } from '../engine/types.js';
 import { recapTable } from './recap.js';
+import { printable } from '../util/terminal-text.js';
 
 export type Write = (text: string) => void;
 
@@ -51,7 +52,8 @@ export class PlainReporter implements Reporter {
   event(e: RunEvent): void {
     if (e.type === 'run-start') this.mode = e.mode;
     const line = describeEvent(e, this.mode);
-    if (line !== undefined) this.write(`${line}\n`);
+    // remote output in errors and check details: control characters escaped (the host logs keep them)
+    if (line !== undefined) this.write(`${printable(line)}\n`);
   }
   close(): void {}
 }

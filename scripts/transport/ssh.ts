@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 
+import { abortReason } from '../util/abort.js';
 import { KnownHosts } from './known-hosts.js';
 import { shJoin, shQuote } from './quote.js';
 import { redact } from './redact.js';
@@ -158,6 +159,10 @@ export class SshTransport implements Transport {
   /** Bumped by close(); aborts connect retries started before it. */
   private generation = 0;
   private readonly forwards = new Set<Forward>();
+  /** Process-group kills in flight (timeouts, interrupts): close() waits for them, or they would never run. */
+  private readonly killing = new Set<Promise<unknown>>();
+  /** Gives up the connect attempt in progress (close() does not wait for a silent host's handshake timeout). */
+  private cancelConnect: (() => void) | undefined;
 
   constructor(opts: SshTransportOptions) {
     this.opts = opts;
@@ -304,6 +309,7 @@ export class SshTransport implements Transport {
         client.end();
         setTimeout(() => client.destroy(), 1000).unref();
       };
+      this.cancelConnect = () => fail(this.unreachable('the connection was closed while connecting'));
       // ssh2's readyTimeout covers the handshake; this also covers a hung TCP connect.
       const guard = setTimeout(
         () => fail(this.unreachable(`timed out after ${timeoutMs}ms`)),
@@ -405,6 +411,7 @@ export class SshTransport implements Transport {
     if (argv.length === 0) throw new TypeError('exec: empty argv');
     const secrets = [...this.secrets, ...(opts.secrets ?? [])];
     const wire = this.wrap(shJoin(argv), opts);
+    if (opts.signal?.aborted) throw this.interrupted(opts.signal, wire, secrets);
     if (!internal.bypassQueue) await this.sem.acquire();
     let released = !!internal.bypassQueue;
     // The slot is held until the channel is really closed (a timed-out command may take a moment).
@@ -413,6 +420,10 @@ export class SshTransport implements Transport {
       released = true;
       this.sem.release();
     };
+    if (opts.signal?.aborted) {
+      release();
+      throw this.interrupted(opts.signal, wire, secrets);
+    }
     const run = await this.runChannel(wire, opts, secrets, release, !!internal.noKill);
     if (wire.sudo && !run.started && (run.code !== 0 || run.wrongSudoPassword)) throw this.sudoError(run);
     return { stdout: run.stdout, stderr: run.stderr, code: run.code, durationMs: run.durationMs };
@@ -532,11 +543,20 @@ export class SshTransport implements Transport {
     });
   }
 
-  /** Kill a timed-out command's process group from a separate session (TERM, then KILL). */
+  /** Kill a timed-out or interrupted command's process group from a separate session (TERM, then KILL). */
   private killGroup(pid: number, asLoginUser: boolean): void {
     const script = `kill -s TERM -- -${pid} 2>/dev/null || exit 0; sleep 0.3; kill -s KILL -- -${pid} 2>/dev/null; exit 0`;
-    this.execInternal(['sh', '-c', script], { asLoginUser, timeoutMs: 5000 }, { bypassQueue: true, noKill: true }).catch(
-      () => undefined,
+    const killing = this.execInternal(['sh', '-c', script], { asLoginUser, timeoutMs: 5000 }, { bypassQueue: true, noKill: true })
+      .catch(() => undefined)
+      .finally(() => this.killing.delete(killing));
+    this.killing.add(killing);
+  }
+
+  private interrupted(signal: AbortSignal, wire: Wire, secrets: string[]): TransportError {
+    return new TransportError(
+      'interrupted',
+      this.name,
+      `command interrupted (${abortReason(signal)}) on ${this.name}: ${redact(shortCommand(wire.display), secrets)}`,
     );
   }
 
@@ -568,7 +588,8 @@ export class SshTransport implements Transport {
     return new Promise<RawRun>((resolve, reject) => {
       let ch: ClientChannel | undefined;
       let done = false;
-      let timedOut = false;
+      /** Why the command is being stopped: its timeout, or the run's interrupt (opts.signal). */
+      let stopped: 'timeout' | 'interrupted' | undefined;
       let killed = false;
       let groupKilled = false;
       let exitCode: number | undefined;
@@ -587,22 +608,25 @@ export class SshTransport implements Transport {
         if (done) return;
         done = true;
         for (const t of timers) clearTimeout(t);
+        opts.signal?.removeEventListener('abort', onAbort);
         if (!ready && pre.length > 0) stderrChunks.push(stripPrompts(pre));
         pre = Buffer.alloc(0);
         fn();
       };
-      const onTimeout = (): void => {
+      const onStopped = (): void => {
         const { stdout, stderr } = collected();
         this.record(wire.display, -1, elapsed(), stdoutForLog(stdout, opts), stderr, secrets);
         reject(
-          new TransportError(
-            'timeout',
-            this.name,
-            `command timed out after ${timeoutMs}ms on ${this.name}: ${redact(shortCommand(wire.display), secrets)}`,
-          ),
+          stopped === 'interrupted' && opts.signal
+            ? this.interrupted(opts.signal, wire, secrets)
+            : new TransportError(
+                'timeout',
+                this.name,
+                `command timed out after ${timeoutMs}ms on ${this.name}: ${redact(shortCommand(wire.display), secrets)}`,
+              ),
         );
       };
-      // Called on timeout / wrong sudo password, and again once the PID is known.
+      // Called on timeout / interrupt / wrong sudo password, and again once the PID is known.
       const kill = (): void => {
         if (!ch) return;
         const c = ch;
@@ -627,24 +651,24 @@ export class SshTransport implements Transport {
         );
       };
 
-      if (timeoutMs !== undefined && timeoutMs > 0) {
+      const stop = (why: 'timeout' | 'interrupted'): void => {
+        if (stopped || done) return;
+        stopped = why;
+        kill();
+        // Do not wait forever for a channel that will not close.
         timers.push(
-          setTimeout(() => {
-            timedOut = true;
-            kill();
-            // Do not wait forever for a channel that will not close.
-            timers.push(
-              setTimeout(
-                () => {
-                  finish(onTimeout);
-                  setTimeout(release, 10_000).unref();
-                },
-                ch ? 2000 : 0,
-              ),
-            );
-          }, timeoutMs),
+          setTimeout(
+            () => {
+              finish(onStopped);
+              setTimeout(release, 10_000).unref();
+            },
+            ch ? 2000 : 0,
+          ),
         );
-      }
+      };
+      const onAbort = (): void => stop('interrupted');
+      if (timeoutMs !== undefined && timeoutMs > 0) timers.push(setTimeout(() => stop('timeout'), timeoutMs));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
 
       const writeStdin = (c: ClientChannel): void => {
         if (opts.stdin !== undefined && opts.stdin.length > 0) c.write(opts.stdin);
@@ -665,7 +689,7 @@ export class SshTransport implements Transport {
           const n = Number(pre.subarray(at + wire.pidMarker.length, nl).toString('latin1'));
           pid = Number.isInteger(n) && n > 1 ? n : 0;
           pre = Buffer.concat([pre.subarray(0, at), pre.subarray(nl + 1)]);
-          if (timedOut || wrongSudoPassword) kill();
+          if (stopped || wrongSudoPassword) kill();
           if (!wire.readyMarker) {
             ready = true;
             if (pre.length > 0) stderrChunks.push(pre);
@@ -718,7 +742,7 @@ export class SshTransport implements Transport {
           });
           channel.on('close', () => {
             finish(() => {
-              if (timedOut) return onTimeout();
+              if (stopped) return onStopped();
               const { stdout, stderr } = collected();
               const durationMs = elapsed();
               if (exitCode === undefined && conn.closed && !wrongSudoPassword) {
@@ -736,14 +760,14 @@ export class SshTransport implements Transport {
               resolve({ stdout, stderr, code, durationMs, started: ready, wrongSudoPassword });
             });
           });
-          if (timedOut) kill();
+          if (stopped) kill();
           // Without a sudo password nothing else reads stdin first: write it right away.
           if (!wire.prompt) writeStdin(channel);
         },
         (err: Error) => {
           release();
           finish(() => {
-            if (timedOut) return onTimeout();
+            if (stopped) return onStopped();
             if (conn.closed) {
               reject(this.unreachable(`connection lost (${conn.lostReason ?? err.message})`));
             } else {
@@ -894,7 +918,9 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     this.generation++;
+    await Promise.allSettled([...this.killing]);
     await Promise.all([...this.forwards].map((f) => f.close()));
+    this.cancelConnect?.();
     const pending = this.connecting;
     if (pending) await pending.catch(() => undefined);
     const conn = this.conn;

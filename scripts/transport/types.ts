@@ -23,6 +23,11 @@ export interface ExecOptions {
    * known in advance, e.g. a kubeconfig with a client key). stderr is still logged. Default true.
    */
   logStdout?: boolean;
+  /**
+   * Interrupts the command (Ctrl-C): handled like a timeout (the remote process group is signalled), then a
+   * TransportError('interrupted') is thrown. An exec whose signal is already aborted does not start.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PutOptions {
@@ -33,7 +38,7 @@ export interface PutOptions {
   secrets?: string[];
 }
 
-export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'sudo' | 'protocol';
+export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'interrupted' | 'sudo' | 'protocol';
 
 export class TransportError extends KubelabError {
   constructor(
