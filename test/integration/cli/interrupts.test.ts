@@ -4,6 +4,7 @@
  * matters: Ctrl-C / SIGTERM stop a run (remote command killed, host log says so, recap printed, exit 130/143),
  * also through the connection keeper; Ctrl-C works while a spinner shows; a 0-column pty does not hang the
  * spinner; remote escape sequences are shown escaped while the host log keeps the raw bytes.
+ * The deadlines are generous (minutes): on a starved machine (nice 19 beside busy VMs) a CLI run took over 90 s.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -81,7 +82,8 @@ function running(cmdline: string): boolean {
   return spawnSync('pgrep', ['-f', `^${cmdline.replace(/\./g, '\\.')}$`]).status === 0;
 }
 
-const marker = (): string => `sleep 3${Math.floor(Math.random() * 10)}.${randomBytes(3).readUIntBE(0, 3)}`;
+/** A unique remote command that runs long enough (5 minutes) never to end by itself during a test. */
+const marker = (): string => `sleep 3${Math.floor(Math.random() * 10)}0.${randomBytes(3).readUIntBE(0, 3)}`;
 
 describe('interrupts and the terminal (real CLI, real sshd, real pty)', { skip }, () => {
   let sshd: Sshd;
@@ -121,13 +123,13 @@ describe('interrupts and the terminal (real CLI, real sshd, real pty)', { skip }
   const interruptExec = async (cluster: string, env: NodeJS.ProcessEnv, signal: NodeJS.Signals): Promise<{ run: Run; sleep: string }> => {
     const sleep = marker();
     const s = start(process.execPath, [CLI, 'exec', '-i', inventory(cluster, sshd.port), '--output', 'plain', '--', ...sleep.split(' ')], dir, env);
-    await until(`${sleep} running on the node`, () => running(sleep), 90_000).catch((err: Error) => {
+    await until(`${sleep} running on the node`, () => running(sleep), 300_000).catch((err: Error) => {
       throw new Error(`${err.message}; the run said: ${s.out()}${s.err()}`);
     });
     s.child.kill(signal);
-    const run = await ended(s, 90_000);
+    const run = await ended(s, 300_000);
     // the remote process group is signalled before the CLI exits; give the kill a moment to land
-    await until(`${sleep} gone from the node`, () => !running(sleep), 30_000).catch(() => undefined);
+    await until(`${sleep} gone from the node`, () => !running(sleep), 120_000).catch(() => undefined);
     return { run, sleep };
   };
 
@@ -163,32 +165,32 @@ describe('interrupts and the terminal (real CLI, real sshd, real pty)', { skip }
   it('a second Ctrl-C exits at once; the connection keeper still kills the command of the run that went away', async () => {
     const sleep = marker();
     const s = start(process.execPath, [CLI, 'exec', '-i', inventory('intrmux2', sshd.port), '--', ...sleep.split(' ')], dir, { KUBELAB_PERSIST: '30' });
-    await until(`${sleep} running on the node`, () => running(sleep), 90_000);
+    await until(`${sleep} running on the node`, () => running(sleep), 300_000);
     const daemon = Number(/mux daemon pid (\d+)/.exec(hostLog('intrmux2'))?.[1]);
     assert.ok(daemon > 0, 'the run used the daemon');
     // a daemon that does not answer: the first Ctrl-C cannot finish the run
     process.kill(daemon, 'SIGSTOP');
     try {
       s.child.kill('SIGINT');
-      await until('the first interrupt handled', () => /SIGINT: stopping/.test(s.err()), 30_000);
+      await until('the first interrupt handled', () => /SIGINT: stopping/.test(s.err()), 120_000);
       s.child.kill('SIGINT');
-      const run = await ended(s, 30_000);
+      const run = await ended(s, 120_000);
       assert.equal(run.code, 130, run.stdout + run.stderr);
       assert.match(run.stderr, /SIGINT again: exiting now/);
     } finally {
       process.kill(daemon, 'SIGCONT');
     }
-    await until(`${sleep} gone from the node`, () => !running(sleep), 30_000);
+    await until(`${sleep} gone from the node`, () => !running(sleep), 120_000);
   });
 
   it('Ctrl-C in a terminal while the spinner shows stops plan (recap printed, exit 130)', async () => {
     // a sized pty, so that only Ctrl-C is under test here; the host never answers, so the spinner keeps showing
     const cmd = `stty cols 100 rows 40; exec ${q(process.execPath)} ${q(CLI)} plan -i ${inventory('intrtty', (silent.address() as net.AddressInfo).port)} --only os --offline`;
     const s = inPty(cmd, dir, { KUBELAB_PERSIST: '0' });
-    await until('the spinner', () => s.out().includes('Prepare the OS'), 90_000);
+    await until('the spinner', () => s.out().includes('Prepare the OS'), 300_000);
     await new Promise((r) => setTimeout(r, 500));
     s.child.stdin!.write('\u0003');
-    const run = await ended(s, 90_000);
+    const run = await ended(s, 300_000);
     assert.equal(run.code, 130, run.stdout.slice(-1000));
     assert.match(run.stdout, /^HOST +OK +CHANGED +FAILED +SKIPPED +REACHED\r?$/m);
     assert.match(run.stdout, /^interrupted \(SIGINT\): the steps after it were not started\r?$/m);
@@ -199,7 +201,7 @@ describe('interrupts and the terminal (real CLI, real sshd, real pty)', { skip }
     const cmd = `exec ${q(process.execPath)} ${q(CLI)} plan -i ${inventory('intrcols', sshd.port)} --only os --offline`;
     const s = inPty(cmd, dir, { KUBELAB_PERSIST: '0' });
     s.child.stdin!.end();
-    const run = await ended(s, 180_000);
+    const run = await ended(s, 600_000);
     assert.ok(run.code === 0 || run.code === 1, `exit ${run.code}: ${run.stdout.slice(-400)}`);
     assert.ok(run.stdout.length < 200_000, `${run.stdout.length} bytes of output`);
     assert.match(run.stdout, /^HOST +OK +CHANGED +FAILED +SKIPPED +REACHED\r?$/m);
@@ -207,14 +209,14 @@ describe('interrupts and the terminal (real CLI, real sshd, real pty)', { skip }
 
   it('remote escape sequences are shown escaped (plain output and in a terminal); the host log keeps the raw bytes', async () => {
     const script = `printf '\\033]0;pwned\\007\\033[2J\\033[31mred\\033[0m\\n'; printf 'err\\033[1A\\n' >&2`;
-    const plain = await ended(start(process.execPath, [CLI, 'exec', '-i', inventory('intresc', sshd.port), '--output', 'plain', '--', 'sh', '-c', script], dir, { KUBELAB_PERSIST: '0' }), 120_000);
+    const plain = await ended(start(process.execPath, [CLI, 'exec', '-i', inventory('intresc', sshd.port), '--output', 'plain', '--', 'sh', '-c', script], dir, { KUBELAB_PERSIST: '0' }), 300_000);
     assert.equal(plain.code, 0, plain.stderr);
     assert.ok(!/[\u0007\u001b]/.test(plain.stdout), JSON.stringify(plain.stdout));
     assert.match(plain.stdout, /^master \| \\x1b\]0;pwned\\x07\\x1b\[2J\\x1b\[31mred\\x1b\[0m$/m);
     assert.match(plain.stdout, /^master ! err\\x1b\[1A$/m);
     assert.ok(hostLog('intresc').includes('\u001b]0;pwned\u0007\u001b[2J\u001b[31mred'), 'raw bytes in the host log');
 
-    const tty = await ended(inPty(`exec ${q(process.execPath)} ${q(CLI)} exec -i intresc.yaml -- sh -c ${q(script)}`, dir, { KUBELAB_PERSIST: '0' }), 120_000);
+    const tty = await ended(inPty(`exec ${q(process.execPath)} ${q(CLI)} exec -i intresc.yaml -- sh -c ${q(script)}`, dir, { KUBELAB_PERSIST: '0' }), 300_000);
     assert.equal(tty.code, 0, tty.stdout.slice(-1000));
     assert.ok(!tty.stdout.includes('\u001b]0;pwned'), JSON.stringify(tty.stdout.slice(-1000)));
     assert.match(tty.stdout, /master \| \\x1b\]0;pwned\\x07/);
