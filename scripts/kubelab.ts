@@ -8,6 +8,7 @@ import { TransportError } from './transport/types.js';
 import type { CliContext } from './commands/cli-context.js';
 import { askSecret } from './commands/prompt.js';
 import { readSettings } from './commands/settings.js';
+import { printable } from './util/terminal-text.js';
 
 const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
   plan: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('plan', args, ctx),
@@ -21,13 +22,47 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   inventory: async (args, ctx) => (await import('./commands/inventory.js')).inventoryCommand(args, ctx),
 };
 
-async function main(argv: string[]): Promise<number> {
+/** Exit codes of an interrupted run (128 + the signal's number, as shells report it). */
+const INTERRUPT_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type Interrupt = keyof typeof INTERRUPT_EXIT;
+/** How long an interrupted run may take to stop (interrupt its commands, write its logs and recap). */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * The first Ctrl-C (SIGINT) or SIGTERM aborts the run's signal: no new step or command starts, the running
+ * remote commands are interrupted, the host logs get an "interrupted" line and the recap is printed; the exit
+ * code is then 130 (SIGINT) or 143 (SIGTERM). A second one, or a run not stopped after STOP_GRACE_MS, exits at once.
+ */
+function handleInterrupts(controller: AbortController, stderr: NodeJS.WriteStream): void {
+  for (const sig of Object.keys(INTERRUPT_EXIT) as Interrupt[]) {
+    process.on(sig, () => {
+      if (controller.signal.aborted) {
+        stderr.write(`kubelab: ${sig} again: exiting now (remote commands may still be running)\n`);
+        process.exit(INTERRUPT_EXIT[sig]);
+      }
+      controller.abort(sig);
+      stderr.write(`\nkubelab: ${sig}: stopping (interrupting the running commands); ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again exits at once\n`);
+      setTimeout(() => {
+        stderr.write(`kubelab: not stopped ${STOP_GRACE_MS / 1000}s after ${sig}: exiting now\n`);
+        process.exit(INTERRUPT_EXIT[sig]);
+      }, STOP_GRACE_MS).unref();
+    });
+  }
+}
+
+/** The exit code: the command's, or 130/143 when the run was interrupted. */
+function exitCode(code: number, signal: AbortSignal): number {
+  return signal.aborted ? INTERRUPT_EXIT[signal.reason as Interrupt] : code;
+}
+
+async function main(argv: string[], signal: AbortSignal): Promise<number> {
   const ctx = {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     env: process.env,
     askSecret: process.stdin.isTTY ? askSecret : undefined,
+    signal,
   };
   const [command, ...rest] = argv;
   const help = HELP.replace('PHASES', PHASE_NAMES.join(', '));
@@ -59,17 +94,19 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof KubelabError) {
       // UsageError (2), StepError and TransportError (1, the latter prefixed with its host), provider failures (1)
       const where = err instanceof TransportError ? `${err.host}: ` : '';
-      ctx.stderr.write(`kubelab: ${where}${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      ctx.stderr.write(printable(`kubelab: ${where}${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`));
       return err.exitCode;
     }
     throw err;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+const interrupts = new AbortController();
+handleInterrupts(interrupts, process.stderr);
+main(process.argv.slice(2), interrupts.signal).then(
+  (code) => process.exit(exitCode(code, interrupts.signal)),
   (err: unknown) => {
     process.stderr.write(`kubelab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(70);
+    process.exit(exitCode(70, interrupts.signal));
   },
 );

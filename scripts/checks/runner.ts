@@ -4,6 +4,8 @@
  * whatever happens (try/finally). A check that throws fails with the error as its detail; the others still run.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { abortReason } from '../util/abort.js';
 import { StepError } from '../engine/errors.js';
 import type { CheckEvent, CheckStartEvent, CheckSummary, TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
@@ -27,6 +29,8 @@ export interface RunChecksOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Receives a check-start event before each check that runs and a check event per result. */
   emit?: (e: CheckStartEvent | CheckEvent) => void;
+  /** The run's interrupt: once aborted, the waits end and the checks not started yet are skipped. */
+  signal?: AbortSignal;
 }
 
 export interface NamespaceCleanup {
@@ -43,7 +47,6 @@ export interface CheckRun {
   cleanup: NamespaceCleanup;
 }
 
-const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function describeError(err: unknown): { detail: string; diagnosis?: string } {
   if (err instanceof StepError) return { detail: `error: ${err.message}`, ...(err.hint ? { diagnosis: err.hint } : {}) };
@@ -84,7 +87,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
     runId: opts.runId ?? randomBytes(6).toString('hex'),
     settings: { ...checkSettings(opts.inv), ...opts.settings },
     now: opts.now ?? Date.now,
-    sleep: opts.sleep ?? sleepReal,
+    sleep: opts.sleep ?? ((ms) => delay(ms, undefined, { signal: opts.signal })),
   };
   const skipReason = (c: Check): string | undefined =>
     c.addon && !addonEnabled(ctx.inv, c.addon) ? `addon ${c.addon} is not enabled in the inventory (spec.addons.${c.addon}.enabled)` : undefined;
@@ -115,7 +118,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
       }
     }
     for (const check of opts.checks) {
-      const skip = skipReason(check);
+      const skip = opts.signal?.aborted ? `interrupted (${abortReason(opts.signal)})` : skipReason(check);
       if (skip) {
         report({ name: check.name, status: 'skipped', ok: true, durationMs: 0, detail: skip });
         continue;

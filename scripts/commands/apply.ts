@@ -38,6 +38,7 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
       concurrency: common.concurrency,
       logDir: session.logs.dir,
       settings: installSettings(inv, { ...ctx.settings, offline: values.offline === true, onDownload: (d) => reporter.event({ type: 'download', ...d }) }),
+      signal: ctx.signal,
     });
     return succeeded(summary) ? 0 : 1;
   } finally {

@@ -32,6 +32,7 @@ export interface CheckRunOptions {
   sleep?: (ms: number) => Promise<void>;
   runId?: string;
   startedAt?: Date;
+  signal?: AbortSignal;
 }
 
 /** Runs the checks against `api`, their events to the --output reporter; 0 when none failed (skipped ones do not fail). */
@@ -48,6 +49,7 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
       ...(o.now ? { now: o.now } : {}),
       ...(o.sleep ? { sleep: o.sleep } : {}),
       ...(o.runId ? { runId: o.runId } : {}),
+      signal: o.signal,
       emit: (e) => reporter.event(e),
     });
     const summary = summarize(run.results);
@@ -95,6 +97,7 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
         ...(junitFile ? { junitFile } : {}),
         stdout: ctx.stdout,
         stderr: ctx.stderr,
+        signal: ctx.signal,
       });
     } finally {
       await api.close();

@@ -12,4 +12,9 @@ export interface CliContext {
   settings: Settings;
   /** Asks the user for a secret on the terminal (no echo); undefined when there is no terminal. */
   askSecret?: (prompt: string) => Promise<string>;
+  /**
+   * Aborted by the entry point on the first Ctrl-C / SIGTERM (reason: the signal name): no new step or command
+   * starts, running remote commands are interrupted. Undefined: nothing interrupts the run (tests).
+   */
+  signal?: AbortSignal;
 }

@@ -6,6 +6,8 @@ import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
 import { listOption, parseCommon, secondsOption } from './options.js';
 import { loadReachable, openSession } from './session.js';
+import { abortReason, raceAbort } from '../util/abort.js';
+import { printable } from '../util/terminal-text.js';
 
 /** Bytes of each output stream `exec` shows (its last ones); the whole output is in the run's log folder. */
 export const EXEC_SHOWN_BYTES = 256 * 1024;
@@ -33,8 +35,12 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
       summary.hosts[node.name] = tally;
       let result: ExecResult | undefined;
       let error: TransportError | undefined;
+      const transport = session.transports.get(node);
       try {
-        result = await session.transports.get(node).exec(command, { timeoutMs, maxOutputBytes: EXEC_SHOWN_BYTES });
+        // an interrupt gives up a host still connecting; a running command is interrupted by the transport
+        const stopped = (): Error => new TransportError('interrupted', node.name, `interrupted (${abortReason(ctx.signal!)}) before the command started`);
+        await raceAbort(transport.connect(), ctx.signal, stopped);
+        result = await transport.exec(command, { timeoutMs, maxOutputBytes: EXEC_SHOWN_BYTES });
       } catch (err) {
         if (!(err instanceof TransportError)) throw err;
         error = err;
@@ -58,7 +64,8 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
           )}\n`,
         );
       } else if (error) {
-        print(`${node.name} ${error.kind === 'unreachable' ? 'UNREACHABLE' : 'FAILED'}: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`);
+        const label = error.kind === 'unreachable' ? 'UNREACHABLE' : error.kind === 'interrupted' ? 'INTERRUPTED' : 'FAILED';
+        print(printable(`${node.name} ${label}: ${error.message}${error.hint ? ` (${error.hint})` : ''}\n`));
       } else if (result) {
         const lines = [`${node.name} exit ${result.code} (${result.durationMs} ms)`];
         const cut = (bytes: number | undefined, file: string | undefined, mark: string): void => {
@@ -68,13 +75,15 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
         prefixed(result.stdout, `${node.name} | `, lines);
         cut(result.stderrCut, result.stderrFile, '!');
         prefixed(result.stderr, `${node.name} ! `, lines);
-        print(`${lines.join('\n')}\n`);
+        print(printable(`${lines.join('\n')}\n`));
       }
     });
   } finally {
     await session.close();
   }
-  print(json ? `${JSON.stringify(summary)}\n` : `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable\n`);
+  if (ctx.signal?.aborted) summary.interrupted = `interrupted (${abortReason(ctx.signal)})`;
+  const counts = `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable`;
+  print(json ? `${JSON.stringify(summary)}\n` : `${counts}${summary.interrupted ? `; ${summary.interrupted}` : ''}\n`);
   return summary.failed === 0 && summary.unreachable === 0 ? 0 : 1;
 }
 

@@ -5,6 +5,8 @@ import { stateDir } from '../inventory/load.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { MuxClient, MuxTransport, type MuxNodeSettings } from '../transport/mux-client.js';
 import type { Transport } from '../transport/types.js';
+import { withSignal } from '../transport/with-signal.js';
+import { abortReason } from '../util/abort.js';
 import type { CliContext } from './cli-context.js';
 import { resolveCredentials, secretValues } from './credentials.js';
 import { UsageError } from '../util/errors.js';
@@ -76,7 +78,7 @@ export async function openSession(
     get(node) {
       let t = open.get(node.name);
       if (!t) {
-        t = make(node);
+        t = withSignal(make(node), ctx.signal);
         open.set(node.name, t);
       }
       return t;
@@ -96,6 +98,9 @@ export async function openSession(
     nodes,
     async close() {
       await transports.closeAll();
+      if (ctx.signal?.aborted) {
+        for (const n of nodes) logs.note(n.name, `${new Date().toISOString()} interrupted (${abortReason(ctx.signal)}): the run stopped here`);
+      }
       await logs.close();
     },
   };

@@ -3,6 +3,7 @@ import { TransportError, type ExecOptions, type Transport } from '../transport/t
 import { redact } from '../transport/redact.js';
 import { StepError, tail } from './errors.js';
 import { KubelabError } from '../util/errors.js';
+import { abortReason, raceAbort } from '../util/abort.js';
 import { FactCache } from './facts.js';
 import { forEachLimit } from './pool.js';
 import { clearRemoteFacts } from './remote-facts.js';
@@ -19,6 +20,12 @@ export interface RunOptions {
   logDir: string;
   /** From the command's Settings (util/settings.ts). */
   settings: RunSettings;
+  /**
+   * The run's interrupt (CliContext.signal): once aborted, no phase or step starts (they are skipped with the
+   * reason), a host still connecting is given up, and the summary says the run was interrupted. The running
+   * commands themselves are interrupted by the transports (ExecOptions.signal).
+   */
+  signal?: AbortSignal;
 }
 
 /** Why a host is out of the run: set once, then every later step on it is skipped with this reason. */
@@ -67,6 +74,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
   });
 
   for (const phase of phases) {
+    if (opts.signal?.aborted) break;
     const hosts = phase.hosts ? phase.hosts(inv) : [...inv.spec.nodes];
     const started = Date.now();
     emit({ type: 'phase-start', phase: phase.name, title: phase.title, hosts: hosts.map((h) => h.name) });
@@ -76,7 +84,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
       const blockedBy = (phase.dependsOn?.(node, inv) ?? [])
         .filter((dep) => dep !== node.name && state(dep).blocked)
         .map((dep) => `${dep} ${state(dep).blocked}`);
-      const reason = hs.blocked ?? (blockedBy.length ? `depends on ${blockedBy.join('; ')}` : undefined);
+      const reason = interrupted(opts.signal) ?? hs.blocked ?? (blockedBy.length ? `depends on ${blockedBy.join('; ')}` : undefined);
       if (reason) {
         for (const step of stepsFor(phase, node, inv)) {
           emit({ type: 'step', phase: phase.name, host: node.name, step: step.name, outcome: 'skipped', changes: [], durationMs: 0, reason });
@@ -90,6 +98,8 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
 
   await Promise.allSettled(cleanups.map((c) => c()));
   const summary = summarize(states);
+  const stopped = interrupted(opts.signal);
+  if (stopped) summary.interrupted = stopped;
   emit(summary);
   return summary;
 }
@@ -109,8 +119,14 @@ async function runHost(
     emit({ type: 'host-unreachable', phase: phase.name, host: node.name, error: err.message, hint: err.hint });
   };
   try {
-    await transport.connect();
+    await raceAbort(transport.connect(), opts.signal, () => new TransportError('interrupted', node.name, interrupted(opts.signal)!));
   } catch (err) {
+    if (err instanceof TransportError && err.kind === 'interrupted') {
+      for (const step of stepsFor(phase, node, opts.inv)) {
+        emit({ type: 'step', phase: phase.name, host: node.name, step: step.name, outcome: 'skipped', changes: [], durationMs: 0, reason: err.message });
+      }
+      return;
+    }
     if (err instanceof TransportError) return markUnreachable(err);
     throw err;
   }
@@ -119,8 +135,9 @@ async function runHost(
 
   for (const step of stepsFor(phase, node, opts.inv)) {
     const base = { type: 'step' as const, phase: phase.name, host: node.name, step: step.name };
-    if (hs.blocked) {
-      emit({ ...base, outcome: 'skipped', changes: [], durationMs: 0, reason: `${step.name}: host ${hs.blocked}` });
+    const stop = interrupted(opts.signal);
+    if (hs.blocked || stop) {
+      emit({ ...base, outcome: 'skipped', changes: [], durationMs: 0, reason: stop ?? `${step.name}: host ${hs.blocked}` });
       continue;
     }
     const t0 = Date.now();
@@ -152,6 +169,11 @@ async function runHost(
       hs.blocked = `failed at ${phase.name}/${step.name}`;
     }
   }
+}
+
+/** Why nothing more starts, once the run's signal is aborted. */
+function interrupted(signal: AbortSignal | undefined): string | undefined {
+  return signal?.aborted ? `interrupted (${abortReason(signal)})` : undefined;
 }
 
 /** The steps of a phase that concern this node. */

@@ -186,6 +186,8 @@ export interface Summary {
   skipped: number;
   unreachable: number;
   hosts: Record<string, HostTally>;
+  /** Set when the run was interrupted (e.g. "interrupted (SIGINT)"): steps after that point were not started. */
+  interrupted?: string;
 }
 
 export interface Reporter {

@@ -1,6 +1,7 @@
 import type { CheckEvent, CheckSummary, Reporter, RunEvent, RunMode } from '../engine/types.js';
 import { recapTable } from './recap.js';
 import { describeDownload } from '../util/download-notice.js';
+import { printable } from '../util/terminal-text.js';
 
 export type Write = (text: string) => void;
 
@@ -55,7 +56,8 @@ export class PlainReporter implements Reporter {
   event(e: RunEvent): void {
     if (e.type === 'run-start') this.mode = e.mode;
     const line = describeEvent(e, this.mode);
-    if (line !== undefined) this.write(`${line}\n`);
+    // remote output in errors and check details: control characters escaped (the host logs keep them)
+    if (line !== undefined) this.write(`${printable(line)}\n`);
   }
   close(): void {}
 }

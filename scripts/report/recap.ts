@@ -21,5 +21,7 @@ export function recapTable(summary: Summary): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  const table = [line(header), ...rows.map(line)];
+  if (summary.interrupted) table.push(`${summary.interrupted}: the steps after it were not started`);
+  return table.join('\n');
 }

@@ -2,6 +2,7 @@ import ora, { type Ora } from 'ora';
 import type { CheckEvent, CheckStatus, CheckSummary, Reporter, RunEvent, RunMode } from '../engine/types.js';
 import { checkSummaryLine, describeCheck, describeEvent, formatDuration, type Write } from './plain.js';
 import { recapTable } from './recap.js';
+import { printable } from '../util/terminal-text.js';
 
 interface HostProgress {
   done: number;
@@ -10,6 +11,36 @@ interface HostProgress {
 }
 
 const CHECK_STATUS: Record<CheckStatus, string> = { passed: 'ok', failed: 'FAILED', skipped: 'skipped' };
+
+/** The width used when the terminal reports none (a pty without a size says 0 columns). */
+const FALLBACK_COLUMNS = 80;
+
+function columnsOf(stream: NodeJS.WriteStream): number {
+  return stream.columns || FALLBACK_COLUMNS;
+}
+
+/**
+ * The terminal as ora sees it: what ora uses of the stream, with a width that is never 0 (ora divides by it and,
+ * given 0, clears an infinite number of lines).
+ */
+function spinnerStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  const view = {
+    isTTY: stream.isTTY,
+    get columns() {
+      return columnsOf(stream);
+    },
+    get rows() {
+      return stream.rows;
+    },
+    write: (...args: Parameters<NodeJS.WriteStream['write']>) => stream.write(...args),
+    cursorTo: (x: number, y?: number) => (y === undefined ? stream.cursorTo(x) : stream.cursorTo(x, y)),
+    moveCursor: (dx: number, dy: number) => stream.moveCursor(dx, dy),
+    clearLine: (dir: -1 | 0 | 1) => stream.clearLine(dir),
+    once: (event: string, fn: () => void) => (stream.once(event, fn), view),
+    removeListener: (event: string, fn: () => void) => (stream.removeListener(event, fn), view),
+  };
+  return view as unknown as NodeJS.WriteStream;
+}
 
 /** NAME  RESULT  TIME  DETAIL, the detail cut to `width` columns overall. */
 export function checkTable(results: readonly Omit<CheckEvent, 'type'>[], width = 120): string {
@@ -36,13 +67,21 @@ export class TtyReporter implements Reporter {
   private progress = new Map<string, HostProgress>();
   private inPhase = false;
   private checks: CheckEvent[] = [];
+  private readonly spinnerOut: NodeJS.WriteStream;
 
   constructor(
     private readonly write: Write,
     private readonly stream: NodeJS.WriteStream,
     /** How many steps a phase runs on a host (steps that do not concern a node are not run there). */
     private readonly stepsOf: (phase: string, host: string) => number,
-  ) {}
+  ) {
+    this.spinnerOut = spinnerStream(stream);
+  }
+
+  /** discardStdin false: ora's default puts the terminal in raw mode, where Ctrl-C sends no SIGINT. */
+  private spin(text?: string): Ora {
+    return ora({ ...(text === undefined ? {} : { text }), stream: this.spinnerOut, discardStdin: false });
+  }
 
   event(e: RunEvent): void {
     switch (e.type) {
@@ -54,7 +93,7 @@ export class TtyReporter implements Reporter {
         this.phase = e.phase;
         this.inPhase = true;
         this.progress = new Map(e.hosts.map((h) => [h, { done: 0, failed: false, unreachable: false }]));
-        this.spinner = ora({ text: this.text(e.title), stream: this.stream }).start();
+        this.spinner = this.spin(this.text(e.title)).start();
         return;
       case 'download':
         this.print(describeEvent(e, this.mode)!);
@@ -84,7 +123,7 @@ export class TtyReporter implements Reporter {
         return;
       }
       case 'check-start':
-        if (!this.inPhase) this.spinner = ora({ text: `${e.name}: ${e.title} (${this.checks.length + 1}/${e.total})`, stream: this.stream }).start();
+        if (!this.inPhase) this.spinner = this.spin(`${e.name}: ${e.title} (${this.checks.length + 1}/${e.total})`).start();
         return;
       case 'check':
         this.checks.push(e);
@@ -104,7 +143,7 @@ export class TtyReporter implements Reporter {
 
   private checkDone(e: CheckEvent): void {
     const text = `${e.name} ${e.status === 'skipped' ? 'skipped' : formatDuration(e.durationMs)}`;
-    const s = this.spinner ?? ora({ stream: this.stream });
+    const s = this.spinner ?? this.spin();
     if (e.status === 'passed') s.succeed(text);
     else if (e.status === 'failed') s.fail(text);
     else s.info(text);
@@ -113,14 +152,14 @@ export class TtyReporter implements Reporter {
 
   /** The table of every check, the diagnoses of the failed ones, the counts. */
   private checkReport(summary: CheckSummary): string {
-    const out = [`\n${checkTable(this.checks, this.stream.columns || 120)}`];
+    const out = [`\n${checkTable(this.checks, columnsOf(this.stream))}`];
     const failed = this.checks.filter((r) => r.status === 'failed');
     if (failed.length) {
       out.push('', 'Diagnosis:');
       for (const r of failed) out.push(`  ${r.name}: ${r.diagnosis ?? r.detail}`);
     }
     out.push('', checkSummaryLine(summary));
-    return `${out.join('\n')}\n`;
+    return printable(`${out.join('\n')}\n`);
   }
 
   private text(title: string): string {
@@ -133,14 +172,15 @@ export class TtyReporter implements Reporter {
       .join(' · ');
   }
 
-  /** Print a line above the spinner without tearing it. */
-  private print(line: string): void {
+  /** Print a line above the spinner without tearing it (control characters of remote output escaped). */
+  private print(text: string): void {
+    const line = `${printable(text)}\n`;
     if (this.spinner) {
       this.spinner.clear();
-      this.write(`${line}\n`);
+      this.write(line);
       this.spinner.render();
     } else {
-      this.write(`${line}\n`);
+      this.write(line);
     }
   }
 }

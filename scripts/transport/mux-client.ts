@@ -49,6 +49,7 @@ import {
 } from './types.js';
 
 export { muxSocketPath, type MuxNodeSettings } from './mux-protocol.js';
+import { abortReason } from '../util/abort.js';
 
 /** The run's logs: command records, and free-form notes (why a host went direct). */
 interface MuxLogger extends CommandLogger {
@@ -98,13 +99,23 @@ class MuxConnection {
     return this.lost !== undefined;
   }
 
-  request(body: Body, node = '', secrets?: string[]): Promise<OkResponse> {
+  /** `signal`: when it aborts, the daemon is asked to interrupt the request (a 'cancel'); the answer still comes. */
+  request(body: Body, node = '', secrets?: string[], signal?: AbortSignal): Promise<OkResponse> {
     if (this.lost) return Promise.reject(this.lostError(node));
     const id = ++this.nextId;
+    const cancel = (): void => {
+      if (!this.lost && this.pending.has(id)) this.send({ op: 'cancel', ref: id, reason: signal ? abortReason(signal) : 'aborted' });
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
     return new Promise<OkResponse>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, node, secrets });
       this.sock.write(`${JSON.stringify({ ...body, id })}\n`);
-    });
+    }).finally(() => signal?.removeEventListener('abort', cancel));
+  }
+
+  /** A request whose answer nobody waits for. */
+  private send(body: Body): void {
+    this.sock.write(`${JSON.stringify({ ...body, id: ++this.nextId })}\n`);
   }
 
   close(): void {
@@ -390,7 +401,11 @@ export class MuxTransport implements Transport {
     if (argv.length === 0) throw new TypeError('exec: empty argv');
     const v = await this.via();
     if ('direct' in v) return v.direct.exec(argv, opts);
-    const res = await v.conn.request({ op: 'exec', node: this.name, argv: [...argv], opts: wireExecOptions(opts, this.logger.spillDir) }, this.name, opts.secrets);
+    if (opts.signal?.aborted) {
+      throw new TransportError('interrupted', this.name, `command interrupted (${abortReason(opts.signal)}) on ${this.name} before it started`);
+    }
+    const body: Body = { op: 'exec', node: this.name, argv: [...argv], opts: wireExecOptions(opts, this.logger.spillDir) };
+    const res = await v.conn.request(body, this.name, opts.secrets, opts.signal);
     return res.result!;
   }
 

@@ -82,6 +82,8 @@ interface NodeEntry {
 /** One connected CLI process. */
 class Client {
   readonly forwards = new Map<number, Forward>();
+  /** This client's exec requests in flight, by request id: a 'cancel', or the client going away, aborts them. */
+  readonly execs = new Map<number, AbortController>();
   private closed = false;
 
   constructor(readonly sock: net.Socket) {}
@@ -97,6 +99,9 @@ class Client {
 
   async dispose(): Promise<void> {
     this.closed = true;
+    // a CLI that went away (Ctrl-C twice, killed) leaves no command of its own running on the nodes
+    for (const ac of this.execs.values()) ac.abort('the kubelab run that started it ended');
+    this.execs.clear();
     const fwds = [...this.forwards.values()];
     this.forwards.clear();
     await Promise.allSettled(fwds.map((f) => f.close()));
@@ -326,6 +331,8 @@ class Daemon {
       case 'exec': {
         const { transport } = this.entry(req.node, client);
         const o = req.opts ?? {};
+        const ac = new AbortController();
+        client.execs.set(req.id, ac);
         return this.withMarker(client, req.id, async (marker) => {
           const opts: ExecOptions = {
             ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
@@ -335,10 +342,14 @@ class Daemon {
             ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
             ...(o.spillDir !== undefined ? { spillDir: o.spillDir } : {}),
             secrets: [...(o.secrets ?? []), marker],
+            signal: ac.signal,
           };
           return { result: await transport.exec(req.argv, opts) };
-        });
+        }).finally(() => client.execs.delete(req.id));
       }
+      case 'cancel':
+        client.execs.get(req.ref)?.abort(req.reason);
+        return {};
       case 'put': {
         const { transport } = this.entry(req.node, client);
         return this.withMarker(client, req.id, async (marker) => {

@@ -17,7 +17,7 @@ import { socketPath } from './socket-path.js';
 import type { CommandRecord, ExecResult, TransportErrorKind } from './types.js';
 import type { SshTransportOptions } from './ssh.js';
 
-/** Bumped when the messages change; a daemon of another version is replaced (2: putFile; 3: bounded outputs). */
+/** Bumped when the messages change; a daemon of another version is replaced (2: putFile; 3: bounded outputs, cancel). */
 export const MUX_PROTOCOL = 3;
 
 /** Default idle time before the daemon exits, in seconds (like ansible's ControlPersist=60s). */
@@ -118,7 +118,9 @@ export type MuxRequest =
       opts: { mode: number; owner?: string; group?: string; secrets?: string[] };
     }
   | { id: number; op: 'forward'; node: string; host: string; port: number }
-  | { id: number; op: 'unforward'; fid: number };
+  | { id: number; op: 'unforward'; fid: number }
+  /** Interrupts the exec request `ref` of this client (its ExecOptions.signal aborted); `reason` e.g. "SIGINT". */
+  | { id: number; op: 'cancel'; ref: number; reason: string };
 
 export interface WireError {
   /** 'TransportError' (then kind/host/hint are set), 'TypeError' or 'Error'. */

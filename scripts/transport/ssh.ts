@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 
+import { abortReason } from '../util/abort.js';
 import { KnownHosts } from './known-hosts.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, OutputCapture, type CapturedOutput } from './output.js';
 import { shJoin, shQuote } from './quote.js';
@@ -168,6 +169,10 @@ export class SshTransport implements Transport {
   /** Bumped by close(); aborts connect retries started before it. */
   private generation = 0;
   private readonly forwards = new Set<Forward>();
+  /** Process-group kills in flight (timeouts, interrupts): close() waits for them, or they would never run. */
+  private readonly killing = new Set<Promise<unknown>>();
+  /** Gives up the connect attempt in progress (close() does not wait for a silent host's handshake timeout). */
+  private cancelConnect: (() => void) | undefined;
 
   constructor(opts: SshTransportOptions) {
     this.opts = opts;
@@ -331,6 +336,7 @@ export class SshTransport implements Transport {
         client.end();
         setTimeout(() => client.destroy(), 1000).unref();
       };
+      this.cancelConnect = () => fail(this.unreachable('the connection was closed while connecting'));
       // The one deadline: covers a hung TCP connect, the handshake and authentication (ssh2's own readyTimeout,
       // set a little later, only backs it up).
       const guard = setTimeout(() => fail(timedOut()), leftMs);
@@ -429,6 +435,7 @@ export class SshTransport implements Transport {
     if (argv.length === 0) throw new TypeError('exec: empty argv');
     const secrets = [...this.secrets, ...(opts.secrets ?? [])];
     const wire = this.wrap(shJoin(argv), opts);
+    if (opts.signal?.aborted) throw this.interrupted(opts.signal, wire, secrets);
     if (!internal.bypassQueue) await this.sem.acquire();
     let released = !!internal.bypassQueue;
     // The slot is held until the channel is really closed (a timed-out command may take a moment).
@@ -437,6 +444,10 @@ export class SshTransport implements Transport {
       released = true;
       this.sem.release();
     };
+    if (opts.signal?.aborted) {
+      release();
+      throw this.interrupted(opts.signal, wire, secrets);
+    }
     const run = await this.runChannel(wire, opts, secrets, release, !!internal.noKill);
     if (wire.sudo && !run.started && (run.code !== 0 || run.wrongSudoPassword)) throw this.sudoError(run);
     const { started: _s, wrongSudoPassword: _w, ...result } = run;
@@ -557,11 +568,20 @@ export class SshTransport implements Transport {
     });
   }
 
-  /** Kill a timed-out command's process group from a separate session (TERM, then KILL). */
+  /** Kill a timed-out or interrupted command's process group from a separate session (TERM, then KILL). */
   private killGroup(pid: number, asLoginUser: boolean): void {
     const script = `kill -s TERM -- -${pid} 2>/dev/null || exit 0; sleep 0.3; kill -s KILL -- -${pid} 2>/dev/null; exit 0`;
-    this.execInternal(['sh', '-c', script], { asLoginUser, timeoutMs: 5000 }, { bypassQueue: true, noKill: true }).catch(
-      () => undefined,
+    const killing = this.execInternal(['sh', '-c', script], { asLoginUser, timeoutMs: 5000 }, { bypassQueue: true, noKill: true })
+      .catch(() => undefined)
+      .finally(() => this.killing.delete(killing));
+    this.killing.add(killing);
+  }
+
+  private interrupted(signal: AbortSignal, wire: Wire, secrets: string[]): TransportError {
+    return new TransportError(
+      'interrupted',
+      this.name,
+      `command interrupted (${abortReason(signal)}) on ${this.name}: ${redact(shortCommand(wire.display), secrets)}`,
     );
   }
 
@@ -616,7 +636,8 @@ export class SshTransport implements Transport {
 
     return new Promise<RawRun>((resolve, reject) => {
       let done = false;
-      let timedOut = false;
+      /** Why the command is being stopped: its timeout, or the run's interrupt (opts.signal). */
+      let stopped: 'timeout' | 'interrupted' | undefined;
       let killed = false;
       let groupKilled = false;
       let exitCode: number | undefined;
@@ -635,22 +656,25 @@ export class SshTransport implements Transport {
         if (done) return;
         done = true;
         for (const t of timers) clearTimeout(t);
+        opts.signal?.removeEventListener('abort', onAbort);
         if (!ready && pre.length > 0) stderrCapture.push(stripPrompts(pre));
         pre = Buffer.alloc(0);
         fn();
       };
-      const onTimeout = async (): Promise<void> => {
+      const onStopped = async (): Promise<void> => {
         const { out, err } = await collected();
         this.record(wire.display, -1, elapsed(), logged(out, opts.logStdout), logged(err), secrets);
         reject(
-          new TransportError(
-            'timeout',
-            this.name,
-            `command timed out after ${timeoutMs}ms on ${this.name}: ${redact(shortCommand(wire.display), secrets)}`,
-          ),
+          stopped === 'interrupted' && opts.signal
+            ? this.interrupted(opts.signal, wire, secrets)
+            : new TransportError(
+                'timeout',
+                this.name,
+                `command timed out after ${timeoutMs}ms on ${this.name}: ${redact(shortCommand(wire.display), secrets)}`,
+              ),
         );
       };
-      // Called on timeout / wrong sudo password, and again once the PID is known.
+      // Called on timeout / interrupt / wrong sudo password, and again once the PID is known.
       const kill = (): void => {
         if (!ch) return;
         const c = ch;
@@ -675,24 +699,24 @@ export class SshTransport implements Transport {
         );
       };
 
-      if (timeoutMs !== undefined && timeoutMs > 0) {
+      const stop = (why: 'timeout' | 'interrupted'): void => {
+        if (stopped || done) return;
+        stopped = why;
+        kill();
+        // Do not wait forever for a channel that will not close.
         timers.push(
-          setTimeout(() => {
-            timedOut = true;
-            kill();
-            // Do not wait forever for a channel that will not close.
-            timers.push(
-              setTimeout(
-                () => {
-                  finish(() => void onTimeout());
-                  setTimeout(release, 10_000).unref();
-                },
-                ch ? 2000 : 0,
-              ),
-            );
-          }, Math.min(timeoutMs, MAX_TIMER_MS)),
+          setTimeout(
+            () => {
+              finish(() => void onStopped());
+              setTimeout(release, 10_000).unref();
+            },
+            ch ? 2000 : 0,
+          ),
         );
-      }
+      };
+      const onAbort = (): void => stop('interrupted');
+      if (timeoutMs !== undefined && timeoutMs > 0) timers.push(setTimeout(() => stop('timeout'), Math.min(timeoutMs, MAX_TIMER_MS)));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
 
       const writeStdin = (c: ClientChannel): void => {
         if (opts.stdin !== undefined && opts.stdin.length > 0) c.write(opts.stdin);
@@ -713,7 +737,7 @@ export class SshTransport implements Transport {
           const n = Number(pre.subarray(at + wire.pidMarker.length, nl).toString('latin1'));
           pid = Number.isInteger(n) && n > 1 ? n : 0;
           pre = Buffer.concat([pre.subarray(0, at), pre.subarray(nl + 1)]);
-          if (timedOut || wrongSudoPassword) kill();
+          if (stopped || wrongSudoPassword) kill();
           if (!wire.readyMarker) {
             ready = true;
             if (pre.length > 0) stderrCapture.push(pre);
@@ -773,7 +797,7 @@ export class SshTransport implements Transport {
           });
           channel.on('close', () => {
             finish(async () => {
-              if (timedOut) return onTimeout();
+              if (stopped) return onStopped();
               const durationMs = elapsed();
               await stderrEnded;
               const { out, err } = await collected();
@@ -803,14 +827,14 @@ export class SshTransport implements Transport {
               });
             });
           });
-          if (timedOut) kill();
+          if (stopped) kill();
           // Without a sudo password nothing else reads stdin first: write it right away.
           if (!wire.prompt) writeStdin(channel);
         },
         (err: Error) => {
           release();
           finish(() => {
-            if (timedOut) return onTimeout();
+            if (stopped) return onStopped();
             if (conn.closed) {
               reject(this.unreachable(`connection lost (${conn.lostReason ?? err.message})`));
             } else {
@@ -961,7 +985,9 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     this.generation++;
+    await Promise.allSettled([...this.killing]);
     await Promise.all([...this.forwards].map((f) => f.close()));
+    this.cancelConnect?.();
     const pending = this.connecting;
     if (pending) await pending.catch(() => undefined);
     const conn = this.conn;

@@ -44,6 +44,11 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** Where large outputs are written (default: the logger's spillDir). The connection keeper gets its client's. */
   spillDir?: string;
+  /**
+   * Interrupts the command (Ctrl-C): handled like a timeout (the remote process group is signalled), then a
+   * TransportError('interrupted') is thrown. An exec whose signal is already aborted does not start.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PutOptions {
@@ -54,7 +59,7 @@ export interface PutOptions {
   secrets?: string[];
 }
 
-export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'sudo' | 'protocol';
+export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'interrupted' | 'sudo' | 'protocol';
 
 export class TransportError extends KubelabError {
   constructor(

@@ -30,3 +30,13 @@ export function testInventory(spec: Obj = {}): Inventory {
   const doc = { apiVersion: 'kubelab/v1', kind: 'Cluster', metadata: { name: 'test' }, spec: merge(base, spec) };
   return parseInventory(stringify(doc), 'test.yaml');
 }
+
+/** The text of an inventory file whose nodes are reached over SSH (CLI tests against a real sshd). */
+export function sshInventoryYaml(cluster: string, ssh: Obj, nodes: Obj[]): string {
+  return stringify({
+    apiVersion: 'kubelab/v1',
+    kind: 'Cluster',
+    metadata: { name: cluster },
+    spec: { kubernetes: { version: '1.35' }, network: { nodeCidr: '192.168.56.0/24' }, ssh: { agent: false, ...ssh }, nodes },
+  });
+}

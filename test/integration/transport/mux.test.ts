@@ -14,14 +14,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { stringify } from 'yaml';
-
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
 import { readSettings } from '../../../scripts/commands/settings.js';
 import { openSession, type Session } from '../../../scripts/commands/session.js';
 import { loadInventory } from '../../../scripts/inventory/load.js';
 import { muxSocketPath, stopMux } from '../../../scripts/transport/mux-client.js';
 import { TransportError, type ExecOptions, type ExecResult } from '../../../scripts/transport/types.js';
+import { sshInventoryYaml } from '../../support/inventory.js';
 import { freePorts, sshdSkipReason, startSshd, type Sshd } from '../../support/sshd.js';
 
 const CLI = resolve('dist/scripts/kubelab.js');
@@ -61,23 +60,11 @@ describe('mux: the connection keeper daemon', { skip }, () => {
   const inventory = (cluster: string, opts: { nodes?: object[]; ssh?: object } = {}): string => {
     clusters.add(cluster);
     const file = join(dir, `${cluster}.yaml`);
-    writeFileSync(
-      file,
-      stringify({
-        apiVersion: 'kubelab/v1',
-        kind: 'Cluster',
-        metadata: { name: cluster },
-        spec: {
-          kubernetes: { version: '1.35' },
-          network: { nodeCidr: '192.168.56.0/24' },
-          ssh: { user: 'root', identityFile: sshd.clientKey, agent: false, ...opts.ssh },
-          nodes: opts.nodes ?? [
-            { name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port: sshd.ports[0] } },
-            { name: 'worker1', role: 'worker', address: '192.168.56.11', ssh: { host: '127.0.0.1', port: sshd.ports[1] } },
-          ],
-        },
-      }),
-    );
+    const nodes = opts.nodes ?? [
+      { name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port: sshd.ports[0] } },
+      { name: 'worker1', role: 'worker', address: '192.168.56.11', ssh: { host: '127.0.0.1', port: sshd.ports[1] } },
+    ];
+    writeFileSync(file, sshInventoryYaml(cluster, { user: 'root', identityFile: sshd.clientKey, ...opts.ssh }, nodes as Record<string, unknown>[]));
     return file;
   };
 

@@ -174,6 +174,33 @@ describe('engine: runPhases', () => {
     await runPhases({ inv: many, phases: [slow], mode: 'apply', reporter: new CollectingReporter(), transports: pool(hosts), concurrency: 3, logDir: '/x', settings: TEST_SETTINGS });
     assert.equal(peak, 3);
   });
+
+  it('an interrupt: the running step ends, no later step or phase starts, the summary says interrupted', async () => {
+    const ac = new AbortController();
+    const ran: string[] = [];
+    const step = (name: string, run?: () => void): Step => ({
+      name,
+      async plan(h) {
+        ran.push(`${h.node.name}:${name}`);
+        run?.();
+        return [];
+      },
+    });
+    const phases: Phase[] = [
+      { name: 'one', title: 'one', steps: [step('a'), step('b', () => ac.abort('SIGINT')), step('c')] },
+      { name: 'two', title: 'two', steps: [step('d')] },
+    ];
+    const rep = new CollectingReporter();
+    const s = await runPhases({ inv, phases, mode: 'apply', reporter: rep, transports: pool(sims()), concurrency: 1, logDir: '/x', settings: TEST_SETTINGS, signal: ac.signal });
+    assert.deepEqual(ran, ['master:a', 'master:b']);
+    assert.deepEqual(
+      rep.steps().map((e) => `${e.host}:${e.step} ${e.outcome}${e.reason ? ` ${e.reason}` : ''}`),
+      ['master:a ok', 'master:b ok', 'master:c skipped interrupted (SIGINT)', 'worker1:a skipped interrupted (SIGINT)', 'worker1:b skipped interrupted (SIGINT)', 'worker1:c skipped interrupted (SIGINT)'],
+    );
+    assert.ok(!rep.events.some((e) => e.type === 'phase-start' && e.phase === 'two'), 'phase two not started');
+    assert.equal(s.interrupted, 'interrupted (SIGINT)');
+    assert.equal(rep.events.at(-1), s);
+  });
 });
 
 describe('engine: hostContext.run', () => {

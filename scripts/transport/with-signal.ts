@@ -1,0 +1,20 @@
+import type { ExecOptions, Transport } from './types.js';
+
+/**
+ * The transport with `signal` as the default ExecOptions.signal of every exec: one place gives a whole run's
+ * commands its interrupt, whoever runs them (steps, facts, checks, exec). Uploads are not interrupted (short).
+ */
+export function withSignal(t: Transport, signal: AbortSignal | undefined): Transport {
+  if (!signal) return t;
+  const exec = (argv: readonly string[], opts: ExecOptions = {}): ReturnType<Transport['exec']> =>
+    t.exec(argv, { signal, ...opts });
+  return {
+    name: t.name,
+    connect: () => t.connect(),
+    exec,
+    put: (content, dest, opts) => t.put(content, dest, opts),
+    ...(t.putFile ? { putFile: t.putFile.bind(t) } : {}),
+    ...(t.forward ? { forward: t.forward.bind(t) } : {}),
+    close: () => t.close(),
+  };
+}
