@@ -17,6 +17,8 @@ export interface Session {
   transports: TransportPool;
   /** The nodes this run works on (all, or those named by --nodes). */
   nodes: InventoryNode[];
+  /** The credentials' secret values (redacted from the logs and from a recording). */
+  secrets: readonly string[];
   close(): Promise<void>;
 }
 
@@ -33,7 +35,8 @@ export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: r
   const dir = stateDir(inv);
   const persist = ctx.settings.persistSeconds;
   const creds = await resolveCredentials(nodes, ctx);
-  const logs = new RunLogs(join(dir, 'logs', runId()), secretValues(creds));
+  const secrets = secretValues(creds);
+  const logs = new RunLogs(join(dir, 'logs', runId()), secrets);
   const knownHostsFile = join(dir, 'known_hosts');
 
   const settingsOf = (node: InventoryNode): MuxNodeSettings => {
@@ -87,6 +90,7 @@ export async function openSession(inv: Inventory, ctx: CliContext, onlyNodes?: r
     logs,
     transports,
     nodes,
+    secrets,
     async close() {
       await transports.closeAll();
       await logs.close();
