@@ -7,6 +7,7 @@ import type { CliContext } from './cli-context.js';
 import { listOption, parseCommon } from './options.js';
 import { installSettings, withBundle } from './cluster-artifacts.js';
 import { loadReachable, openSession } from './session.js';
+import { openRecording } from './recording.js';
 
 /** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
 export async function applyCommand(mode: RunMode, args: string[], ctx: CliContext): Promise<number> {
@@ -14,6 +15,7 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
   const phases = selectByName(PHASES, listOption(values.only, '--only'), 'phase');
   const inv = withBundle(await loadReachable(common.inventory, ctx, mode === 'apply'), typeof values.bundle === 'string' ? values.bundle : undefined);
   const session = await openSession(inv, ctx, { connectTimeoutMs: common.connectTimeoutMs });
+  const recorder = openRecording(ctx.settings, [mode === 'apply' ? 'up' : 'plan', ...args], session.secrets);
   const stepsOf = (phaseName: string, host: string): number => {
     const phase = phases.find((p) => p.name === phaseName);
     const node = inv.spec.nodes.find((n) => n.name === host);
@@ -39,6 +41,7 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
       logDir: session.logs.dir,
       settings: installSettings(inv, { ...ctx.settings, offline: values.offline === true, onDownload: (d) => reporter.event({ type: 'download', ...d }) }),
       signal: ctx.signal,
+      ...(recorder ? { recorder } : {}),
     });
     return succeeded(summary) ? 0 : 1;
   } finally {

@@ -15,6 +15,8 @@ import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
 import { listOption, parseCommon } from './options.js';
 import { loadReachable, openSession } from './session.js';
+import { openRecording } from './recording.js';
+import { recordingApi } from '../k8s/recording-api.js';
 
 export interface CheckRunOptions {
   inv: Inventory;
@@ -78,10 +80,12 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
   });
 
   const session = await beforeChecks(async () => openSession(await loadReachable(common.inventory, ctx, false), ctx, { connectTimeoutMs: common.connectTimeoutMs }));
+  const recorder = openRecording(ctx.settings, ['check', ...args], session.secrets);
   try {
     let api: ClusterApi;
     try {
       api = await beforeChecks(async () => (await import('../k8s/client-node-api.js')).openClusterApi(session.inv, session.transports));
+      if (recorder) api = recordingApi(api, recorder);
     } catch (err) {
       if (!(err instanceof StepError)) throw err;
       ctx.stderr.write(`kubelab: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
@@ -91,7 +95,7 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
       return await runCheckCommand({
         inv: session.inv,
         api,
-        transports: session.transports,
+        transports: recorder ? recorder.recordSsh(session.transports) : session.transports,
         checks,
         output,
         ...(junitFile ? { junitFile } : {}),

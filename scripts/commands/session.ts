@@ -19,6 +19,8 @@ export interface Session {
   transports: TransportPool;
   /** The nodes this run works on (all, or those named by --nodes). */
   nodes: InventoryNode[];
+  /** The credentials' secret values (redacted from the logs and from a recording). */
+  secrets: readonly string[];
   close(): Promise<void>;
 }
 
@@ -39,7 +41,8 @@ export async function openSession(
   const dir = stateDir(inv);
   const persist = ctx.settings.persistSeconds;
   const creds = await resolveCredentials(nodes, ctx);
-  const logs = new RunLogs(join(dir, 'logs', runId()), secretValues(creds));
+  const secrets = secretValues(creds);
+  const logs = new RunLogs(join(dir, 'logs', runId()), secrets);
   pruneRunLogs(join(dir, 'logs'), ctx.settings.keepLogs, logs.dir);
   const knownHostsFile = join(dir, 'known_hosts');
 
@@ -96,6 +99,7 @@ export async function openSession(
     logs,
     transports,
     nodes,
+    secrets,
     async close() {
       await transports.closeAll();
       if (ctx.signal?.aborted) {

@@ -35,6 +35,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     daemonEnv,
     ...(env.SSH_AUTH_SOCK !== undefined ? { sshAuthSock: env.SSH_AUTH_SOCK } : {}),
     userKubeconfig: userKubeconfigPath(env),
+    ...(env.KUBELAB_RECORD ? { recordDir: resolve(env.KUBELAB_RECORD) } : {}),
   };
 }
 

@@ -1,20 +1,38 @@
-import type { Transport } from '../transport/types.js';
+import type { ExecResult, Transport } from '../transport/types.js';
 import { StepError, tail } from './errors.js';
-import type { Fact, Facts } from './types.js';
+import type { Fact, FactRecord, Facts, RunRecorder } from './types.js';
+
+/** A fact's raw answer and what its parser made of it (or why the answer is not valid). */
+export interface FactAnswer<T> {
+  readonly result: ExecResult;
+  readonly value?: T;
+  readonly error?: Error;
+}
 
 /** Facts read once per host per run; cleared when a change is applied to the host. */
 export class FactCache implements Facts {
-  private readonly cache = new Map<string, Promise<unknown>>();
+  private readonly cache = new Map<string, Promise<FactAnswer<unknown>>>();
 
   constructor(private readonly transport: Transport) {}
 
-  get<T>(fact: Fact<T>): Promise<T> {
-    let hit = this.cache.get(fact.key) as Promise<T> | undefined;
+  async get<T>(fact: Fact<T>): Promise<T> {
+    const a = await this.answer(fact);
+    if (a.error) throw a.error;
+    return a.value as T;
+  }
+
+  /** The cached answer (read on first use); a transport failure rejects. */
+  answer<T>(fact: Fact<T>): Promise<FactAnswer<T>> {
+    let hit = this.cache.get(fact.key) as Promise<FactAnswer<T>> | undefined;
     if (!hit) {
-      hit = this.read(fact);
-      this.cache.set(fact.key, hit);
+      const read = this.read(fact);
+      hit = read;
+      this.cache.set(fact.key, read);
       // a failed read is not cached: the next step may try again
-      hit.catch(() => this.cache.delete(fact.key));
+      const forget = (): void => {
+        if (this.cache.get(fact.key) === read) this.cache.delete(fact.key);
+      };
+      read.then((a) => a.error && forget(), forget);
     }
     return hit;
   }
@@ -23,21 +41,49 @@ export class FactCache implements Facts {
     this.cache.clear();
   }
 
-  private async read<T>(fact: Fact<T>): Promise<T> {
+  private async read<T>(fact: Fact<T>): Promise<FactAnswer<T>> {
     const result = await this.transport.exec(fact.argv);
     const ok = fact.okCodes ?? [0];
     if (!ok.includes(result.code)) {
-      throw new StepError(
-        `reading fact ${fact.key}: exit ${result.code}${result.stderr ? `: ${tail(result.stderr)}` : ''}`,
-      );
+      const error = new StepError(`reading fact ${fact.key}: exit ${result.code}${result.stderr ? `: ${tail(result.stderr)}` : ''}`);
+      return { result, error };
     }
     if (result.stdoutCut) {
       // never parse a cut output: only the last ExecOptions.maxOutputBytes (8 MiB) are kept in memory
-      throw new StepError(
+      const error = new StepError(
         `reading fact ${fact.key}: its output is too large to parse (${result.stdoutCut} bytes cut)` +
           (result.stdoutFile ? `; the whole output is in ${result.stdoutFile}` : ''),
       );
+      return { result, error };
     }
-    return fact.parse(result);
+    try {
+      return { result, value: fact.parse(result) };
+    } catch (err) {
+      return { result, error: err as Error };
+    }
+  }
+}
+
+/** Where a fact was asked, as record mode writes it next to the answer. */
+export type FactScope = Pick<FactRecord, 'node' | 'for' | 'phase' | 'step' | 'stage'>;
+
+/** Record mode: a FactCache whose every answer (valid or not) is handed to the run's recorder with its scope. */
+export class RecordingFacts implements Facts {
+  constructor(
+    private readonly cache: FactCache,
+    private readonly recorder: RunRecorder,
+    private readonly scope: FactScope,
+  ) {}
+
+  async get<T>(fact: Fact<T>): Promise<T> {
+    const a = await this.cache.answer(fact);
+    const { stdout, stderr, code } = a.result;
+    this.recorder.fact({ ...this.scope, key: fact.key, argv: fact.argv, stdout, stderr, code });
+    if (a.error) throw a.error;
+    return a.value as T;
+  }
+
+  clear(): void {
+    this.cache.clear();
   }
 }

@@ -1,5 +1,5 @@
 import { StepError, tail } from './errors.js';
-import { FactCache } from './facts.js';
+import { FactCache, RecordingFacts } from './facts.js';
 import type { ClusterContext, Fact, Facts, HostContext } from './types.js';
 import type { InventoryNode } from '../inventory/types.js';
 import { redact } from '../transport/redact.js';
@@ -22,6 +22,10 @@ export function remoteFacts(host: HostContext, node: InventoryNode): Facts {
   if (!facts) {
     facts = new FactCache(host.cluster.transports.get(node));
     host.cluster.state.set(key, facts);
+  }
+  const recorder = host.cluster.recorder;
+  if (recorder && facts instanceof FactCache) {
+    return new RecordingFacts(facts, recorder, { node: node.name, for: host.node.name, ...(host.scope ?? {}) });
   }
   return facts;
 }

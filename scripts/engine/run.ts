@@ -4,10 +4,10 @@ import { redact } from '../transport/redact.js';
 import { StepError, tail } from './errors.js';
 import { KubelabError } from '../util/errors.js';
 import { abortReason, raceAbort } from '../util/abort.js';
-import { FactCache } from './facts.js';
+import { FactCache, RecordingFacts } from './facts.js';
 import { forEachLimit } from './pool.js';
 import { clearRemoteFacts } from './remote-facts.js';
-import type { ClusterContext, Facts, HostContext, RunSettings, Step, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
+import type { ClusterContext, Facts, HostContext, RunRecorder, RunSettings, Step, HostTally, Phase, Reporter, RunEvent, RunMode, Summary, TransportPool } from './types.js';
 
 export interface RunOptions {
   inv: Inventory;
@@ -26,6 +26,8 @@ export interface RunOptions {
    * commands themselves are interrupted by the transports (ExecOptions.signal).
    */
   signal?: AbortSignal;
+  /** Record mode (KUBELAB_RECORD): the run's facts and API answers are written for test fixtures. */
+  recorder?: RunRecorder;
 }
 
 /** Why a host is out of the run: set once, then every later step on it is skipped with this reason. */
@@ -51,6 +53,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
     settings: opts.settings,
     onClose: (c) => void cleanups.push(c),
     emit: (e) => emit(e),
+    ...(opts.recorder ? { recorder: opts.recorder } : {}),
   };
   const states = new Map<string, HostState>(
     inv.spec.nodes.map((n) => [
@@ -131,9 +134,16 @@ async function runHost(
     throw err;
   }
   hs.facts ??= new FactCache(transport);
-  const host = hostContext(cluster, node, transport, hs.facts, hs.runState);
+  const cache = hs.facts;
+  const phaseHost = hostContext(cluster, node, transport, cache, hs.runState);
 
   for (const step of stepsFor(phase, node, opts.inv)) {
+    const scoped = (stage: 'plan' | 'apply'): HostContext => {
+      const scope = { phase: phase.name, step: step.name, stage };
+      const recorder = cluster.recorder;
+      return { ...phaseHost, scope, facts: recorder ? new RecordingFacts(cache, recorder, { node: node.name, ...scope }) : cache };
+    };
+    const host = scoped('plan');
     const base = { type: 'step' as const, phase: phase.name, host: node.name, step: step.name };
     const stop = interrupted(opts.signal);
     if (hs.blocked || stop) {
@@ -144,12 +154,13 @@ async function runHost(
     try {
       const changes = await step.plan(host);
       if (opts.mode === 'apply') {
+        const applying = scoped('apply');
         for (const change of changes) {
-          await change.apply(host);
-          host.facts.clear();
+          await change.apply(applying);
+          applying.facts.clear();
           clearRemoteFacts(cluster, node.name);
         }
-        await step.verify?.(host);
+        await step.verify?.(applying);
       }
       const outcome = changes.length ? 'changed' : 'ok';
       emit({ ...base, outcome, changes: changes.map((c) => c.description), durationMs: Date.now() - t0 });

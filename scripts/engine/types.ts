@@ -34,6 +34,40 @@ export interface ClusterContext {
   onClose(cleanup: () => Promise<void>): void;
   /** Adds an event to the run's stream (the smoke checks report each check result this way). */
   emit(e: CheckStartEvent | CheckEvent): void;
+  /** Record mode (KUBELAB_RECORD): where the facts and API answers of this run are written (engine/recording.ts). */
+  readonly recorder?: RunRecorder;
+}
+
+/** One answer a fact gave while the run was recorded (record mode, KUBELAB_RECORD). */
+export interface FactRecord {
+  /** The node the fact was read on. */
+  readonly node: string;
+  /** The node whose step asked, when it is another one (a worker reading the control plane's facts). */
+  readonly for?: string;
+  readonly phase?: string;
+  readonly step?: string;
+  /** plan: read while planning; apply: while applying the changes or verifying them. */
+  readonly stage?: 'plan' | 'apply';
+  readonly key: string;
+  readonly argv: readonly string[];
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number;
+}
+
+/**
+ * Record mode: what a run read, written for test fixtures (engine/recording.ts implements it; k8s/recording-api.ts
+ * writes the API answers into `apiDir`). Everything written is redacted like the host logs.
+ */
+export interface RunRecorder {
+  /** A fact's answer given to a step (the same answer given again in the same phase is written once). */
+  fact(r: FactRecord): void;
+  /** The recording's check-scenario folder (<dir>/api): API answers and the checks' SSH answers (ssh.json). */
+  readonly apiDir: string;
+  /** Text as it may be written: secrets redacted (the session's, bootstrap tokens, certificate keys). */
+  redact(text: string, secrets?: readonly string[]): string;
+  /** The pool with every command's answer written to ssh.json (the checks' SSH reads). */
+  recordSsh(pool: TransportPool): TransportPool;
 }
 
 /** What the steps use of the run's settings (util/settings.ts; never read from globals by steps). */
@@ -55,6 +89,8 @@ export interface HostContext {
   readonly node: InventoryNode;
   readonly transport: Transport;
   readonly facts: Facts;
+  /** The phase and step this context is used for (record mode writes it next to each fact's answer). */
+  readonly scope?: { readonly phase: string; readonly step: string; readonly stage: 'plan' | 'apply' };
   /** Scratch memory of this host for this run (e.g. "apt lists refreshed"); nothing outlives the run. */
   readonly runState: Map<string, unknown>;
   /** Run a command that changes the host; a non-zero exit throws StepError with the stderr tail. */

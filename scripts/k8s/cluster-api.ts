@@ -2,6 +2,7 @@ import type { ClusterContext } from '../engine/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
 import type { KApiService, KEvent, KNode, KNodeMetrics, KPod, KPv, KPvc, KService, KStorageClass, LogOptions, ProxyResponse } from './api.js';
 import type { CsrRecord } from './csr.js';
+import { recordingApi } from './recording-api.js';
 
 /**
  * What kubelab asks of the Kubernetes API server: one interface for the steps (apply, waits, CSRs) and the smoke
@@ -76,7 +77,10 @@ const KEY = 'k8s:api';
 export function clusterApi(cluster: ClusterContext): Promise<ClusterApi> {
   let api = cluster.state.get(KEY) as Promise<ClusterApi> | undefined;
   if (!api) {
-    api = import('./client-node-api.js').then((m) => m.openClusterApi(cluster.inv, cluster.transports));
+    const recorder = cluster.recorder;
+    api = import('./client-node-api.js')
+      .then((m) => m.openClusterApi(cluster.inv, cluster.transports))
+      .then((a) => (recorder ? recordingApi(a, recorder) : a));
     cluster.state.set(KEY, api);
     api.then((a) => cluster.onClose(() => a.close()), () => cluster.state.delete(KEY));
   }

@@ -98,3 +98,22 @@ export class StreamRedactor {
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 }
+
+/**
+ * Secrets recognised by their shape rather than known in advance, for text kept beyond the run (record mode's
+ * fixtures): kubeadm bootstrap tokens (<id>.<secret>, [a-z0-9]{6}.[a-z0-9]{16}) and certificate keys where
+ * they are named (--certificate-key, certificateKey:, certificate-key in kubeadm's output).
+ */
+const SHAPED_SECRETS: readonly RegExp[] = [
+  /(?<![A-Za-z0-9_.-])[a-z0-9]{6}\.[a-z0-9]{16}(?![A-Za-z0-9_-])/g,
+  /(--certificate-key[= ]|certificateKey["']?\s*[:=]\s*["']?|certificate key:\s*)[0-9a-fA-F]{32,}/g,
+];
+
+/** redact(), then every secret recognised by its shape (SHAPED_SECRETS). */
+export function redactRecorded(text: string, secrets: readonly (string | undefined | null)[] | undefined): string {
+  let out = redact(text, secrets);
+  for (const re of SHAPED_SECRETS) {
+    out = out.replace(re, (whole: string, prefix?: string) => (typeof prefix === 'string' ? `${prefix}${REDACTED}` : REDACTED));
+  }
+  return out;
+}

@@ -24,4 +24,6 @@ export interface Settings {
   readonly sshAuthSock?: string;
   /** Where kubectl reads its config: the first path in KUBECONFIG, else ~/.kube/config. */
   readonly userKubeconfig: string;
+  /** Record mode (KUBELAB_RECORD): the folder where plan/up/check write what they read, for test fixtures. */
+  readonly recordDir?: string;
 }

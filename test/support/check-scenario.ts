@@ -47,12 +47,12 @@ function readJson(path: string): Obj {
   return JSON.parse(readFileSync(path, 'utf8')) as Obj;
 }
 
-export function loadScenario(name: string): Scenario {
+export function loadScenario(name: string, root = FIXTURES): Scenario {
   const dirs: string[] = [];
   let description = '';
   let spec: Obj = {};
   for (let n: string | undefined = name; n; ) {
-    const dir = join(FIXTURES, n);
+    const dir = join(root, n);
     if (!existsSync(dir)) throw new Error(`no fixture scenario ${n}`);
     dirs.push(dir);
     const meta = readJson(join(dir, 'scenario.json')) as { base?: string; description?: string; spec?: Obj };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse, parseDocument } from 'yaml';
 import { hostContext } from '../../scripts/engine/run.js';
 import type { Change, ClusterContext, Phase, TransportPool } from '../../scripts/engine/types.js';
 import type { InstallArtifacts } from '../../scripts/engine/install-artifacts.js';
@@ -15,6 +15,10 @@ import { testInventory } from './inventory.js';
  * Planning as data (pyinfra style): given these recorded facts on this node, each step plans exactly these
  * changes; applying them issues exactly these commands and uploads these files. Fixtures live in
  * test/fixtures/plan/<phase>/*.yaml.
+ *
+ * Update mode (KUBELAB_UPDATE_FIXTURES=1, for fixtures converted from a recording by record-to-fixture.ts): the
+ * planned steps and the commands applying them runs are written into the fixture file instead of compared; the
+ * facts are still checked (each used, each asked with its recorded argv). Review the diff before committing.
  */
 export interface PlanFixture {
   description: string;
@@ -81,7 +85,10 @@ export async function runPlanFixture(
   fx: PlanFixture,
   baseDir: string,
   makeTransport?: (name: string) => RecordingTransport,
+  /** The fixture's file: with KUBELAB_UPDATE_FIXTURES=1, its steps and commands are rewritten from this run. */
+  fixtureFile?: string,
 ): Promise<FixtureRun> {
+  const update = fixtureFile !== undefined && process.env.KUBELAB_UPDATE_FIXTURES === '1' && fx.error === undefined ? fixtureFile : undefined;
   const inv = testInventory(fx.spec ?? {});
   const node = inv.spec.nodes.find((n) => n.name === fx.node);
   assert.ok(node, `no node ${fx.node} in the test inventory`);
@@ -111,12 +118,12 @@ export async function runPlanFixture(
     changes.push(...stepChanges);
   }
   assert.equal(fx.error, undefined, 'the fixture expected an error that did not happen');
-  assert.deepEqual(planned, fx.steps);
+  if (!update) assert.deepEqual(planned, fx.steps);
   assert.deepEqual([...facts.asked].sort(), Object.keys(fx.facts).sort(), 'every recorded fact is used, and only those');
   assert.deepEqual(planPool.commands(), {}, 'planning runs no command');
 
   const run: FixtureRun = { changes };
-  if (fx.commands || fx.files || fx.filesContain || fx.clusterCommands) {
+  if (update || fx.commands || fx.files || fx.filesContain || fx.clusterCommands) {
     const answers = Object.fromEntries(
       Object.entries(fx.commandAnswers ?? {}).map(([line, a]) => [
         line,
@@ -126,10 +133,21 @@ export async function runPlanFixture(
     const pool = new RecordingPool(makeTransport ?? ((n) => new RecordingTransport(n, n === node.name ? answers : {})));
     const rec = pool.get(node);
     const applyHost = hostContext(cluster('apply', pool), node, rec, facts);
-    for (const c of changes) await c.apply(applyHost);
-    if (fx.commands) assert.deepEqual(rec.commands, fx.commands);
+    try {
+      for (const c of changes) await c.apply(applyHost);
+    } catch (err) {
+      if (!update) throw err;
+      // update mode: the planned steps are still worth writing; the commands are not known
+      writeExpectations(update, planned, undefined, {});
+      throw new Error(`${update}: steps written; applying the plan failed, so its commands were not: ${(err as Error).message}`);
+    }
     const elsewhere = Object.fromEntries(Object.entries(pool.commands()).filter(([n]) => n !== node.name));
-    assert.deepEqual(elsewhere, fx.clusterCommands ?? {}, 'commands on other nodes');
+    if (update) {
+      writeExpectations(update, planned, rec.commands, elsewhere);
+    } else {
+      if (fx.commands) assert.deepEqual(rec.commands, fx.commands);
+      assert.deepEqual(elsewhere, fx.clusterCommands ?? {}, 'commands on other nodes');
+    }
     for (const [path, content] of Object.entries(fx.files ?? {})) {
       assert.equal(rec.puts.get(path)?.content, content, `content of ${path}`);
     }
@@ -144,4 +162,14 @@ export async function runPlanFixture(
     assert.deepEqual([...f.asked].sort(), Object.keys(fx.clusterFacts![name]!).sort(), `every recorded fact of ${name} is used, and only those`);
   }
   return run;
+}
+
+/** Update mode: the fixture file with steps, commands and clusterCommands as this run planned and applied them. */
+function writeExpectations(file: string, steps: Record<string, string[]>, commands: string[] | undefined, clusterCommands: Record<string, string[]>): void {
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  doc.set('steps', steps);
+  if (commands?.length || (commands && doc.has('commands'))) doc.set('commands', commands);
+  if (Object.keys(clusterCommands).length) doc.set('clusterCommands', clusterCommands);
+  else doc.delete('clusterCommands');
+  writeFileSync(file, doc.toString({ lineWidth: 0 }));
 }

@@ -4,6 +4,12 @@ import type { Fact, Facts } from '../../scripts/engine/types.js';
 
 /** One recorded answer to a fact's command. */
 export interface RecordedAnswer {
+  /**
+   * The exact command this answers (the fact's argv when it was recorded). When present, a fact asking with any
+   * other argv fails the test; fixtures written by hand before recording existed have none (see
+   * test/unit/phases/fixture-argv.test.ts, which counts them).
+   */
+  argv?: readonly string[];
   stdout?: string;
   /** stdout read from this file (relative to the fixture's folder), for long recorded outputs. */
   stdoutFile?: string;
@@ -26,6 +32,7 @@ export class RecordedFacts implements Facts {
     this.asked.add(fact.key);
     const a = this.answers[fact.key];
     if (!a) throw new Error(`fixture has no recorded answer for fact "${fact.key}" (argv: ${fact.argv.join(' ')})`);
+    assertSameArgv(fact, a);
     const stdout = a.stdoutFile ? readFileSync(resolve(this.baseDir, a.stdoutFile), 'utf8') : (a.stdout ?? '');
     const result = { stdout, stderr: a.stderr ?? '', code: a.code ?? 0, durationMs: 0 };
     if (!(fact.okCodes ?? [0]).includes(result.code)) throw new Error(`fact ${fact.key}: exit ${result.code}`);
@@ -33,4 +40,19 @@ export class RecordedFacts implements Facts {
   }
 
   clear(): void {}
+}
+
+/**
+ * A recorded answer with argv answers only that command: a step asking the fact with another command (the fact's
+ * script or arguments changed since the recording) fails, naming both.
+ */
+export function assertSameArgv(fact: Pick<Fact<unknown>, 'key' | 'argv'>, a: RecordedAnswer): void {
+  if (a.argv === undefined) return;
+  const same = a.argv.length === fact.argv.length && a.argv.every((arg, i) => arg === fact.argv[i]);
+  if (!same) {
+    throw new Error(
+      `fact "${fact.key}" asks with a different command than the one recorded:\n` +
+        `  asked:    ${JSON.stringify(fact.argv)}\n  recorded: ${JSON.stringify(a.argv)}`,
+    );
+  }
 }

@@ -17,7 +17,7 @@ for (const phaseName of readdirSync(root)) {
     it('names a real phase', () => assert.ok(phase, `no phase ${phaseName}`));
     for (const { file, fx } of readFixtures(root + phaseName)) {
       it(`${file}: ${fx.description}`, async () => {
-        await runPlanFixture(phase!, fx, root + phaseName);
+        await runPlanFixture(phase!, fx, root + phaseName, undefined, `${root}${phaseName}/${file}`);
       });
     }
   });

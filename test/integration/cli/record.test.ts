@@ -1,0 +1,103 @@
+/**
+ * Record mode end to end: `KUBELAB_RECORD=<dir> kubelab plan --only os` (the real CLI) against a real sshd on
+ * 127.0.0.1 writes facts/<node>.yaml and command.json; the recorded answers, replayed through RecordedFacts (argv
+ * checked), plan the os phase to exactly the changes the live run reported.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import { hostContext, stepsFor } from '../../../scripts/engine/run.js';
+import { loadInventory } from '../../../scripts/inventory/load.js';
+import { PHASES } from '../../../scripts/phases/index.js';
+import { testCluster } from '../../support/cluster.js';
+import { RecordingPool } from '../../support/plan-fixture.js';
+import { RecordedFacts } from '../../support/recorded-facts.js';
+import { planFixtureFromRecording, readRecordedCommand, readRecordedFacts } from '../../support/record-to-fixture.js';
+import { sshdSkipReason, startSshd, type Sshd } from '../../support/sshd.js';
+
+const CLI = resolve('dist/scripts/kubelab.js');
+
+function kubelab(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, SSH_AUTH_SOCK: '', KUBELAB_PERSIST: '0', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('record mode against a real sshd', { skip: sshdSkipReason() }, () => {
+  let sshd: Sshd;
+  let dir: string;
+  before(async () => {
+    sshd = await startSshd({ ports: 1 });
+    dir = mkdtempSync(join(tmpdir(), 'kubelab-record-cli-'));
+  });
+  after(async () => {
+    await sshd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('kubelab plan --only os records the facts it read; replayed, they plan the same changes', async () => {
+    const invFile = join(dir, 'lab.yaml');
+    writeFileSync(
+      invFile,
+      stringify({
+        apiVersion: 'kubelab/v1',
+        kind: 'Cluster',
+        metadata: { name: 'recordtest' },
+        spec: {
+          kubernetes: { version: '1.35' },
+          network: { nodeCidr: '192.168.56.0/24' },
+          ssh: { agent: false, user: 'root', identityFile: sshd.clientKey },
+          nodes: [{ name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port: sshd.ports[0] } }],
+        },
+      }),
+    );
+    const recDir = join(dir, 'recording');
+    const r = await kubelab(['plan', '-i', 'lab.yaml', '--only', 'os', '--output', 'json'], dir, { KUBELAB_RECORD: 'recording' });
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; step?: string; outcome?: string; changes?: string[]; error?: string });
+    const live = events.filter((e) => e.type === 'step');
+    assert.ok(live.length > 0, r.stdout + r.stderr);
+
+    assert.deepEqual(readRecordedCommand(recDir).command, ['kubelab', 'plan', '-i', 'lab.yaml', '--only', 'os', '--output', 'json']);
+    const entries = readRecordedFacts(recDir, 'master');
+    assert.ok(entries.length > 0, 'facts were recorded');
+    for (const e of entries) {
+      assert.equal(e.phase, 'os');
+      assert.equal(e.stage, 'plan');
+      assert.ok(live.some((s) => s.step === e.step), `${e.key} asked by a step of the run (${e.step})`);
+      assert.ok(Array.isArray(e.argv) && e.argv.length > 0);
+    }
+    assert.match(readFileSync(join(recDir, 'facts', 'master.yaml'), 'utf8'), /^- phase: os\n {2}step: /);
+
+    // replay: the same inventory, the os phase's steps, answers from the recording only (argv checked)
+    const { fixture } = planFixtureFromRecording(recDir, { node: 'master', phase: 'os', description: 'replay' });
+    const inv = await loadInventory(invFile);
+    const node = inv.spec.nodes[0]!;
+    const phase = PHASES.find((p) => p.name === 'os')!;
+    const facts = new RecordedFacts(fixture.facts);
+    const pool = new RecordingPool();
+    const host = hostContext(testCluster(inv, 'plan', pool), node, pool.get(node), facts);
+    const replayed: { step: string; outcome: string; changes: string[] }[] = [];
+    for (const step of stepsFor(phase, node, inv)) {
+      try {
+        const changes = await step.plan(host);
+        replayed.push({ step: step.name, outcome: changes.length ? 'changed' : 'ok', changes: changes.map((c) => c.description) });
+      } catch {
+        replayed.push({ step: step.name, outcome: 'failed', changes: [] });
+        break;
+      }
+    }
+    const liveSteps = live.filter((e) => e.outcome !== 'skipped').map((e) => ({ step: e.step!, outcome: e.outcome!, changes: e.changes ?? [] }));
+    assert.deepEqual(replayed, liveSteps);
+    assert.deepEqual([...facts.asked].sort(), Object.keys(fixture.facts).sort(), 'every recorded fact is asked again, and only those');
+    assert.deepEqual(pool.commands(), {}, 'planning runs no command');
+  });
+});
