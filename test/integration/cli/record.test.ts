@@ -4,10 +4,9 @@
  * checked), plan the os phase to exactly the changes the live run reported.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { hostContext, stepsFor } from '../../../scripts/engine/run.js';
@@ -18,19 +17,7 @@ import { RecordingPool } from '../../support/plan-fixture.js';
 import { RecordedFacts } from '../../support/recorded-facts.js';
 import { planFixtureFromRecording, readRecordedCommand, readRecordedFacts } from '../../support/record-to-fixture.js';
 import { sshdSkipReason, startSshd, type Sshd } from '../../support/sshd.js';
-
-const CLI = resolve('dist/scripts/kubelab.js');
-
-function kubelab(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, SSH_AUTH_SOCK: '', KUBELAB_PERSIST: '0', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
+import { kubelab } from '../../support/cli.js';
 
 describe('record mode against a real sshd', { skip: sshdSkipReason() }, () => {
   let sshd: Sshd;
