@@ -101,12 +101,26 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
   }
 }
 
+/**
+ * Exits once stdout and stderr have taken everything written to them: a pipe that is full makes Node queue the
+ * writes, and process.exit would drop them (a 30 MB exec's shown tail was cut to ~40 KB). The empty writes'
+ * callbacks run after the queued writes.
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 const interrupts = new AbortController();
 handleInterrupts(interrupts, process.stderr);
 main(process.argv.slice(2), interrupts.signal).then(
-  (code) => process.exit(exitCode(code, interrupts.signal)),
+  (code) => exitAfterFlush(exitCode(code, interrupts.signal)),
   (err: unknown) => {
     process.stderr.write(`kubelab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(exitCode(70, interrupts.signal));
+    exitAfterFlush(exitCode(70, interrupts.signal));
   },
 );

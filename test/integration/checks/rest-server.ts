@@ -70,6 +70,10 @@ async function route(api: FakeApi, method: string, p: string, q: URLSearchParams
     return send(res, 200, await api.podLogs(m[1]!, m[2]!, opts), 'text/plain');
   }
   if (method === 'GET' && (m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(p))) return orNotFound(await api.getPod(m[1]!, m[2]!), `pods "${m[2]}"`);
+  if (method === 'GET' && (m = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)$/.exec(p))) {
+    const exists = await api.serviceAccountExists(m[1]!, m[2]!);
+    return orNotFound(exists ? { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: m[2], namespace: m[1] } } : null, `serviceaccounts "${m[2]}"`);
+  }
   if (method === 'GET' && (m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(p))) {
     const involved = /^involvedObject\.name=(.+)$/.exec(q.get('fieldSelector') ?? '')?.[1];
     return ok(list('EventList', await api.listEvents(m[1]!, involved)));
