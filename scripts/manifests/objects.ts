@@ -129,7 +129,7 @@ const PROBE_DEFAULTS = { timeoutSeconds: 1, failureThreshold: 3 } as const;
  * Every liveness, readiness and startup probe of every workload container rewritten by `scale` (given the probe's
  * timeoutSeconds and failureThreshold, defaults filled): e.g. inventory/timing's scaledProbe for an emulated lab.
  */
-export function scaleProbes(objs: readonly K8sObject[], scale: (timeoutSeconds: number, failureThreshold: number) => { timeoutSeconds: number; failureThreshold: number }): void {
+function scaleProbes(objs: readonly K8sObject[], scale: (timeoutSeconds: number, failureThreshold: number) => { timeoutSeconds: number; failureThreshold: number }): void {
   for (const o of objs) {
     for (const c of podContainers(o)) {
       for (const key of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
