@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
+import { sshInventoryYaml } from '../support/inventory.js';
 import { startSshdFleet } from '../support/sshd.js';
 
 const { values } = parseArgs({
@@ -87,17 +87,7 @@ async function main(): Promise<number> {
     }));
     writeFileSync(
       join(dir, 'bench.yaml'),
-      stringify({
-        apiVersion: 'kubelab/v1',
-        kind: 'Cluster',
-        metadata: { name: 'bench' },
-        spec: {
-          kubernetes: { version: '1.35' },
-          network: { nodeCidr: '192.168.56.0/24' },
-          ssh: { user: 'root', identityFile: fleet.clientKey, agent: false },
-          nodes,
-        },
-      }),
+      sshInventoryYaml('bench', { user: 'root', identityFile: fleet.clientKey }, nodes),
     );
     writeFileSync(
       join(dir, 'hosts.ini'),
@@ -144,17 +134,7 @@ async function main(): Promise<number> {
     // Large outputs: memory stays flat (only a tail is kept; the whole output streams into the run's log folder).
     writeFileSync(
       join(dir, 'big.yaml'),
-      stringify({
-        apiVersion: 'kubelab/v1',
-        kind: 'Cluster',
-        metadata: { name: 'bigout' },
-        spec: {
-          kubernetes: { version: '1.35' },
-          network: { nodeCidr: '192.168.56.0/24' },
-          ssh: { user: 'root', identityFile: fleet.clientKey, agent: false },
-          nodes: nodes.slice(0, BIG_HOSTS),
-        },
-      }),
+      sshInventoryYaml('bigout', { user: 'root', identityFile: fleet.clientKey }, nodes.slice(0, BIG_HOSTS)),
     );
     const big = (env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> =>
       run(process.execPath, [KUBELAB, 'exec', '-i', 'big.yaml', '--output', 'plain', '--', 'sh', '-c', `yes | head -c ${BIG_BYTES}`], dir, env);

@@ -8,22 +8,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stringify } from 'yaml';
+import { sshInventoryYaml } from '../../support/inventory.js';
 import { CLI, kubelab } from '../../support/cli.js';
 import { freePorts } from '../../support/sshd.js';
 
-function inventory(ssh: object, port = 22): string {
-  return stringify({
-    apiVersion: 'kubelab/v1',
-    kind: 'Cluster',
-    metadata: { name: 'firstrun' },
-    spec: {
-      kubernetes: { version: '1.35' },
-      network: { nodeCidr: '192.168.56.0/24' },
-      ssh: { user: 'root', agent: false, ...ssh },
-      nodes: [{ name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port } }],
-    },
-  });
+function inventory(ssh: Record<string, unknown>, port = 22): string {
+  return sshInventoryYaml('firstrun', { user: 'root', ...ssh }, [{ name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port } }]);
 }
 
 describe('the first runs of a new user', () => {
@@ -75,23 +65,13 @@ describe('the first runs of a new user', () => {
     });
     writeFileSync(
       join(dir, 'keys.yaml'),
-      stringify({
-        apiVersion: 'kubelab/v1',
-        kind: 'Cluster',
-        metadata: { name: 'keys' },
-        spec: {
-          kubernetes: { version: '1.35' },
-          network: { nodeCidr: '192.168.56.0/24' },
-          ssh: { user: 'root', agent: false },
-          nodes: [
-            node('master', 0, join(keys, 'missing')),
-            node('pub', 1, join(keys, 'id_ed25519.pub')),
-            node('dir', 2, keys),
-            node('text', 3, join(keys, 'notes.txt')),
-            node('good', 4, join(keys, 'id_ed25519')),
-          ],
-        },
-      }),
+      sshInventoryYaml('keys', { user: 'root' }, [
+        node('master', 0, join(keys, 'missing')),
+        node('pub', 1, join(keys, 'id_ed25519.pub')),
+        node('dir', 2, keys),
+        node('text', 3, join(keys, 'notes.txt')),
+        node('good', 4, join(keys, 'id_ed25519')),
+      ]),
     );
     const r = await kubelab(['exec', '-i', 'keys.yaml', '-o', 'plain', '--', 'true'], dir);
     assert.equal(r.code, 2, r.stderr);

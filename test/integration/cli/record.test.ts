@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stringify } from 'yaml';
+import { sshInventoryYaml } from '../../support/inventory.js';
 import { hostContext, stepsFor } from '../../../scripts/engine/run.js';
 import { loadInventory } from '../../../scripts/inventory/load.js';
 import { PHASES } from '../../../scripts/phases/index.js';
@@ -35,17 +35,9 @@ describe('record mode against a real sshd', { skip: sshdSkipReason() }, () => {
     const invFile = join(dir, 'lab.yaml');
     writeFileSync(
       invFile,
-      stringify({
-        apiVersion: 'kubelab/v1',
-        kind: 'Cluster',
-        metadata: { name: 'recordtest' },
-        spec: {
-          kubernetes: { version: '1.35' },
-          network: { nodeCidr: '192.168.56.0/24' },
-          ssh: { agent: false, user: 'root', identityFile: sshd.clientKey },
-          nodes: [{ name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port: sshd.ports[0] } }],
-        },
-      }),
+      sshInventoryYaml('recordtest', { user: 'root', identityFile: sshd.clientKey }, [
+        { name: 'master', role: 'control-plane', address: '192.168.56.10', ssh: { host: '127.0.0.1', port: sshd.ports[0] } },
+      ]),
     );
     const recDir = join(dir, 'recording');
     const r = await kubelab(['plan', '-i', 'lab.yaml', '--only', 'os', '--output', 'json'], dir, { KUBELAB_RECORD: 'recording' });
