@@ -55,28 +55,25 @@ function describeError(err: unknown): { detail: string; diagnosis?: string } {
   return { detail: `error: ${err instanceof Error ? err.message : String(err)}` };
 }
 
-/**
- * Waits until the namespace's "default" ServiceAccount exists: kube-controller-manager creates it after the
- * namespace, and until then every pod is refused (403 "error looking up service account"). False at the timeout.
- */
-async function waitDefaultServiceAccount(ctx: CheckContext): Promise<boolean> {
+/** Polls `ready` until it holds (true) or namespaceTimeoutMs has passed (false), on the run's clock. */
+async function namespaceWait(ctx: CheckContext, ready: () => Promise<boolean>): Promise<boolean> {
   const deadline = ctx.now() + ctx.settings.namespaceTimeoutMs;
   for (;;) {
-    if (await ctx.api.serviceAccountExists(ctx.namespace, 'default')) return true;
+    if (await ready()) return true;
     if (ctx.now() >= deadline) return false;
     await ctx.sleep(ctx.settings.pollMs);
   }
 }
 
+/**
+ * Waits until the namespace's "default" ServiceAccount exists: kube-controller-manager creates it after the
+ * namespace, and until then every pod is refused (403 "error looking up service account"). False at the timeout.
+ */
+const waitDefaultServiceAccount = (ctx: CheckContext): Promise<boolean> =>
+  namespaceWait(ctx, () => ctx.api.serviceAccountExists(ctx.namespace, 'default'));
+
 /** Waits until the namespace is gone; false at the timeout. */
-async function waitGone(ctx: CheckContext): Promise<boolean> {
-  const deadline = ctx.now() + ctx.settings.namespaceTimeoutMs;
-  for (;;) {
-    if (!(await ctx.api.namespaceExists(ctx.namespace))) return true;
-    if (ctx.now() >= deadline) return false;
-    await ctx.sleep(ctx.settings.pollMs);
-  }
-}
+const waitGone = (ctx: CheckContext): Promise<boolean> => namespaceWait(ctx, async () => !(await ctx.api.namespaceExists(ctx.namespace)));
 
 export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
   const ctx: CheckContext = {
