@@ -47,10 +47,20 @@ interface CliRun {
   ms: number;
 }
 
+let runCount = 0;
+/** KUBELAB_E2E_RECORD=<dir>: every kubelab run of the suite records into <dir>/<nn>-<command> (record mode). */
+function recordEnv(args: string[]): Record<string, string> {
+  const dir = process.env.KUBELAB_E2E_RECORD;
+  if (!dir) return {};
+  runCount += 1;
+  const label = args.filter((a) => !a.startsWith('-') && !a.includes('/')).slice(0, 2).join('-');
+  return { KUBELAB_RECORD: join(resolve(dir), `${String(runCount).padStart(2, '0')}-${label}`) };
+}
+
 function kubelab(args: string[]): Promise<CliRun> {
   return new Promise((res, rej) => {
     const t0 = Date.now();
-    const env = { ...process.env, KUBELAB_IMAGE_CACHE: cache, ...(seed ? { KUBELAB_MANIFEST_SEED: seed } : {}) };
+    const env = { ...process.env, KUBELAB_IMAGE_CACHE: cache, ...(seed ? { KUBELAB_MANIFEST_SEED: seed } : {}), ...recordEnv(args) };
     const child = spawn(process.execPath, [cli, ...args], { cwd: work, env });
     let stdout = '';
     let stderr = '';
