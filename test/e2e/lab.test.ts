@@ -53,7 +53,8 @@ function recordEnv(args: string[]): Record<string, string> {
   const dir = process.env.KUBELAB_E2E_RECORD;
   if (!dir) return {};
   runCount += 1;
-  const label = args.filter((a) => !a.startsWith('-') && !a.includes('/')).slice(0, 2).join('-');
+  const only = args.indexOf('--only');
+  const label = [args[0], only >= 0 ? args[only + 1]!.replace(/,/g, '+') : 'all'].join('-');
   return { KUBELAB_RECORD: join(resolve(dir), `${String(runCount).padStart(2, '0')}-${label}`) };
 }
 

@@ -120,6 +120,18 @@ ExecStart=/bin/sh -c 'root="$$(findmnt -no SOURCE /)"; case "$$root" in /dev/vd*
 WantedBy=multi-user.target
 `;
 
+/** The workstation as the VMs see it through user-mode NAT (VirtualBox NAT: the same), and the NAT's gateway. */
+export const NAT_HOST_ADDRESS = '10.0.2.2';
+/**
+ * The NAT's default route, set statically with a metric above DHCP's (1024): user-mode NAT with restrict=on
+ * (isolated labs) sends no router in its DHCP answers, and a node without a default route breaks Kubernetes the
+ * way a lab must not: host-network pods (flannel) dial the API's Service address 10.96.0.1 and get "network is
+ * unreachable" before kube-proxy's rules apply. VirtualBox NAT always has the route; with restrict=on the
+ * packets it carries are dropped by qemu, so isolation holds.
+ */
+export const NAT_ROUTE_METRIC = 2048;
+const NAT_DEFAULT_ROUTE_NETWORKD = `[Route]\nGateway=${NAT_HOST_ADDRESS}\nMetric=${NAT_ROUTE_METRIC}\n`;
+
 export function guestFiles(suite: string, mirror: string, securityMirror: string): GuestFile[] {
   return [
     { path: '/etc/fstab', mode: 0o644, content: '/dev/vda / ext4 defaults,errors=remount-ro 0 1\n' },
@@ -142,7 +154,7 @@ export function guestFiles(suite: string, mirror: string, securityMirror: string
     {
       path: '/etc/systemd/network/10-nat.network',
       mode: 0o644,
-      content: '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n',
+      content: `[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n\n${NAT_DEFAULT_ROUTE_NETWORKD}`,
     },
     {
       // Do not hold boot for two minutes when the host-only link has no carrier.

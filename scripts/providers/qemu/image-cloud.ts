@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { haveCommand, run } from './exec.js';
+import { NAT_HOST_ADDRESS, NAT_ROUTE_METRIC } from './guest-files.js';
 
 export interface CloudBootImage {
   readonly kind: 'cloud';
@@ -49,7 +50,7 @@ export function cloudSeedFiles(s: SeedInput): SeedFiles {
   const networkConfig = {
     version: 2,
     ethernets: {
-      nat: { match: { macaddress: s.natMac }, 'set-name': 'eth0', dhcp4: true, dhcp6: false },
+      nat: { match: { macaddress: s.natMac }, 'set-name': 'eth0', dhcp4: true, dhcp6: false, routes: [{ to: 'default', via: NAT_HOST_ADDRESS, metric: NAT_ROUTE_METRIC }] },
       hostonly: { match: { macaddress: s.hostonlyMac }, 'set-name': 'eth1', dhcp4: false, dhcp6: false, addresses: [s.address] },
     },
   };

@@ -1,6 +1,6 @@
 /** Pure construction of the qemu-system-x86_64 command line for one lab VM. */
 import { UsageError } from '../../util/errors.js';
-import { CMDLINE_KEYS } from './guest-files.js';
+import { CMDLINE_KEYS, NAT_HOST_ADDRESS } from './guest-files.js';
 import type { QemuAccel } from './types.js';
 
 type VmBoot =
@@ -43,7 +43,6 @@ export function qemuEscape(value: string): string {
 }
 
 /** VirtualBox's NAT: the workstation's loopback is 10.0.2.2 from inside the VM (qemu user networking alike). */
-export const NAT_HOST_ADDRESS = '10.0.2.2';
 
 function natNetdev(s: QemuVmSpec): string {
   const parts = ['user', 'id=nat', `hostfwd=tcp:127.0.0.1:${s.sshPort}-:22`];

@@ -210,6 +210,8 @@ describe('debootstrap recipe', () => {
     const files = new Map(guestFiles('bookworm', 'http://m/debian', 'http://m/debian-security').map((f) => [f.path, f.content]));
     assert.match(files.get('/etc/fstab')!, /^\/dev\/vda \/ ext4 /);
     assert.match(files.get('/etc/systemd/network/10-nat.network')!, /Name=eth0[\s\S]*DHCP=ipv4/);
+    // a default route through the NAT even when its DHCP sends none (restrict=on): host-network pods need one
+    assert.match(files.get('/etc/systemd/network/10-nat.network')!, /\[Route\]\nGateway=10\.0\.2\.2\nMetric=2048\n/);
     const src = files.get('/etc/apt/sources.list')!;
     for (const s of ['bookworm main', 'bookworm-updates main', 'debian-security bookworm-security main']) assert.ok(src.includes(s), s);
   });
@@ -281,6 +283,7 @@ describe('cloud-init NoCloud seed', () => {
     assert.equal(nc.version, 2);
     assert.deepEqual(nc.ethernets.nat!.match, { macaddress: '52:54:00:aa:bb:01' });
     assert.equal(nc.ethernets.nat!.dhcp4, true);
+    assert.deepEqual(nc.ethernets.nat!.routes, [{ to: 'default', via: '10.0.2.2', metric: 2048 }]);
     assert.equal(nc.ethernets.hostonly!['set-name'], 'eth1');
     assert.deepEqual(nc.ethernets.hostonly!.addresses, ['192.168.56.10/24']);
   });
