@@ -6,11 +6,16 @@ import type { DoctorContext, DoctorSource, Finding, FindingCode } from './types.
 
 export const JOURNAL_LINES = 20;
 
-/** The journal line that best says why: the last one naming an error, else the last line. */
+/**
+ * The journal line that best says why: the unit's own last error (klog's `E1130 ...`, logrus' `level=error`), else
+ * its last line naming a failure (systemd's own "Failed with result" lines say less), else the last line.
+ */
 export function journalReason(journal: string): string {
   const lines = journal.split('\n').filter((l) => l.trim() && !/^-- (No entries|Logs begin|Journal begins)/.test(l));
-  const error = [...lines].reverse().find((l) => /\b(error|failed|fail|fatal|refused|not supported|E\d{4} )/i.test(l));
-  return (error ?? lines[lines.length - 1] ?? 'the journal is empty').trim();
+  const last = (re: RegExp, skipSystemd = false): string | undefined =>
+    [...lines].reverse().find((l) => re.test(l) && !(skipSystemd && /\ssystemd\[1\]:/.test(l)));
+  const reason = last(/\sE\d{4} |level=(error|fatal)|\berr="/) ?? last(/\b(error|failed|fatal|refused|not supported)\b/i, true) ?? lines[lines.length - 1];
+  return (reason ?? 'the journal is empty').trim();
 }
 
 interface ServiceCheck {

@@ -45,15 +45,17 @@ const FILE_MARK = '@@cert-file ';
 const CONF_MARK = '@@kubeconfig ';
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
+// $1: a folder the paths are under ('' on a node; tests use a scratch folder). Printed paths are without it.
 const SCRIPT = [
-  `for f in ${CERT_FILE_GLOBS.join(' ')}; do`,
+  'r="$1"',
+  `for f in ${CERT_FILE_GLOBS.map((g) => `"$r"${g}`).join(' ')}; do`,
   '  [ -f "$f" ] || continue',
-  `  printf '${FILE_MARK}%s\\n' "$f"`,
+  `  printf '${FILE_MARK}%s\\n' "\${f#"$r"}"`,
   "  sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' \"$f\"",
   'done',
-  `for f in ${KUBECONFIG_FILES.join(' ')}; do`,
+  `for f in ${KUBECONFIG_FILES.map((g) => `"$r"${g}`).join(' ')}; do`,
   '  [ -f "$f" ] || continue',
-  `  printf '${CONF_MARK}%s\\n' "$f"`,
+  `  printf '${CONF_MARK}%s\\n' "\${f#"$r"}"`,
   "  sed -n 's/^[[:space:]]*client-certificate-data:[[:space:]]*//p' \"$f\"",
   'done',
 ].join('\n');
@@ -92,12 +94,13 @@ export function parseCertificates(stdout: string): CertificateRead {
   return out;
 }
 
+/** The certificates under `root` ('' = the node's own; a scratch folder laid out like / in tests). */
+export function certificatesUnder(root: string): Fact<CertificateRead> {
+  return { key: `certificates:${root}`, argv: ['sh', '-c', SCRIPT, 'sh', root], parse: (r) => parseCertificates(r.stdout) };
+}
+
 /** Every kubeadm / kubelet certificate on the node (none on a node that is not part of a cluster yet). */
-export const nodeCertificates: Fact<CertificateRead> = {
-  key: 'certificates',
-  argv: ['sh', '-c', SCRIPT],
-  parse: (r) => parseCertificates(r.stdout),
-};
+export const nodeCertificates: Fact<CertificateRead> = certificatesUnder('');
 
 /** IP addresses among a certificate's SANs. */
 export function sanAddresses(subjectAltName: string): string[] {
