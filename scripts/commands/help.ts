@@ -10,6 +10,9 @@ Commands:
   vm up|down|status  start, stop or show the lab VMs of an inventory with spec.provider (qemu)
   check           smoke checks of the running cluster (nodes, system-pods, dns, pod-network, services,
                   storage, metrics, monitoring), each with a diagnosis when it fails
+  doctor          read-only diagnosis of the lab over SSH and the API (swap, kubelet, containerd and
+                  its config, addresses, flannel, certificates, clocks, NFS, disk, stuck system pods):
+                  each finding with its cause and fix; exit 1 when anything is found
   render --out DIR  write every file kubelab would upload or apply (one folder per node + cluster/),
                   from the inventory alone, without connecting to the nodes; changes nothing there
   bundle build    write an offline bundle (--out DIR, default <cluster>-bundle): the release binaries, CNI
@@ -34,7 +37,7 @@ Options:
                          ("downloading WHAT from URL into FILE")
       --out PATH         render/bundle: the folder to write
       --arch ARCH        bundle: the nodes' architecture, amd64 (default) or arm64
-      --nodes a,b        exec: run on these nodes only
+      --nodes a,b        exec: run on these nodes only; doctor: diagnose these nodes only
       --merge            kubeconfig: add the context to ~/.kube/config
       --junit FILE       check: also write the results as JUnit XML
       --concurrency N    hosts handled at once (default 10)

@@ -42,25 +42,29 @@ export class FactCache implements Facts {
   }
 
   private async read<T>(fact: Fact<T>): Promise<FactAnswer<T>> {
-    const result = await this.transport.exec(fact.argv);
-    const ok = fact.okCodes ?? [0];
-    if (!ok.includes(result.code)) {
-      const error = new StepError(`reading fact ${fact.key}: exit ${result.code}${result.stderr ? `: ${tail(result.stderr)}` : ''}`);
-      return { result, error };
-    }
-    if (result.stdoutCut) {
-      // never parse a cut output: only the last ExecOptions.maxOutputBytes (8 MiB) are kept in memory
-      const error = new StepError(
-        `reading fact ${fact.key}: its output is too large to parse (${result.stdoutCut} bytes cut)` +
-          (result.stdoutFile ? `; the whole output is in ${result.stdoutFile}` : ''),
-      );
-      return { result, error };
-    }
-    try {
-      return { result, value: fact.parse(result) };
-    } catch (err) {
-      return { result, error: err as Error };
-    }
+    return factAnswer(fact, await this.transport.exec(fact.argv));
+  }
+}
+
+/** What a fact makes of its command's result: its value, or why the answer is not valid (exit code, cut output, parser). */
+export function factAnswer<T>(fact: Fact<T>, result: ExecResult): FactAnswer<T> {
+  const ok = fact.okCodes ?? [0];
+  if (!ok.includes(result.code)) {
+    const error = new StepError(`reading fact ${fact.key}: exit ${result.code}${result.stderr ? `: ${tail(result.stderr)}` : ''}`);
+    return { result, error };
+  }
+  if (result.stdoutCut) {
+    // never parse a cut output: only the last ExecOptions.maxOutputBytes (8 MiB) are kept in memory
+    const error = new StepError(
+      `reading fact ${fact.key}: its output is too large to parse (${result.stdoutCut} bytes cut)` +
+        (result.stdoutFile ? `; the whole output is in ${result.stdoutFile}` : ''),
+    );
+    return { result, error };
+  }
+  try {
+    return { result, value: fact.parse(result) };
+  } catch (err) {
+    return { result, error: err as Error };
   }
 }
 

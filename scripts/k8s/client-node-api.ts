@@ -161,6 +161,7 @@ export function clientNodeApi(conn: Pick<ApiConnection, 'kc' | 'via' | 'close'>)
       ),
     getPvc: (namespace, name) =>
       readOrNull(`read PVC ${namespace}/${name}`, async () => asPlain<KPvc>(await core.readNamespacedPersistentVolumeClaim({ namespace, name }))),
+    listPvs: () => call('list persistent volumes', async () => asPlain<KPv[]>((await core.listPersistentVolume()).items)),
     getPv: (name) => readOrNull(`read PV ${name}`, async () => asPlain<KPv>(await core.readPersistentVolume({ name }))),
     getApiService: (name) => readOrNull(`read APIService ${name}`, async () => asPlain<KApiService>(await registration.readAPIService({ name }))),
     nodeMetrics: () =>

@@ -51,6 +51,8 @@ export interface ClusterApi {
   createPvc(namespace: string, pvc: KPvc): Promise<KPvc>;
   getPvc(namespace: string, name: string): Promise<KPvc | null>;
   getPv(name: string): Promise<KPv | null>;
+  /** Every PersistentVolume. */
+  listPvs(): Promise<KPv[]>;
 
   /** apiregistration.k8s.io/v1 APIService, null when absent. */
   getApiService(name: string): Promise<KApiService | null>;

@@ -151,6 +151,11 @@ export function recordingApi(api: ClusterApi, recorder: RunRecorder): ClusterApi
       }
       return pvc;
     },
+    async listPvs() {
+      const pvs = await api.listPvs();
+      json('pvs.json', { items: pvs });
+      return pvs;
+    },
     async getPv(name) {
       const pv = await api.getPv(name);
       if (pv) smoke('pvs', name, pv);

@@ -6,20 +6,24 @@ import { clusterApi } from '../k8s/cluster-api.js';
 import { summarizeNode, type NodeSummary } from '../k8s/nodes.js';
 
 /** Every inventory node registered with its inventory address as InternalIP; problems named per node. */
-export function nodeAddressProblems(inv: Inventory, nodes: readonly NodeSummary[]): { message: string; hint?: string }[] {
+export function nodeAddressProblems(inv: Inventory, nodes: readonly NodeSummary[]): { node: string; registered: boolean; message: string; hint?: string }[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const problems: { message: string; hint?: string }[] = [];
+  const problems: { node: string; registered: boolean; message: string; hint?: string }[] = [];
   for (const n of inv.spec.nodes) {
     const live = byName.get(n.name);
     if (!live) {
-      problems.push({ message: `${n.name} is not registered in the cluster`, hint: `kubelab up --only join (logs: .kubelab/${inv.metadata.name}/logs/)` });
+      problems.push({ node: n.name, registered: false, message: `${n.name} is not registered in the cluster`, hint: `kubelab up --only join (logs: .kubelab/${inv.metadata.name}/logs/)` });
     } else if (live.internalIp === VIRTUALBOX_NAT_ADDRESS) {
       problems.push({
+        node: n.name,
+        registered: true,
         message: `${n.name} registered with InternalIP ${VIRTUALBOX_NAT_ADDRESS}, the VirtualBox NAT address every VM shares: the node-ip fix is missing`,
         hint: `its kubelet must run with --node-ip=${n.address} (kubeadm nodeRegistration.kubeletExtraArgs node-ip; /etc/default/kubelet KUBELET_EXTRA_ARGS overrides it), then reset and rejoin the node`,
       });
     } else if (live.internalIp !== n.address) {
       problems.push({
+        node: n.name,
+        registered: true,
         message: `${n.name} registered with InternalIP ${live.internalIp ?? 'none'}, not its inventory address ${n.address}`,
         hint: 'kubeadm does not support changing a node IP: reset and rejoin the node',
       });

@@ -226,6 +226,14 @@ export class FakeApi implements ClusterApi {
     return out;
   }
 
+  /** The scenario's pvs.json, or `pvs` when set. */
+  pvs: KPv[] | undefined;
+
+  async listPvs(): Promise<KPv[]> {
+    this.calls.push('listPvs');
+    return clone(this.pvs ?? this.file<{ items: KPv[] }>('pvs.json')?.items ?? []);
+  }
+
   async getPv(name: string): Promise<KPv | null> {
     this.calls.push(`getPv ${name}`);
     return clone(this.smoke.pvs[name] ?? null);

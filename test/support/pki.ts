@@ -101,3 +101,16 @@ export async function certificateRequest(pki: TestPki, subject: string, sans: re
   await openssl(['req', ...ec, '-keyout', 'req.key', '-out', 'req.csr', '-subj', subject, ...(sans.length ? ['-addext', `subjectAltName=${sans.join(',')}`] : [])], dir);
   return readFile(join(dir, 'req.csr'), 'utf8');
 }
+
+/**
+ * A certificate from the test CA valid for `days` from now (-1: it expired a day ago, as openssl 3.0's
+ * `x509 -days -1` makes it), with the subjectAltNames given ("IP:...", "DNS:...").
+ */
+export async function certificateValidFor(pki: TestPki, subject: string, days: number, sans: readonly string[] = []): Promise<{ cert: string; key: string }> {
+  const dir = await mkdtemp(join(pki.dir, 'cert-'));
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await writeFile(join(dir, 'ext'), `basicConstraints=CA:FALSE\n${sans.length ? `subjectAltName=${sans.join(',')}\n` : ''}`);
+  await openssl(['req', ...ec, '-keyout', 'c.key', '-out', 'c.csr', '-subj', subject], dir);
+  await openssl(['x509', '-req', '-in', 'c.csr', '-CA', '../ca.crt', '-CAkey', '../ca.key', '-CAcreateserial', '-out', 'c.crt', '-days', String(days), '-extfile', 'ext'], dir);
+  return { cert: await readFile(join(dir, 'c.crt'), 'utf8'), key: await readFile(join(dir, 'c.key'), 'utf8') };
+}

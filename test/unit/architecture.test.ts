@@ -13,6 +13,7 @@ export const LEVELS: Readonly<Record<string, number>> = {
   'kubelab.ts': 1,
   commands: 1,
   report: 2,
+  doctor: 2,
   providers: 2,
   phases: 3,
   steps: 4,

@@ -1,0 +1,48 @@
+import { readFactBatch } from '../engine/batch-facts.js';
+import { defaultOutput, type OutputMode } from '../report/index.js';
+import { doctorErrorSummary, doctorSummary, writeDoctorReport } from '../report/doctor.js';
+import { UsageError } from '../util/errors.js';
+import type { CliContext } from './cli-context.js';
+import { listOption, parseCommon } from './options.js';
+import { loadReachable, openSession, type Session } from './session.js';
+
+/** The longest a node's batched read may take (its commands each have 20 s; a healthy node answers in about a second). */
+const NODE_READ_TIMEOUT_MS = 60_000;
+
+/**
+ * `kubelab doctor [--nodes a,b]`: read-only diagnosis of the lab over SSH and the API. Exit 0 when nothing is
+ * found, 1 when anything is (or a source could not finish), 2 on bad input.
+ */
+export async function doctorCommand(args: string[], ctx: CliContext): Promise<number> {
+  let output: OutputMode = defaultOutput(ctx.stdout);
+  const write = (text: string): void => void ctx.stdout.write(text);
+  let session: Session;
+  try {
+    const { common, values, positionals } = parseCommon(args, { nodes: { type: 'string' } });
+    output = common.output ?? output;
+    if (positionals.length) throw new UsageError(`doctor: unexpected argument ${positionals.join(' ')}`);
+    const nodes = listOption(values.nodes, '--nodes');
+    const inv = await loadReachable(common.inventory, ctx, false);
+    session = await openSession(inv, ctx, { ...(nodes ? { nodes } : {}), ...(common.connectTimeoutMs !== undefined ? { connectTimeoutMs: common.connectTimeoutMs } : {}) });
+    try {
+      const { runDoctor } = await import('../doctor/run.js');
+      const result = await runDoctor({
+        inv: session.inv,
+        inventoryFile: common.inventory,
+        nodes: session.nodes,
+        concurrency: common.concurrency,
+        readNode: (node, facts) => readFactBatch(session.transports.get(node), facts, { timeoutMs: NODE_READ_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
+        openApi: async () => (await import('../k8s/client-node-api.js')).openClusterApi(session.inv, session.transports),
+      });
+      const summary = doctorSummary(result);
+      writeDoctorReport(output, write, result.findings, summary);
+      return summary.findings === 0 && summary.incomplete.length === 0 ? 0 : 1;
+    } finally {
+      await session.close();
+    }
+  } catch (err) {
+    // like `check`: a json reader always gets its summary line, also when nothing could run
+    if (output === 'json') write(`${JSON.stringify(doctorErrorSummary((err instanceof Error ? err.message : String(err)).split('\n')[0]!))}\n`);
+    throw err;
+  }
+}

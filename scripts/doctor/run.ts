@@ -1,0 +1,135 @@
+/**
+ * One doctor run: every node's facts read in parallel (one command per node) while the API server is reached, then
+ * every source's findings, in DOCTOR_SOURCES order. Nodes are touched only through `readNode`, which the command
+ * wires to engine/batch-facts (facts are commands without side effects); the API only through DoctorApi's reads.
+ */
+import type { FactAnswer } from '../engine/facts.js';
+import { forEachLimit } from '../engine/pool.js';
+import type { Fact } from '../engine/types.js';
+import type { Inventory, InventoryNode } from '../inventory/types.js';
+import { initNode } from '../inventory/topology.js';
+import { ADMIN_CONF } from '../inventory/topology.js';
+import { shJoin, shQuote } from '../transport/quote.js';
+import { DOCTOR_SOURCES } from './index.js';
+import type { DoctorApi, DoctorContext, DoctorSource, Finding, Fixes, NodeReads } from './types.js';
+
+export interface DoctorRunOptions {
+  inv: Inventory;
+  /** The inventory file as given (the fixes name it). */
+  inventoryFile: string;
+  nodes: readonly InventoryNode[];
+  /** Reads the facts on one node with one command; rejects when the node cannot be reached. */
+  readNode(node: InventoryNode, facts: readonly Fact<unknown>[]): Promise<ReadonlyMap<string, FactAnswer<unknown>>>;
+  /** Reaches the API server; rejects when it cannot. */
+  openApi(): Promise<DoctorApi & { close(): Promise<void> }>;
+  sources?: readonly DoctorSource[];
+  concurrency?: number;
+  /** The workstation's clock in ms (tests). */
+  now?: () => number;
+}
+
+export interface DoctorResult {
+  findings: Finding[];
+  nodes: number;
+  unreachable: number;
+  api: { reachable: boolean; via?: string; error?: string };
+  /** Sources that could not finish (an API error halfway), with why: their findings may be missing. */
+  incomplete: { source: string; error: string }[];
+  durationMs: number;
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
+/** The fix commands for `inventoryFile`. */
+export function fixes(inv: Inventory, inventoryFile: string): Fixes {
+  const i = shQuote(inventoryFile);
+  const exec = (node: string, argv: readonly string[]): string => `kubelab exec -i ${i} --nodes ${shQuote(node)} -- ${shJoin(argv)}`;
+  return {
+    kubelab: (words) => `kubelab ${shJoin(words)} -i ${i}`,
+    up: (phases) => `kubelab up -i ${i} --only ${shQuote(phases)}`,
+    exec,
+    kubectl: (args) => exec(initNode(inv).name, ['kubectl', '--kubeconfig', ADMIN_CONF, ...args]),
+  };
+}
+
+export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
+  const now = o.now ?? Date.now;
+  const started = now();
+  const sources = o.sources ?? DOCTOR_SOURCES;
+  const reads = new Map<string, NodeReads>();
+
+  const apiPromise = o.openApi().then(
+    async (api) => {
+      try {
+        // one cheap read proves the connection (and its credentials) before the sources rely on it
+        const nodes = await api.listNodes();
+        const memo: DoctorApi & { close(): Promise<void> } = { ...bindReads(api), listNodes: async () => structuredClone(nodes), close: () => api.close() };
+        return { api: memo };
+      } catch (err) {
+        await api.close().catch(() => undefined);
+        return { error: message(err) };
+      }
+    },
+    (err: unknown) => ({ error: message(err) }),
+  );
+
+  await forEachLimit(o.nodes, o.concurrency ?? 10, async (node) => {
+    const facts = sources.flatMap((s) => s.facts(node, o.inv));
+    const sentAtMs = now();
+    try {
+      const answers = facts.length ? await o.readNode(node, facts) : new Map();
+      reads.set(node.name, { node, answers, sentAtMs, answeredAtMs: now() });
+    } catch (err) {
+      reads.set(node.name, { node, answers: new Map(), error: message(err), sentAtMs, answeredAtMs: now() });
+    }
+  });
+  const conn = await apiPromise;
+  const api = 'api' in conn ? conn.api : undefined;
+
+  const ctx: DoctorContext = {
+    inv: o.inv,
+    nodes: o.nodes,
+    reads,
+    value<T>(node: InventoryNode, fact: Fact<T>): T | undefined {
+      const a = reads.get(node.name)?.answers.get(fact.key);
+      return a && !a.error ? (a.value as T) : undefined;
+    },
+    ...(api ? { api } : { apiError: 'error' in conn ? conn.error : 'not connected' }),
+    fix: fixes(o.inv, o.inventoryFile),
+    nowMs: now(),
+  };
+  const findings: Finding[] = [];
+  const incomplete: DoctorResult['incomplete'] = [];
+  try {
+    // sources run one after the other: their findings keep DOCTOR_SOURCES order, and the API sees one request at a time
+    for (const s of sources) {
+      try {
+        findings.push(...(await s.diagnose(ctx)));
+      } catch (err) {
+        incomplete.push({ source: s.name, error: message(err) });
+      }
+    }
+  } finally {
+    await api?.close().catch(() => undefined);
+  }
+  return {
+    findings,
+    nodes: o.nodes.length,
+    unreachable: [...reads.values()].filter((r) => r.error).length,
+    api: api ? { reachable: true, via: api.via } : { reachable: false, ...(ctx.apiError ? { error: ctx.apiError } : {}) },
+    incomplete,
+    durationMs: Math.round(now() - started),
+  };
+}
+
+/** Only DoctorApi's reads of `api`, bound to it (the doctor cannot reach a writing method through it). */
+function bindReads(api: DoctorApi): DoctorApi {
+  return {
+    via: api.via,
+    read: (obj) => api.read(obj),
+    listNodes: () => api.listNodes(),
+    listPods: (ns, sel) => api.listPods(ns, sel),
+    listEvents: (ns, name) => api.listEvents(ns, name),
+    listPvs: () => api.listPvs(),
+  };
+}

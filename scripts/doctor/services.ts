@@ -1,0 +1,59 @@
+/** kubelet-not-running, containerd-not-running: the unit's state and the last lines of its journal as the reason. */
+import { journalTail } from '../facts/journal.js';
+import { unitState } from '../facts/systemd.js';
+import type { InventoryNode } from '../inventory/types.js';
+import type { DoctorContext, DoctorSource, Finding, FindingCode } from './types.js';
+
+export const JOURNAL_LINES = 20;
+
+/**
+ * The journal line that best says why: the unit's own last error (klog's `E1130 ...`, logrus' `level=error`), else
+ * its last line naming a failure (systemd's own "Failed with result" lines say less), else the last line.
+ */
+export function journalReason(journal: string): string {
+  const lines = journal.split('\n').filter((l) => l.trim() && !/^-- (No entries|Logs begin|Journal begins)/.test(l));
+  const last = (re: RegExp, skipSystemd = false): string | undefined =>
+    [...lines].reverse().find((l) => re.test(l) && !(skipSystemd && /\ssystemd\[1\]:/.test(l)));
+  const reason = last(/\sE\d{4} |level=(error|fatal)|\berr="/) ?? last(/\b(error|failed|fatal|refused|not supported)\b/i, true) ?? lines[lines.length - 1];
+  return (reason ?? 'the journal is empty').trim();
+}
+
+interface ServiceCheck {
+  unit: string;
+  code: FindingCode;
+  fix(ctx: DoctorContext, node: InventoryNode, installed: boolean): string;
+}
+
+const SERVICES: readonly ServiceCheck[] = [
+  { unit: 'containerd', code: 'containerd-not-running', fix: (ctx) => ctx.fix.up('runtime') },
+  {
+    unit: 'kubelet',
+    code: 'kubelet-not-running',
+    // kubelet is enabled by `up` but started by kubeadm init/join: after the cause in its journal is gone, restart it
+    fix: (ctx, node, installed) => (installed ? ctx.fix.exec(node.name, ['systemctl', 'restart', 'kubelet']) : ctx.fix.up('packages')),
+  },
+];
+
+/** Finds a unit that is not active; undefined when it is, or when its state could not be read. */
+export function serviceFinding(ctx: DoctorContext, node: InventoryNode, s: Pick<ServiceCheck, 'unit' | 'code'>, fix: (installed: boolean) => string): Finding | undefined {
+  const state = ctx.value(node, unitState(s.unit));
+  if (!state || state.active === 'active') return undefined;
+  const journal = ctx.value(node, journalTail(s.unit, JOURNAL_LINES)) ?? '';
+  const installed = state.loaded;
+  return {
+    code: s.code,
+    node: node.name,
+    symptom: installed ? `${s.unit} is ${state.active || 'not active'} (enabled: ${state.enabled || 'unknown'})` : `${s.unit} is not installed (no ${s.unit}.service)`,
+    cause: installed ? `its journal says: ${journalReason(journal)}` : `the ${s.unit} unit does not exist on ${node.name}`,
+    fix: fix(installed),
+    ...(journal.trim() ? { evidence: journal } : {}),
+  };
+}
+
+export const servicesSource: DoctorSource = {
+  name: 'services',
+  facts: () => SERVICES.flatMap((s) => [unitState(s.unit), journalTail(s.unit, JOURNAL_LINES)]),
+  diagnose(ctx) {
+    return ctx.nodes.flatMap((node) => SERVICES.map((s) => serviceFinding(ctx, node, s, (installed) => s.fix(ctx, node, installed))).filter((f): f is Finding => f !== undefined));
+  },
+};
