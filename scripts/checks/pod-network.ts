@@ -33,7 +33,7 @@ export const podNetworkCheck: Check = {
       return { ok: false, detail: `no server pod started: ${stuckServers.summaries.join('; ')}`, diagnosis: stuckServers.causes.join('; ') || 'the server pods did not start' };
     }
     const targets = up.map((n) => ({ name: n.name, url: `http://${servers.get(serverName(n.name))!.pod!.status!.podIP}:${NETEXEC_PORT}/hostname` }));
-    const clients = await startAndWait(ctx, nodes.map((n) => probePod('pod-network', ctx.inv.spec.checks.image, clientName(n.name), n.name, targets)), 'finished');
+    const clients = await startAndWait(ctx, nodes.map((n) => probePod('pod-network', ctx.inv.spec.checks.image, clientName(n.name), n.name, targets, ctx.settings.probeRetryMs / 1000)), 'finished');
     const stuckClients = await describeStuck(ctx, clients);
 
     const ok: string[] = [];

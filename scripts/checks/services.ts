@@ -60,7 +60,7 @@ export const servicesCheck: Check = {
       ...ctx.inv.spec.nodes.map((n) => ({ name: `nodeport@${n.name}`, url: `http://${n.address}:${nodePort}/hostname` })),
     ];
     const clientName = (node: string): string => objectName('svc-client', node);
-    const clients = await startAndWait(ctx, nodes.map((n) => probePod('services', ctx.inv.spec.checks.image, clientName(n.name), n.name, targets)), 'finished');
+    const clients = await startAndWait(ctx, nodes.map((n) => probePod('services', ctx.inv.spec.checks.image, clientName(n.name), n.name, targets, ctx.settings.probeRetryMs / 1000)), 'finished');
     const stuck = await describeStuck(ctx, clients);
 
     const failures = new Map<string, string[]>(); // target -> "from (error)"

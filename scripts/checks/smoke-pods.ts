@@ -22,13 +22,22 @@ export const CHECK_LABEL = 'kubelab.io/check';
 export const NAMESPACE_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/managed-by': 'kubelab' };
 
 /** One-shot probes: each "NAME=URL" argument is fetched (3 tries); one line per target "ok NAME" / "fail NAME ERROR". */
+/**
+ * Fetches each target ("name=url" arguments after the retry budget in seconds), retrying a failing one every
+ * second until the budget, counted from the pod's start and shared by all targets, is spent (each target is
+ * tried at least once): kube-proxy programs a new Service's rules some seconds after its endpoints appear, and
+ * until then a NodePort is rejected. One line per target ("ok <name>" or "fail <name> <error>") is the report.
+ */
 export const PROBE_SCRIPT = [
+  'end=$(( $(date +%s) + $1 )); shift',
   'fails=0',
   'for t in "$@"; do',
   '  name=${t%%=*}; url=${t#*=}; err=',
-  '  for i in 1 2 3; do',
+  '  while :; do',
   '    if out=$(curl -sS -m 3 -o /dev/null -w "%{http_code}" "$url" 2>&1) && [ "$out" = 200 ]; then err=; break; fi',
-  '    err=$(printf "%s" "$out" | tr "\\n" " "); sleep 1',
+  '    err=$(printf "%s" "$out" | tr "\\n" " ")',
+  '    [ "$(date +%s)" -lt "$end" ] || break',
+  '    sleep 1',
   '  done',
   '  if [ -z "$err" ]; then echo "ok $name"; else echo "fail $name $err"; fails=$((fails+1)); fi',
   'done >/dev/termination-log',
@@ -110,9 +119,17 @@ export function serverPod(check: CheckName, image: string, name: string, nodeNam
   return smokePod(check, name, { image, nodeName, args: ['netexec', `--http-port=${NETEXEC_PORT}`], server: true, labels });
 }
 
-/** A one-shot probe pod fetching each target URL. */
-export function probePod(check: CheckName, image: string, name: string, nodeName: string, targets: readonly { name: string; url: string }[]): KPod {
-  return smokePod(check, name, { image, nodeName, command: ['sh', '-c', PROBE_SCRIPT, 'sh', ...targets.map((t) => `${t.name}=${t.url}`)] });
+/** A one-shot probe pod fetching each target URL, failing ones retried for retrySeconds (PROBE_SCRIPT). */
+export function probePod(
+  check: CheckName,
+  image: string,
+  name: string,
+  nodeName: string,
+  targets: readonly { name: string; url: string }[],
+  retrySeconds: number,
+): KPod {
+  const args = [String(Math.max(0, Math.round(retrySeconds))), ...targets.map((t) => `${t.name}=${t.url}`)];
+  return smokePod(check, name, { image, nodeName, command: ['sh', '-c', PROBE_SCRIPT, 'sh', ...args] });
 }
 
 /** Container states that will not get better by waiting. */

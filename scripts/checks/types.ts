@@ -34,6 +34,11 @@ export interface CheckSettings {
   namespaceTimeoutMs: number;
   /** A working provisioner binds a claim within seconds: one still unbound after this (default 60 s) is reported. */
   claimBindMs: number;
+  /**
+   * How long a probe pod retries a target that fails (default 20 s): kube-proxy programs a new Service's rules
+   * some seconds after its endpoints appear (longer on a loaded emulated node), and rejects the port until then.
+   */
+  probeRetryMs: number;
 }
 
 export const DEFAULT_CHECK_SETTINGS: CheckSettings = {
@@ -43,6 +48,7 @@ export const DEFAULT_CHECK_SETTINGS: CheckSettings = {
   targetsWaitMs: 90_000,
   namespaceTimeoutMs: 120_000,
   claimBindMs: 60_000,
+  probeRetryMs: 20_000,
 };
 
 /** DEFAULT_CHECK_SETTINGS with every wait (not the poll interval) times spec.timing.waitFactor. */
@@ -55,6 +61,7 @@ export function checkSettings(inv: Inventory): CheckSettings {
     targetsWaitMs: waitMs(inv, d.targetsWaitMs),
     namespaceTimeoutMs: waitMs(inv, d.namespaceTimeoutMs),
     claimBindMs: waitMs(inv, d.claimBindMs),
+    probeRetryMs: waitMs(inv, d.probeRetryMs),
   };
 }
 

@@ -82,6 +82,9 @@ export function kubeadmTimeouts(apiVersion: KubeadmApiVersion, inv: Inventory): 
   return Object.fromEntries(Object.entries(KUBEADM_TIMEOUT_DEFAULTS_S).map(([k, s]) => [k, `${Math.round(waitMs(inv, s * 1000) / 1000)}s`]));
 }
 
+/** The lifetime of the bootstrap token kubeadm init makes (unused by kubelab: joins use tokens of their own). */
+export const INIT_BOOTSTRAP_TOKEN_TTL = '10m0s';
+
 /** Where the static-pod patches of an emulated lab go (InitConfiguration.patches.directory). */
 export const KUBEADM_PATCHES_DIR = '/etc/kubernetes/kubelab/patches';
 
@@ -145,6 +148,9 @@ export function renderInitConfig(inv: Inventory, node: InventoryNode, opts: Init
     kind: 'InitConfiguration',
     localAPIEndpoint: { advertiseAddress: node.address, bindPort: API_SERVER_PORT },
     nodeRegistration: nodeRegistration(apiVersion, node),
+    // kubeadm init makes a bootstrap token valid for 24 h when none is configured; kubelab never uses it (each
+    // join gets its own 30-minute token), so the one init makes expires soon instead of lingering for a day.
+    bootstrapTokens: [{ ttl: INIT_BOOTSTRAP_TOKEN_TTL, description: 'made by kubeadm init; kubelab joins nodes with tokens of their own' }],
   };
   const timeouts = kubeadmTimeouts(apiVersion, inv);
   if (timeouts) init.timeouts = timeouts;

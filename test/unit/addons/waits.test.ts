@@ -51,7 +51,7 @@ describe('waits scaled by spec.timing.waitFactor', () => {
     assert.deepEqual(checkSettings(testInventory()), DEFAULT_CHECK_SETTINGS);
     const s = checkSettings(testInventory({ timing: { waitFactor: 3 } }));
     assert.equal(s.pollMs, DEFAULT_CHECK_SETTINGS.pollMs);
-    for (const k of ['podTimeoutMs', 'metricsWaitMs', 'targetsWaitMs', 'namespaceTimeoutMs', 'claimBindMs'] as const) {
+    for (const k of ['podTimeoutMs', 'metricsWaitMs', 'targetsWaitMs', 'namespaceTimeoutMs', 'claimBindMs', 'probeRetryMs'] as const) {
       assert.equal(s[k], DEFAULT_CHECK_SETTINGS[k] * 3, k);
     }
   });

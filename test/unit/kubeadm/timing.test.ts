@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +145,24 @@ describe('the real kubeadm v1.35 accepts the rendered configs', { skip: kubeadm 
       assert.match(await validate([renderJoinConfig(inv, inv.spec.nodes[1]!, { kubernetesVersion: version, ...JOIN })]), /ok/);
     });
   }
+
+  it("kubeadm init's own bootstrap token expires after 10 minutes, with kubeadm's usages and groups (config migrate)", async () => {
+    const inv = testInventory();
+    const version = (await run(kubeadm!, ['version', '-o', 'short'])).stdout.trim();
+    const dir = await mkdtemp(join(tmpdir(), 'kubelab-kubeadm-'));
+    try {
+      await writeFile(join(dir, 'in.yaml'), kubeadmYaml(renderInitConfig(inv, inv.spec.nodes[0]!, { kubernetesVersion: version })));
+      await run(kubeadm!, ['config', 'migrate', '--old-config', join(dir, 'in.yaml'), '--new-config', join(dir, 'out.yaml')], { timeout: 60_000 });
+      const docs = readFileSync(join(dir, 'out.yaml'), 'utf8').split(/^---$/m).map((d) => parse(d) as Obj | null);
+      const init = docs.find((d) => d?.kind === 'InitConfiguration')!;
+      assert.equal(init.bootstrapTokens.length, 1);
+      assert.equal(init.bootstrapTokens[0].ttl, '10m0s');
+      assert.deepEqual(init.bootstrapTokens[0].usages, ['signing', 'authentication']);
+      assert.deepEqual(init.bootstrapTokens[0].groups, ['system:bootstrappers:kubeadm:default-node-token']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('refuses a misspelt timeout (validate is strict, so the tests above mean something)', async () => {
     const inv = testInventory(EMULATED);
