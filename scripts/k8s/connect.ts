@@ -2,7 +2,9 @@
  * Reaching the cluster's API server from the workstation with @kubernetes/client-node.
  *
  * First a direct TLS handshake with the control-plane node's inventory address (the server in admin.conf may
- * be a name the workstation cannot resolve, so its host is replaced by that address); when that fails
+ * be a name the workstation cannot resolve, so its host is replaced by that address), tried only when the
+ * workstation has an interface on that address's network (VirtualBox's host-only adapter; not the qemu
+ * provider's private network, where a direct attempt would go to the default route instead); when that fails
  * (host-only network not routed here, provider VMs behind NAT) the API server is reached through an SSH
  * port-forward to 127.0.0.1:6443 as seen from the control-plane node.
  *
@@ -14,6 +16,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import tls from 'node:tls';
 
 import { KubeConfig, type Cluster } from '@kubernetes/client-node';
@@ -24,6 +27,7 @@ import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { TransportError, type Forward, type Transport } from '../transport/types.js';
 import { readAdminKubeconfig } from './admin-kubeconfig.js';
 import { API_SERVER_PORT, initNode } from '../inventory/topology.js';
+import { parseIPv4, prefixMask } from '../inventory/net.js';
 
 export type ApiVia = 'direct' | 'ssh-forward';
 
@@ -39,6 +43,8 @@ export interface ConnectApiOptions {
   controlPlane: { name?: string; address: string; transport: Transport };
   /** Time allowed for the direct TCP + TLS handshake. Default 2000. */
   directTimeoutMs?: number;
+  /** Whether to try the direct connection. Default: onLocalNetwork(address). */
+  direct?: boolean;
   /** Port of the API server on the control-plane node's loopback, the forward's target. Default 6443. */
   forwardPort?: number;
   /** Time allowed for the TLS handshake through the forward. Default 10000. */
@@ -142,6 +148,26 @@ function pointAt(kc: KubeConfig, cluster: Cluster, server: string, tlsServerName
   });
 }
 
+/**
+ * Whether `address` is on a network the workstation has an IPv4 interface on (loopback included), so that a
+ * connection to it stays on that link. A name (not an IPv4 address) is assumed reachable.
+ */
+export function onLocalNetwork(address: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): boolean {
+  const target = parseIPv4(address);
+  if (target === null) return true;
+  for (const list of Object.values(interfaces)) {
+    for (const i of list ?? []) {
+      if (i.family !== 'IPv4' || !i.cidr) continue;
+      const local = parseIPv4(i.address);
+      const prefix = Number(i.cidr.split('/')[1]);
+      if (local === null || !Number.isInteger(prefix)) continue;
+      const mask = prefixMask(prefix);
+      if (((local & mask) >>> 0) === ((target & mask) >>> 0)) return true;
+    }
+  }
+  return false;
+}
+
 /** Connects to the API server directly when possible, through an SSH port-forward otherwise. */
 export async function connectApi(opts: ConnectApiOptions): Promise<ApiConnection> {
   const kc = new KubeConfig();
@@ -158,13 +184,15 @@ export async function connectApi(opts: ConnectApiOptions): Promise<ApiConnection
 
   const directName = certNameFor(id, address);
   const directServer = httpsUrl(address, id.port);
-  let directError: string;
-  try {
-    await probeTls(address, id.port, { servername: directName, ca, timeoutMs: opts.directTimeoutMs ?? 2000 });
-    pointAt(kc, id.cluster, directServer, directName);
-    return { kc, via: 'direct', server: directServer, tlsServerName: directName, close: async () => undefined };
-  } catch (err) {
-    directError = (err as Error).message;
+  let directError = `not tried: the workstation has no interface on ${address}'s network`;
+  if (opts.direct ?? onLocalNetwork(address)) {
+    try {
+      await probeTls(address, id.port, { servername: directName, ca, timeoutMs: opts.directTimeoutMs ?? 2000 });
+      pointAt(kc, id.cluster, directServer, directName);
+      return { kc, via: 'direct', server: directServer, tlsServerName: directName, close: async () => undefined };
+    } catch (err) {
+      directError = (err as Error).message;
+    }
   }
 
   const forwardPort = opts.forwardPort ?? API_SERVER_PORT;
