@@ -132,7 +132,7 @@ describe('checks on a healthy recorded cluster', () => {
     assert.ok(pods.every((p) => p.spec!.restartPolicy === 'Never' && p.spec!.automountServiceAccountToken === false));
     const client = r.api.createdPods.get('net-client-master')!.spec!.containers[0]!.command!;
     assert.deepEqual(client.slice(0, 1), ['sh']);
-    assert.deepEqual(client.slice(3), ['sh', 'master=http://10.244.0.12:8080/hostname', 'worker1=http://10.244.1.12:8080/hostname']);
+    assert.deepEqual(client.slice(3), ['sh', '20', 'master=http://10.244.0.12:8080/hostname', 'worker1=http://10.244.1.12:8080/hostname']);
     const svcClient = r.api.createdPods.get('svc-client-worker1')!.spec!.containers[0]!.command!;
     assert.deepEqual(svcClient.slice(4), [
       'clusterip=http://10.96.143.20:80/hostname',
