@@ -135,6 +135,7 @@ describe('checks on a healthy recorded cluster', () => {
     assert.deepEqual(client.slice(3), ['sh', '20', 'master=http://10.244.0.12:8080/hostname', 'worker1=http://10.244.1.12:8080/hostname']);
     const svcClient = r.api.createdPods.get('svc-client-worker1')!.spec!.containers[0]!.command!;
     assert.deepEqual(svcClient.slice(4), [
+      '20',
       'clusterip=http://10.96.143.20:80/hostname',
       'nodeport@master=http://192.168.56.10:31234/hostname',
       'nodeport@worker1=http://192.168.56.11:31234/hostname',
