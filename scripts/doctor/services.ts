@@ -12,10 +12,26 @@ export const JOURNAL_LINES = 20;
  */
 export function journalReason(journal: string): string {
   const lines = journal.split('\n').filter((l) => l.trim() && !/^-- (No entries|Logs begin|Journal begins)/.test(l));
+  const stopped = cleanStop(lines);
+  if (stopped) return `it was stopped, it did not crash (systemctl stop or a shutdown): ${stopped.trim()}`;
   const last = (re: RegExp, skipSystemd = false): string | undefined =>
     [...lines].reverse().find((l) => re.test(l) && !(skipSystemd && /\ssystemd\[1\]:/.test(l)));
   const reason = last(/\sE\d{4} |level=(error|fatal)|\berr="/) ?? last(/\b(error|failed|fatal|refused|not supported)\b/i, true) ?? lines[lines.length - 1];
   return (reason ?? 'the journal is empty').trim();
+}
+
+/**
+ * systemd's "Stopped <unit>" line when the journal ends with a requested stop ("Stopping", "Deactivated
+ * successfully", "Stopped", then nothing of the unit's own and no failure): the reason is the stop, and the errors
+ * logged before it are not. A crash ends with "Main process exited" / "Failed with result" instead.
+ */
+function cleanStop(lines: readonly string[]): string | undefined {
+  let stopping = lines.length - 1;
+  while (stopping >= 0 && !/\ssystemd\[1\]: Stopping /.test(lines[stopping]!)) stopping--;
+  if (stopping < 0) return undefined;
+  const after = lines.slice(stopping + 1);
+  if (after.some((l) => !/\ssystemd\[1\]: /.test(l) || /Failed with result|Main process exited|\sStarted /.test(l))) return undefined;
+  return after.find((l) => /\ssystemd\[1\]: Stopped /.test(l));
 }
 
 interface ServiceCheck {

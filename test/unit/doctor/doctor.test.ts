@@ -4,6 +4,7 @@
  * the fix; the nodes are read with one command each; nothing the doctor runs can change a host.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { runDoctor, type DoctorResult } from '../../../scripts/doctor/run.js';
 import { DOCTOR_SOURCES } from '../../../scripts/doctor/index.js';
@@ -328,6 +329,12 @@ describe('doctor parsers on the real formats', () => {
   it('the journal line naming the error is the reason', () => {
     assert.match(journalReason(KUBELET_SWAP_JOURNAL), /running with swap on is not supported/);
     assert.equal(journalReason('-- No entries --\n'), 'the journal is empty');
+    // recorded on the real e2e lab: `systemctl stop kubelet` on worker1, then `journalctl -u kubelet -n 20 --no-pager`
+    const stopped = readFileSync(new URL('../../../../test/fixtures/doctor/kubelet-stopped.journal', import.meta.url), 'utf8');
+    assert.match(journalReason(stopped), /^it was stopped, it did not crash .*Stopped kubelet\.service/);
+    // the same journal cut before the stop: the last error is the reason again
+    const running = stopped.split('\n').filter((l) => !/systemd\[1\]/.test(l)).join('\n');
+    assert.match(journalReason(running), /Unable to read config path/);
     assert.equal(ACTIVE.includes('ActiveState=active'), true);
   });
 });
