@@ -302,6 +302,12 @@ export async function vmDown(lab: QemuLab, opts: VmDownOptions): Promise<VmDownR
   return res;
 }
 
+/**
+ * How long `vm status` waits for a VM's SSH banner. An emulated VM that has just booted can take several seconds
+ * to answer (a clean-clone CI run saw 3 s pass right after `vm up` had reached the same sshd).
+ */
+export const STATUS_BANNER_TIMEOUT_MS = 10_000;
+
 export async function vmStatus(lab: QemuLab, opts: VmOptions): Promise<VmStatus[]> {
   const stateDir = resolve(opts.stateDir);
   return Promise.all(
@@ -309,7 +315,7 @@ export async function vmStatus(lab: QemuLab, opts: VmOptions): Promise<VmStatus[
       const p = nodePaths(stateDir, n.name);
       const pid = await liveProcess(p.pidFile, vmMarkers(lab, p, n.name));
       const sshPort = nodeSshPort(lab, n.name);
-      const sshUp = pid !== null && (await sshBanner(SSH_HOST, sshPort, 3000)) !== null;
+      const sshUp = pid !== null && (await sshBanner(SSH_HOST, sshPort, STATUS_BANNER_TIMEOUT_MS)) !== null;
       const meta = await readMeta(p);
       return { name: n.name, pid, running: pid !== null, sshHost: SSH_HOST, sshPort, sshUp, accel: pid !== null ? (meta?.accel ?? null) : null, diskExists: await exists(p.disk) };
     }),
