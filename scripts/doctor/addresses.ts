@@ -4,6 +4,7 @@
  * address in their static pod manifests, or /etc/hosts' managed block out of date.
  */
 import { fileContent } from '../facts/file.js';
+import { APISERVER_MANIFEST } from '../facts/kubeadm-files.js';
 import { nodeCertificates, sanAddresses } from '../facts/certificates.js';
 import { ipv4Interfaces } from '../facts/interfaces.js';
 import type { InventoryNode } from '../inventory/types.js';
@@ -14,8 +15,9 @@ import type { DoctorContext, DoctorSource, Finding } from './types.js';
 
 export const APISERVER_CERT = '/etc/kubernetes/pki/apiserver.crt';
 export const ETCD_MANIFEST = '/etc/kubernetes/manifests/etcd.yaml';
-export const APISERVER_MANIFEST = '/etc/kubernetes/manifests/kube-apiserver.yaml';
 const HOSTS = fileContent('/etc/hosts');
+/** The static pod manifests whose advertise addresses are compared, with the facts that read them. */
+const MANIFESTS = [ETCD_MANIFEST, APISERVER_MANIFEST].map((file) => ({ file, fact: fileContent(file) }));
 
 /** The addresses a static pod manifest advertises: "flag -> address" for each flag present. */
 export function advertisedAddresses(manifest: string): Map<string, string> {
@@ -51,7 +53,7 @@ function nodeSide(ctx: DoctorContext, node: InventoryNode): Finding[] {
         fix: manualReaddress(node),
       });
     }
-    for (const [file, fact] of [[ETCD_MANIFEST, fileContent(ETCD_MANIFEST)], [APISERVER_MANIFEST, fileContent(APISERVER_MANIFEST)]] as const) {
+    for (const { file, fact } of MANIFESTS) {
       const text = ctx.value(node, fact);
       if (!text) continue;
       const wrong = [...advertisedAddresses(text)].filter(([, a]) => a !== node.address);
@@ -80,7 +82,7 @@ function nodeSide(ctx: DoctorContext, node: InventoryNode): Finding[] {
 
 export const addressesSource: DoctorSource = {
   name: 'addresses',
-  facts: (node) => [ipv4Interfaces, HOSTS, ...(node.role === 'control-plane' ? [nodeCertificates, fileContent(ETCD_MANIFEST), fileContent(APISERVER_MANIFEST)] : [])],
+  facts: (node) => [ipv4Interfaces, HOSTS, ...(node.role === 'control-plane' ? [nodeCertificates, ...MANIFESTS.map((m) => m.fact)] : [])],
   async diagnose(ctx) {
     const out = ctx.nodes.flatMap((n) => nodeSide(ctx, n));
     if (!ctx.api) return out;

@@ -4,7 +4,8 @@
  */
 import { criContainers } from '../facts/crictl-containers.js';
 import { unitState } from '../facts/systemd.js';
-import { ADMIN_CONF } from '../inventory/topology.js';
+import { APISERVER_MANIFEST } from '../facts/kubeadm-files.js';
+import { ADMIN_CONF, initNode } from '../inventory/topology.js';
 import type { DoctorSource, Finding } from './types.js';
 
 const APISERVER = criContainers('kube-apiserver');
@@ -15,7 +16,7 @@ export const apiSource: DoctorSource = {
   facts: (node) => (node.role === 'control-plane' ? [APISERVER, KUBELET] : []),
   diagnose(ctx) {
     if (ctx.api) return [];
-    const cp = ctx.inv.spec.nodes.find((n) => n.role === 'control-plane')!;
+    const cp = initNode(ctx.inv);
     const read = ctx.reads.get(cp.name);
     const kubelet = ctx.value(cp, KUBELET);
     const ps = ctx.value(cp, APISERVER);
@@ -29,7 +30,7 @@ export const apiSource: DoctorSource = {
     }
     if (ps && 'containers' in ps) {
       const last = ps.containers[0];
-      if (!last) causes.push(`no kube-apiserver container on ${cp.name} (the static pod ${'/etc/kubernetes/manifests/kube-apiserver.yaml'} is not running: not initialised, or kubelet cannot start it)`);
+      if (!last) causes.push(`no kube-apiserver container on ${cp.name} (the static pod ${APISERVER_MANIFEST} is not running: not initialised, or kubelet cannot start it)`);
       else if (last.state !== 'CONTAINER_RUNNING') causes.push(`the kube-apiserver container on ${cp.name} is ${last.state.replace(/^CONTAINER_/, '').toLowerCase()} (attempt ${last.attempt}): it keeps failing; its log says why`);
       else causes.push(`kube-apiserver runs on ${cp.name} (attempt ${last.attempt}) but does not answer here: it may be starting, waiting for etcd, or unreachable from the workstation`);
     } else if (ps && 'error' in ps) {

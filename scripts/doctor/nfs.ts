@@ -4,11 +4,9 @@
  */
 import { fileContent } from '../facts/file.js';
 import { nfsExports } from '../facts/nfs-exports.js';
-import { unitState } from '../facts/systemd.js';
 import type { InventoryNode } from '../inventory/types.js';
 import { exportLine, renderExports } from '../steps/nfs.js';
-import { serviceFinding } from './services.js';
-import { journalTail } from '../facts/journal.js';
+import { serviceFacts, serviceFinding } from './services.js';
 import type { DoctorContext, DoctorSource, Finding } from './types.js';
 
 const EXPORTS_FILE = fileContent('/etc/exports');
@@ -39,7 +37,7 @@ async function pvFindings(ctx: DoctorContext): Promise<Finding[]> {
 
 export const nfsSource: DoctorSource = {
   name: 'nfs',
-  facts: (node, inv) => (inv.spec.nfs?.server === node.name ? [unitState('nfs-server'), journalTail('nfs-server'), nfsExports, EXPORTS_FILE] : []),
+  facts: (node, inv) => (isServer({ inv }, node) ? [...serviceFacts('nfs-server'), nfsExports, EXPORTS_FILE] : []),
   async diagnose(ctx) {
     const nfs = ctx.inv.spec.nfs;
     if (!nfs) return [];

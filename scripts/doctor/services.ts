@@ -1,5 +1,6 @@
 /** kubelet-not-running, containerd-not-running: the unit's state and the last lines of its journal as the reason. */
 import { journalTail } from '../facts/journal.js';
+import type { Fact } from '../engine/types.js';
 import { unitState } from '../facts/systemd.js';
 import type { InventoryNode } from '../inventory/types.js';
 import type { DoctorContext, DoctorSource, Finding, FindingCode } from './types.js';
@@ -66,9 +67,14 @@ export function serviceFinding(ctx: DoctorContext, node: InventoryNode, s: Pick<
   };
 }
 
+/** The facts serviceFinding reads for `unit`: its state and its journal's last lines. */
+export function serviceFacts(unit: string): Fact<unknown>[] {
+  return [unitState(unit), journalTail(unit, JOURNAL_LINES)];
+}
+
 export const servicesSource: DoctorSource = {
   name: 'services',
-  facts: () => SERVICES.flatMap((s) => [unitState(s.unit), journalTail(s.unit, JOURNAL_LINES)]),
+  facts: () => SERVICES.flatMap((s) => serviceFacts(s.unit)),
   diagnose(ctx) {
     return ctx.nodes.flatMap((node) => SERVICES.map((s) => serviceFinding(ctx, node, s, (installed) => s.fix(ctx, node, installed))).filter((f): f is Finding => f !== undefined));
   },

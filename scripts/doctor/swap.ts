@@ -6,6 +6,12 @@ import type { DoctorSource, Finding } from './types.js';
 
 const FSTAB = fileContent('/etc/fstab');
 
+/** The lines of /etc/fstab that enable swap: those the os phase comments out. */
+function swapEntries(fstab: string): string[] {
+  const commented = commentSwapEntries(fstab).split('\n');
+  return fstab.split('\n').filter((line, i) => commented[i] !== line);
+}
+
 export const swapSource: DoctorSource = {
   name: 'swap',
   facts: () => [activeSwaps, FSTAB],
@@ -14,7 +20,7 @@ export const swapSource: DoctorSource = {
     for (const node of ctx.nodes) {
       const active = ctx.value(node, activeSwaps);
       const fstab = ctx.value(node, FSTAB);
-      const entries = fstab ? fstab.split('\n').filter((l, i) => commentSwapEntries(fstab).split('\n')[i] !== l) : [];
+      const entries = fstab ? swapEntries(fstab) : [];
       if (active?.length) {
         out.push({
           code: 'swap-on',
