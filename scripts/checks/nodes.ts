@@ -11,7 +11,7 @@ function notReadyCause(name: string, node: KNode): string {
     return `${name} is NotReady because the pod network is not running there (${clip(msg, 160)}): flannel is not installed or its pod on ${name} is not running (see the system-pods check; kubelab up --only network)`;
   }
   if (ready?.status === 'Unknown' || ready?.reason === 'NodeStatusUnknown') {
-    return `${name} stopped reporting (${ready.reason ?? 'Unknown'}: ${firstLine(msg)}): its kubelet is down or cannot reach the API server (kubelab exec --nodes ${name} -- systemctl status kubelet)`;
+    return `${name} stopped reporting (${ready.reason ?? 'Unknown'}: ${firstLine(msg)}): its kubelet is down or cannot reach the API server (kubelab doctor --nodes ${name} names why)`;
   }
   const pressure = node.status?.conditions?.filter((c) => c.type !== 'Ready' && c.status === 'True').map((c) => c.type) ?? [];
   return `${name} is NotReady (${ready?.reason ?? 'no Ready condition'}${msg ? `: ${clip(msg, 160)}` : ''})${pressure.length ? `; conditions: ${pressure.join(', ')}` : ''}`;

@@ -1,11 +1,12 @@
 /**
  * The change a step plans for a rendered set of objects (flannel, the addons), planned from the control-plane
- * host: apply them (server-side apply, in stages) unless every object is already live with the same render hash.
+ * host: apply them (server-side apply, in stages) unless every object is already live with the same render hash
+ * and no hand edit of the fields kubelab sets (handEdits: flannel's --iface, images, ConfigMap data).
  */
 import type { Change, HostContext } from '../engine/types.js';
 import { kubeadmFiles } from '../facts/kubeadm-files.js';
 import { ADMIN_CONF } from '../inventory/topology.js';
-import { stagesLive } from '../k8s/apply.js';
+import { stagesState } from '../k8s/apply.js';
 import { clusterApi, type ClusterApi } from '../k8s/cluster-api.js';
 import type { K8sObject } from '../manifests/yaml.js';
 
@@ -25,11 +26,13 @@ export async function clusterExists(host: HostContext): Promise<boolean> {
   return (await host.facts.get(kubeadmFiles)).has(ADMIN_CONF);
 }
 
-/** [] when the addon is live as rendered, else the one change that applies it. */
+/** [] when the addon is live as rendered, else the one change that applies it (naming what was edited by hand). */
 export async function objectsApplyChanges(host: HostContext, a: ObjectsApply): Promise<Change[]> {
   const count = a.stages.reduce((n, s) => n + s.length, 0);
-  const change: Change = {
-    description: `apply ${a.addon} (${count} objects${a.detail ? `, ${a.detail}` : ''})`,
+  const describe = (edited: readonly string[]): string =>
+    `apply ${a.addon} (${count} objects${a.detail ? `, ${a.detail}` : ''})${edited.length ? `: edited by hand: ${edited.join('; ')}` : ''}`;
+  const change = (edited: readonly string[]): Change => ({
+    description: describe(edited),
     apply: async (h) => {
       const api = await clusterApi(h.cluster);
       for (const [i, stage] of a.stages.entries()) {
@@ -37,7 +40,8 @@ export async function objectsApplyChanges(host: HostContext, a: ObjectsApply): P
         await a.afterStage?.(api, i);
       }
     },
-  };
-  if (!(await clusterExists(host))) return [change];
-  return (await stagesLive(await clusterApi(host.cluster), a.stages)) ? [] : [change];
+  });
+  if (!(await clusterExists(host))) return [change([])];
+  const state = await stagesState(await clusterApi(host.cluster), a.stages);
+  return state.live ? [] : [change(state.edited)];
 }

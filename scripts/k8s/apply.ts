@@ -147,12 +147,51 @@ export function stampStages(stages: readonly (readonly K8sObject[])[]): K8sObjec
   return stages.map((s) => stamped.slice(at, (at += s.length)));
 }
 
-/** True when every object is live with its render hash; stage by stage, stopping at the first stage that is not. */
-export async function stagesLive(api: ClusterApi, stages: readonly (readonly K8sObject[])[]): Promise<boolean> {
+type Container = { name?: string; image?: string; command?: unknown; args?: unknown };
+type PodSpecHolder = { spec?: { template?: { spec?: { containers?: Container[]; initContainers?: Container[] } } } };
+
+/**
+ * What a hand edit changed in a live object that still carries its render hash (`kubectl edit` keeps annotations):
+ * a ConfigMap's data keys, and the image, command and args of a workload's containers (flannel's --iface, an image
+ * tag). Fields the API server never rewrites, so a live object as applied shows no difference.
+ */
+export function handEdits(desired: K8sObject, live: K8sObject): string[] {
+  const edits: string[] = [];
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (desired.kind === 'ConfigMap') {
+    const want = (desired.data ?? {}) as Record<string, string>;
+    const have = (live.data ?? {}) as Record<string, string>;
+    for (const k of Object.keys(want)) if (want[k] !== have[k]) edits.push(`data ${k}`);
+  }
+  for (const list of ['initContainers', 'containers'] as const) {
+    const have = (live as PodSpecHolder).spec?.template?.spec?.[list] ?? [];
+    for (const c of (desired as PodSpecHolder).spec?.template?.spec?.[list] ?? []) {
+      const l = have.find((x) => x.name === c.name);
+      if (!l) {
+        edits.push(`container ${c.name} missing`);
+        continue;
+      }
+      for (const f of ['image', 'command', 'args'] as const) if (c[f] !== undefined && !same(c[f], l[f])) edits.push(`container ${c.name} ${f}`);
+    }
+  }
+  return edits;
+}
+
+/** Whether every object is live with its render hash, stage by stage; and the hand edits found in live objects. */
+export interface StagesState {
+  live: boolean;
+  /** "DaemonSet kube-flannel/kube-flannel-ds: container kube-flannel args" (empty when live or not applied yet). */
+  edited: string[];
+}
+
+/** Stage by stage, stopping at the first stage that is not live (absent, another render hash, or edited by hand). */
+export async function stagesState(api: ClusterApi, stages: readonly (readonly K8sObject[])[]): Promise<StagesState> {
   for (const stage of stages) {
     // a later stage may hold instances of CRDs an earlier stage creates: never read past a stage that is not live
     const live = await Promise.all(stage.map((o) => api.read(o)));
-    if (!live.every((o, i) => o !== null && hashOf(o) === hashOf(stage[i]!))) return false;
+    if (!live.every((o, i) => o !== null && hashOf(o) === hashOf(stage[i]!))) return { live: false, edited: [] };
+    const edited = stage.flatMap((o, i) => handEdits(o, live[i]!).map((e) => `${describeObject(o)}: ${e}`));
+    if (edited.length) return { live: false, edited };
   }
-  return true;
+  return { live: true, edited: [] };
 }

@@ -6,8 +6,9 @@
  * 2. `bundle build` from that mirror and a real registry on 127.0.0.1, and `up --only packages --bundle` with the
  *    mirror gone: every image imported into containerd; a second run changes and transfers nothing;
  * 3. `up --bundle` with every phase (kubeadm init and join, flannel on the host-only NIC, the addons, the smoke
- *    checks), then the lab checked from outside; `check` diagnoses a stopped kubelet; both VMs reboot and the lab
- *    comes back by itself, `check` passes, `up` changes nothing.
+ *    checks), then the lab checked from outside; `check` and `doctor` diagnose a stopped kubelet, flannel on the NAT
+ *    NIC (repaired by `up --only network`) and swap back after a reboot (repaired by `up --only os`); both VMs
+ *    reboot and the lab comes back by itself, `check` passes, `up` changes nothing.
  * Prints its timings. Needs KUBELAB_TEST_K8S_DIR (a folder made by ../shared/k8s/unpack.sh) and the pinned
  * manifests (KUBELAB_MANIFEST_SEED or ../shared/upstream). Traffic: only 127.0.0.1 (forwarded SSH, the mirror,
  * the registry) and the VMs' own private segment. The VMs' NAT adapter is isolated (spec.provider.isolated: qemu
@@ -192,6 +193,28 @@ async function checkRun(args: string[] = []): Promise<{ run: CliRun; results: Ma
     if (e.type === 'check' && e.name) results.set(e.name, { status: e.status!, ...(e.diagnosis ? { diagnosis: e.diagnosis } : {}), ...(e.detail ? { detail: e.detail } : {}) });
   }
   return { run, results };
+}
+
+interface DoctorFinding {
+  code: string;
+  node?: string;
+  symptom: string;
+  cause: string;
+  fix: string;
+}
+
+/** `kubelab doctor` as json: its exit code, findings and summary. */
+async function doctorRun(): Promise<{ run: CliRun; findings: DoctorFinding[]; codes: string[] }> {
+  const run = await kubelab(['doctor', '-i', invFile, '--output', 'json']);
+  const lines = events(run) as unknown as ({ type: 'finding' } & DoctorFinding)[];
+  const findings = lines.filter((l) => l.type === 'finding');
+  return { run, findings, codes: findings.map((f) => `${f.code}${f.node ? `@${f.node}` : ''}`) };
+}
+
+/** flannel's public address on each Node (its annotation), by node name. */
+async function flannelAddresses(): Promise<Map<string, string | undefined>> {
+  const nodes = JSON.parse(await kubectl('get nodes -o json')) as { items: { metadata: { name: string; annotations?: Record<string, string> } }[] };
+  return new Map(nodes.items.map((n) => [n.metadata.name, n.metadata.annotations?.['flannel.alpha.coreos.com/public-ip']]));
 }
 
 const CLUSTER = process.env.KUBELAB_E2E_CLUSTER === '1';
@@ -454,11 +477,15 @@ spec:
     await kubectl('delete namespace e2e-x --wait=false');
   });
 
-  it('kubelab check passes; a stopped kubelet on the worker is diagnosed', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+  it('kubelab check passes and doctor finds nothing; a stopped kubelet on the worker is diagnosed by both', { skip: !CLUSTER && NO_CLUSTER }, async () => {
     const ok = await checkRun();
     timings['check (green)'] = ok.run.ms;
     assert.equal(ok.run.code, 0, failures(ok.run));
     for (const [name, r] of ok.results) assert.notEqual(r.status, 'failed', `${name}: ${r.detail} ${r.diagnosis}`);
+    const healthy = await doctorRun();
+    timings['doctor (healthy lab)'] = healthy.run.ms;
+    assert.deepEqual(healthy.codes, [], healthy.run.stdout);
+    assert.equal(healthy.run.code, 0);
     await sh(worker(), 'systemctl stop kubelet');
     try {
       await waitFor('the worker NotReady', 600_000, async () => /NotReady/.test(await kubectl(`get node ${worker()}`)));
@@ -467,10 +494,68 @@ spec:
       const nodes = broken.results.get('nodes')!;
       assert.equal(nodes.status, 'failed');
       assert.match(`${nodes.detail} ${nodes.diagnosis}`, new RegExp(`${worker()}.*(NotReady|kubelet)`, 's'));
+      const doc = await doctorRun();
+      assert.equal(doc.run.code, 1);
+      assert.ok(doc.codes.includes(`kubelet-not-running@${worker()}`), doc.codes.join(', '));
     } finally {
       await sh(worker(), 'systemctl start kubelet');
     }
     await waitFor('the worker Ready again', 600_000, async () => / Ready /.test(await kubectl(`get node ${worker()}`)));
+  });
+
+  it('flannel without --iface picks the NAT NIC: check and doctor name it, up --only network puts it back', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    const ds = JSON.parse(await kubectl('-n kube-flannel get ds kube-flannel-ds -o json')) as { spec: { template: { spec: { containers: { name: string; args: string[] }[] } } } };
+    const i = ds.spec.template.spec.containers.findIndex((c) => c.name === 'kube-flannel');
+    const args = ds.spec.template.spec.containers[i]!.args.filter((a) => !a.startsWith('--iface'));
+    const patch = JSON.stringify([{ op: 'replace', path: `/spec/template/spec/containers/${i}/args`, value: args }]);
+    const r0 = await ssh.get(master())!.exec(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '-n', 'kube-flannel', 'patch', 'ds', 'kube-flannel-ds', '--type', 'json', '-p', patch], { timeoutMs: 180_000 });
+    assert.equal(r0.code, 0, r0.stderr);
+    await waitFor('flannel on the NAT address on every node', 900_000, async () => [...(await flannelAddresses()).values()].every((a) => a === '10.0.2.15'));
+    await kubectl('-n kube-flannel rollout status ds/kube-flannel-ds --timeout=900s', 960_000);
+    const broken = await checkRun(['--only', 'pod-network']);
+    assert.equal(broken.run.code, 1, failures(broken.run));
+    const pn = broken.results.get('pod-network')!;
+    assert.equal(pn.status, 'failed');
+    assert.match(pn.diagnosis ?? '', /runs on the NAT NIC .*--iface missing/, pn.diagnosis);
+    const doc = await doctorRun();
+    assert.equal(doc.run.code, 1);
+    for (const n of inv.spec.nodes) assert.ok(doc.codes.includes(`flannel-wrong-iface@${n.name}`), doc.codes.join(', '));
+    const t0 = Date.now();
+    const r = await kubelab(['up', '-i', invFile, '--bundle', bundleDir, '--only', 'network', '--output', 'json']);
+    assert.equal(r.code, 0, failures(r));
+    assert.match(changedLines(r), /edited by hand: DaemonSet kube-flannel\/kube-flannel-ds: container kube-flannel args/);
+    const want = new Map(inv.spec.nodes.map((n) => [n.name, n.address]));
+    await waitFor('flannel back on the host-only addresses', 900_000, async () => [...(await flannelAddresses())].every(([n, a]) => want.get(n) === a));
+    await waitFor('pod-network green again', 900_000, async () => (await checkRun(['--only', 'pod-network'])).run.code === 0);
+    timings['flannel NAT NIC: up --only network to green'] = Date.now() - t0;
+  });
+
+  it('swap back in fstab and the worker rebooted: check says its kubelet is down, doctor names swap, up --only os repairs', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    // a new swap file (the os phase masked the unit of the first one), as an OS upgrade or a learner would add it
+    await sh(
+      worker(),
+      'set -e; dd if=/dev/zero of=/swap.img bs=1M count=64 status=none; chmod 600 /swap.img; mkswap /swap.img >/dev/null; echo "/swap.img none swap sw 0 0" >> /etc/fstab',
+    );
+    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m) }, worker());
+    await connectAll();
+    assert.match(await sh(worker(), 'swapon --show --noheadings'), /\/swap\.img/);
+    await waitFor('the worker NotReady', 900_000, async () => /NotReady/.test(await kubectl(`get node ${worker()}`)));
+    const broken = await checkRun(['--only', 'nodes']);
+    assert.equal(broken.run.code, 1);
+    assert.match(broken.results.get('nodes')!.diagnosis ?? '', new RegExp(`${worker()} stopped reporting.*kubelet`));
+    const doc = await doctorRun();
+    assert.equal(doc.run.code, 1);
+    for (const c of ['swap-on', 'kubelet-not-running']) assert.ok(doc.codes.includes(`${c}@${worker()}`), doc.codes.join(', '));
+    const kubeletFinding = doc.findings.find((f) => f.code === 'kubelet-not-running')!;
+    assert.match(kubeletFinding.cause, /swap/i, kubeletFinding.cause);
+    const t0 = Date.now();
+    const r = await kubelab(['up', '-i', invFile, '--bundle', bundleDir, '--only', 'os', '--output', 'json']);
+    assert.equal(r.code, 0, failures(r));
+    assert.match(changedLines(r), /swapoff/);
+    await waitFor('the worker Ready again', 900_000, async () => / Ready /.test(await kubectl(`get node ${worker()}`)));
+    await waitFor('nodes check green', 600_000, async () => (await checkRun(['--only', 'nodes'])).run.code === 0);
+    timings['swap + reboot: up --only os to green'] = Date.now() - t0;
+    await waitFor('doctor finds nothing', 600_000, async () => (await doctorRun()).codes.length === 0);
   });
 
   it('after both VMs reboot, the lab comes back by itself: check passes, up changes nothing', { skip: !CLUSTER && NO_CLUSTER }, async () => {

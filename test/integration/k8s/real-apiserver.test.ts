@@ -22,6 +22,7 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  setHeaderOptions,
   type User,
   type V1Node,
 } from '@kubernetes/client-node';
@@ -204,6 +205,29 @@ describe('kubelab against a real kube-apiserver v1.35.4', { skip }, () => {
     assert.deepEqual(results.map((r) => `${r.kind} ${r.outcome}`), ['ConfigMap changed', 'DaemonSet unchanged']);
     const back = await api.read(cm);
     assert.equal((back?.data as Record<string, string>)['net-conf.json'], netConf);
+  });
+
+  test('flannel --iface removed by hand (json patch: the render hash stays): the next plan sees it, names it, and the apply takes it back', async () => {
+    const flannel = await desiredFlannel(host.cluster, ['eth1', 'eth1']);
+    const change = { addon: 'flannel', stages: [flannel] };
+    await api.apply(flannel);
+    assert.deepEqual(await objectsApplyChanges(host, change), []);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const live = await apps.readNamespacedDaemonSet({ namespace: 'kube-flannel', name: 'kube-flannel-ds' });
+    const i = live.spec!.template.spec!.containers.findIndex((c) => c.name === 'kube-flannel');
+    const args = live.spec!.template.spec!.containers[i]!.args!;
+    assert.ok(args.includes('--iface=eth1'));
+    await apps.patchNamespacedDaemonSet(
+      { namespace: 'kube-flannel', name: 'kube-flannel-ds', fieldManager: 'kubectl-patch', body: [{ op: 'replace', path: `/spec/template/spec/containers/${i}/args`, value: args.filter((a) => !a.startsWith('--iface')) }] },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
+    const planned = await objectsApplyChanges(host, change);
+    assert.equal(planned.length, 1);
+    assert.match(planned[0]!.description, /edited by hand: DaemonSet kube-flannel\/kube-flannel-ds: container kube-flannel args$/);
+    await planned[0]!.apply(host);
+    const back = await apps.readNamespacedDaemonSet({ namespace: 'kube-flannel', name: 'kube-flannel-ds' });
+    assert.deepEqual(back.spec!.template.spec!.containers[i]!.args, args);
+    assert.deepEqual(await objectsApplyChanges(host, change), []);
   });
 
   test('applyObjects: created, unchanged when applied again as is, changed; field manager kubelab, operation Apply; the caller’s object untouched', async () => {
