@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { abortReason } from '../util/abort.js';
 import { StepError } from '../engine/errors.js';
-import type { CheckEvent, CheckStartEvent, CheckSummary, TransportPool } from '../engine/types.js';
+import type { CheckEvent, CheckStartEvent, CheckSummary, RunRecorder, TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
 import { TransportError } from '../transport/types.js';
 import { addonEnabled } from './addons.js';
@@ -31,6 +31,8 @@ export interface RunChecksOptions {
   emit?: (e: CheckStartEvent | CheckEvent) => void;
   /** The run's interrupt: once aborted, the waits end and the checks not started yet are skipped. */
   signal?: AbortSignal;
+  /** Record mode: the checks' SSH answers and their run id go to the recording (their API answers: recordingApi). */
+  recorder?: Pick<RunRecorder, 'recordSsh' | 'checkRun'>;
 }
 
 export interface NamespaceCleanup {
@@ -79,13 +81,14 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
   const ctx: CheckContext = {
     inv: opts.inv,
     api: opts.api,
-    transports: opts.transports,
+    transports: opts.recorder ? opts.recorder.recordSsh(opts.transports) : opts.transports,
     namespace: SMOKE_NAMESPACE,
     runId: opts.runId ?? randomBytes(6).toString('hex'),
     settings: { ...checkSettings(opts.inv), ...opts.settings },
     now: opts.now ?? Date.now,
     sleep: opts.sleep ?? ((ms) => delay(ms, undefined, { signal: opts.signal })),
   };
+  opts.recorder?.checkRun(ctx.runId);
   const skipReason = (c: Check): string | undefined =>
     c.addon && !addonEnabled(ctx.inv, c.addon) ? `addon ${c.addon} is not enabled in the inventory (spec.addons.${c.addon}.enabled)` : undefined;
   const used = opts.checks.some((c) => c.usesNamespace && !skipReason(c));

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { ClusterApi } from '../k8s/cluster-api.js';
 import { CHECKS } from '../checks/index.js';
 import { selectByName } from '../util/select.js';
-import { runChecks, summarize } from '../checks/runner.js';
+import { runChecks, summarize, type RunChecksOptions } from '../checks/runner.js';
 import type { Check, CheckSettings } from '../checks/types.js';
 import { StepError } from '../engine/errors.js';
 import type { TransportPool } from '../engine/types.js';
@@ -34,6 +34,8 @@ export interface CheckRunOptions {
   sleep?: (ms: number) => Promise<void>;
   runId?: string;
   startedAt?: Date;
+  /** Record mode (runChecks' recorder). */
+  recorder?: RunChecksOptions['recorder'];
   signal?: AbortSignal;
 }
 
@@ -51,6 +53,7 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
       ...(o.now ? { now: o.now } : {}),
       ...(o.sleep ? { sleep: o.sleep } : {}),
       ...(o.runId ? { runId: o.runId } : {}),
+      ...(o.recorder ? { recorder: o.recorder } : {}),
       signal: o.signal,
       emit: (e) => reporter.event(e),
     });
@@ -95,7 +98,8 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
       return await runCheckCommand({
         inv: session.inv,
         api,
-        transports: recorder ? recorder.recordSsh(session.transports) : session.transports,
+        transports: session.transports,
+        ...(recorder ? { recorder } : {}),
         checks,
         output,
         ...(junitFile ? { junitFile } : {}),

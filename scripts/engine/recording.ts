@@ -28,8 +28,8 @@ export function writeRecorded(path: string, content: string): void {
  * - `<dir>/facts/<node>.yaml`: every fact answer read on the node, in order, as a list of {phase, step, for?, key,
  *   argv, stdout, stderr, code} (`for`: the node whose step asked, when another one). The same answer asked again
  *   in the same phase (cache hits, other steps) is written once; a new answer after a change is written again.
- * - `<dir>/api/`: the API answers (k8s/recording-api.ts) and the checks' SSH answers (ssh.json), in the layout of
- *   a check scenario (test/support/check-scenario.ts).
+ * - `<dir>/api/`: the API answers (k8s/recording-api.ts), the checks' SSH answers (ssh.json) and their run id
+ *   (run.json), in the layout of a check scenario (test/support/check-scenario.ts).
  * - `<dir>/command.json`: the kubelab command line (writeCommand).
  *
  * Every string written goes through redactRecorded: the session's secrets (passwords) and the command's own
@@ -80,6 +80,10 @@ export class Recording implements RunRecorder {
     if (!list) this.facts.set(node, (list = []));
     list.push(entry);
     writeRecorded(join(this.dir, 'facts', `${safeName(node)}.yaml`), stringify(list, { lineWidth: 0 }));
+  }
+
+  checkRun(runId: string): void {
+    writeRecorded(join(this.apiDir, 'run.json'), `${JSON.stringify({ runId }, null, 2)}\n`);
   }
 
   recordSsh(pool: TransportPool): TransportPool {

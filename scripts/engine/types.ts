@@ -68,6 +68,8 @@ export interface RunRecorder {
   redact(text: string, secrets?: readonly string[]): string;
   /** The pool with every command's answer written to ssh.json (the checks' SSH reads). */
   recordSsh(pool: TransportPool): TransportPool;
+  /** The smoke checks' run id (<dir>/api/run.json): what they wrote holds it, so a replay needs the same. */
+  checkRun(runId: string): void;
 }
 
 /** What the steps use of the run's settings (util/settings.ts; never read from globals by steps). */

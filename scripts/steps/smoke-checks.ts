@@ -10,9 +10,9 @@ export const smokeChecksStep: Step = {
     const [{ runChecks }, { CHECKS }] = await Promise.all([import('../checks/runner.js'), import('../checks/index.js')]);
     // the run's API connection (direct or through the SSH tunnel), closed with the run
     const api = await clusterApi(host.cluster);
-    // record mode: the checks' SSH answers go to the recording's ssh.json (their API answers: clusterApi)
+    // record mode: the API answers are recorded by clusterApi, the SSH answers and run id by runChecks
     const recorder = host.cluster.recorder;
-    const run = await runChecks({ inv: host.inv, api, transports: recorder ? recorder.recordSsh(host.cluster.transports) : host.cluster.transports, checks: CHECKS, emit: (e) => host.cluster.emit(e) });
+    const run = await runChecks({ inv: host.inv, api, transports: host.cluster.transports, checks: CHECKS, emit: (e) => host.cluster.emit(e), ...(recorder ? { recorder } : {}) });
     const failed = run.results.filter((r) => r.status === 'failed');
     if (failed.length) {
       throw new StepError(

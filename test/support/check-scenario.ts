@@ -7,7 +7,7 @@
  * NodeMetricsList or {"error": {status, message}}), proxy.json ("<ns>/<service>/<path>" -> {status, body}),
  * smoke.json (what the objects the checks create turn into: pods by name -> {spec?, status}, services by name ->
  * {clusterIP, nodePort?}, pvcs -> {phase, volumeName}, pvs, events by object name) and ssh.json
- * (node -> "argv joined by spaces" -> {stdout, stderr, code}). scenario.json may name a base scenario: files
+ * (node -> "argv joined by spaces" -> {stdout, stderr, code}); run.json holds the recorded checks' run id. scenario.json may name a base scenario: files
  * missing here come from it; smoke.json, proxy.json and ssh.json entries are merged over the base's.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -41,6 +41,8 @@ export interface Scenario {
   smoke: SmokeRecord;
   proxy: Record<string, { status: number; body: unknown }>;
   ssh: Record<string, Record<string, { stdout?: string; stderr?: string; code?: number }>>;
+  /** The checks' run id when recorded (run.json: what the storage check wrote holds it), else TEST_RUN_ID. */
+  runId: string;
 }
 
 function readJson(path: string): Obj {
@@ -80,6 +82,7 @@ export function loadScenario(name: string, root = FIXTURES): Scenario {
     smoke: { pods: {}, services: {}, pvcs: {}, pvs: {}, events: {}, ...smoke },
     proxy: merged('proxy.json') as Scenario['proxy'],
     ssh: merged('ssh.json') as Scenario['ssh'],
+    runId: (merged('run.json').runId as string | undefined) ?? TEST_RUN_ID,
   };
 }
 

@@ -12,7 +12,7 @@ import { CHECKS } from '../../../scripts/checks/index.js';
 import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
 import { connectApi, type ApiConnection } from '../../../scripts/k8s/connect.js';
 import { FakeApi } from '../../support/fake-api.js';
-import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from '../../support/check-scenario.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_SETTINGS } from '../../support/check-scenario.js';
 import { adminConf, makePki, type TestPki } from '../k8s/fake-apiserver.js';
 import { startRestServer, type RestServer } from './rest-server.js';
 import { noTransport } from '../../support/recording-transport.js';
@@ -50,7 +50,7 @@ describe('ClusterApi on client-node (the smoke checks part)', () => {
       transports: new FakeSshPool(s.ssh),
       checks: CHECKS,
       settings: TEST_SETTINGS,
-      runId: TEST_RUN_ID,
+      runId: s.runId,
       now: clock.now,
       sleep: clock.sleep,
     });

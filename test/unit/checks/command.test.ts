@@ -12,7 +12,7 @@ import { CHECKS } from '../../../scripts/checks/index.js';
 import { selectByName } from '../../../scripts/util/select.js';
 import type { CliContext } from '../../../scripts/commands/cli-context.js';
 import { FakeApi } from '../../support/fake-api.js';
-import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons } from '../../support/check-scenario.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_SETTINGS, withAddons } from '../../support/check-scenario.js';
 import { readSettings } from '../../../scripts/commands/settings.js';
 
 function capture(): { stream: NodeJS.WriteStream; text: () => string } {
@@ -40,7 +40,7 @@ async function runCommand(scenario: string, opts: { only?: string[]; output: 'js
     settings: TEST_SETTINGS,
     now: clock.now,
     sleep: clock.sleep,
-    runId: TEST_RUN_ID,
+    runId: s.runId,
     startedAt: new Date('2026-11-23T10:20:00Z'),
   });
   return { code, stdout: out.text(), stderr: err.text() };

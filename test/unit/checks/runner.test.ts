@@ -9,13 +9,13 @@ import { runChecks, SMOKE_NAMESPACE, summarize } from '../../../scripts/checks/r
 import type { Check } from '../../../scripts/checks/types.js';
 import { StepError } from '../../../scripts/engine/errors.js';
 import { FakeApi } from '../../support/fake-api.js';
-import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS } from '../../support/check-scenario.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_SETTINGS } from '../../support/check-scenario.js';
 
 function setup(scenario = 'passing') {
   const s = loadScenario(scenario);
   const api = new FakeApi(s);
   const clock = fakeClock();
-  const base = { inv: scenarioInventory(s), api, transports: new FakeSshPool(s.ssh), settings: TEST_SETTINGS, runId: TEST_RUN_ID, now: clock.now, sleep: clock.sleep };
+  const base = { inv: scenarioInventory(s), api, transports: new FakeSshPool(s.ssh), settings: TEST_SETTINGS, runId: s.runId, now: clock.now, sleep: clock.sleep };
   return { api, clock, base };
 }
 

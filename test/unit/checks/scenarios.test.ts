@@ -12,7 +12,7 @@ import type { CheckName, CheckResult } from '../../../scripts/checks/types.js';
 import type { Inventory } from '../../../scripts/inventory/types.js';
 import { testInventory } from '../../support/inventory.js';
 import { FakeApi } from '../../support/fake-api.js';
-import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, withAddons, type Scenario } from '../../support/check-scenario.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_SETTINGS, withAddons, type Scenario } from '../../support/check-scenario.js';
 
 interface Ran {
   results: CheckResult[];
@@ -38,7 +38,7 @@ async function run(
     transports: ssh,
     checks: selectByName(CHECKS, only, 'check'),
     settings: TEST_SETTINGS,
-    runId: TEST_RUN_ID,
+    runId: s.runId,
     now: clock.now,
     sleep: clock.sleep,
   });

@@ -12,21 +12,22 @@ import { CHECKS } from '../../../scripts/checks/index.js';
 import { runChecks } from '../../../scripts/checks/runner.js';
 import { Recording } from '../../../scripts/engine/recording.js';
 import { recordingApi } from '../../../scripts/k8s/recording-api.js';
-import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_RUN_ID, TEST_SETTINGS, type Scenario } from '../../support/check-scenario.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_SETTINGS, type Scenario } from '../../support/check-scenario.js';
 import { FakeApi } from '../../support/fake-api.js';
 import { scenarioFromRecording } from '../../support/record-to-fixture.js';
 import type { ClusterApi } from '../../../scripts/k8s/cluster-api.js';
 import type { TransportPool } from '../../../scripts/engine/types.js';
 
-async function checks(s: Scenario, api: ClusterApi, transports: TransportPool) {
+async function checks(s: Scenario, api: ClusterApi, transports: TransportPool, recorder?: Recording) {
   const clock = fakeClock();
   const { results } = await runChecks({
     inv: scenarioInventory(s),
     api,
     transports,
+    ...(recorder ? { recorder } : {}),
     checks: CHECKS,
     settings: TEST_SETTINGS,
-    runId: TEST_RUN_ID,
+    runId: s.runId,
     now: clock.now,
     sleep: clock.sleep,
   });
@@ -42,12 +43,13 @@ describe('record mode: the API answers', () => {
       const s = loadScenario(name);
       const rec = new Recording(join(dir, name));
       rec.writeCommand(['check']);
-      const live = await checks(s, recordingApi(new FakeApi(s), rec), rec.recordSsh(new FakeSshPool(s.ssh)));
-      for (const f of ['nodes.json', 'namespaces.json', 'smoke.json']) assert.ok(existsSync(join(dir, name, 'api', f)), f);
+      const live = await checks(s, recordingApi(new FakeApi(s), rec), new FakeSshPool(s.ssh), rec);
+      for (const f of ['nodes.json', 'namespaces.json', 'smoke.json', 'run.json']) assert.ok(existsSync(join(dir, name, 'api', f)), f);
 
       scenarioFromRecording(join(dir, name), join(dir, 'scenarios', name), `recorded ${name}`);
       const recorded = loadScenario(name, join(dir, 'scenarios'));
       assert.equal(recorded.description, `recorded ${name}`);
+      assert.equal(recorded.runId, s.runId, 'the run id the checks used (run.json)');
       if (name === 'passing') assert.deepEqual(recorded.ssh, s.ssh, 'the checks\' SSH answers, keyed by argv');
       const replayed = await checks(recorded, new FakeApi(recorded), new FakeSshPool(recorded.ssh));
       assert.deepEqual(replayed, live);
