@@ -13,7 +13,9 @@ const KUBELET = unitState('kubelet');
 
 export const apiSource: DoctorSource = {
   name: 'api',
-  facts: (node) => (node.role === 'control-plane' ? [APISERVER, KUBELET] : []),
+  facts: (node) => (node.role === 'control-plane' ? [KUBELET] : []),
+  // the API server's container is looked at only when the API does not answer
+  more: (node, first) => (node.role === 'control-plane' && !first.apiReachable ? [APISERVER] : []),
   diagnose(ctx) {
     if (ctx.api) return [];
     const cp = initNode(ctx.inv);

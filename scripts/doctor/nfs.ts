@@ -6,7 +6,7 @@ import { fileContent } from '../facts/file.js';
 import { nfsExports } from '../facts/nfs-exports.js';
 import type { InventoryNode } from '../inventory/types.js';
 import { exportLine, renderExports } from '../steps/nfs.js';
-import { serviceFacts, serviceFinding } from './services.js';
+import { serviceFacts, serviceFinding, serviceMore } from './services.js';
 import type { DoctorContext, DoctorSource, Finding } from './types.js';
 
 const EXPORTS_FILE = fileContent('/etc/exports');
@@ -38,6 +38,7 @@ async function pvFindings(ctx: DoctorContext): Promise<Finding[]> {
 export const nfsSource: DoctorSource = {
   name: 'nfs',
   facts: (node, inv) => (isServer({ inv }, node) ? [...serviceFacts('nfs-server'), nfsExports, EXPORTS_FILE] : []),
+  more: (node, first) => serviceMore('nfs-server', first),
   async diagnose(ctx) {
     const nfs = ctx.inv.spec.nfs;
     if (!nfs) return [];

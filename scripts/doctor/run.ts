@@ -1,6 +1,7 @@
 /**
- * One doctor run: every node's facts read in parallel (one command per node) while the API server is reached, then
- * every source's findings, in DOCTOR_SOURCES order. Nodes are touched only through `readNode`, which the command
+ * One doctor run: every node's facts read in parallel (one command per node) while the API server is reached, a
+ * second command on the nodes where a source needs more (DoctorSource.more: the journal of a unit that is down),
+ * then every source's findings, in DOCTOR_SOURCES order. Nodes are touched only through `readNode`, which the command
  * wires to engine/batch-facts (facts are commands without side effects); the API only through DoctorApi's reads.
  */
 import type { FactAnswer } from '../engine/facts.js';
@@ -10,7 +11,7 @@ import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { ADMIN_CONF, initNode } from '../inventory/topology.js';
 import { shJoin, shQuote } from '../transport/quote.js';
 import { DOCTOR_SOURCES } from './index.js';
-import type { DoctorApi, DoctorContext, DoctorSource, Finding, Fixes, NodeReads } from './types.js';
+import type { DoctorApi, DoctorContext, DoctorSource, Finding, FirstRead, Fixes, NodeReads } from './types.js';
 
 export interface DoctorRunOptions {
   inv: Inventory;
@@ -84,6 +85,7 @@ export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
   });
   const conn = await apiPromise;
   const api = 'api' in conn ? conn.api : undefined;
+  await readMore(o, sources, reads, api !== undefined);
 
   const ctx: DoctorContext = {
     inv: o.inv,
@@ -119,6 +121,31 @@ export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
     incomplete,
     durationMs: Math.round(now() - started),
   };
+}
+
+/** The second round: on each node read, the facts the sources want for what the first round found. */
+async function readMore(o: DoctorRunOptions, sources: readonly DoctorSource[], reads: Map<string, NodeReads>, apiReachable: boolean): Promise<void> {
+  await forEachLimit(o.nodes, o.concurrency ?? 10, async (node) => {
+    const r = reads.get(node.name);
+    if (!r || r.error) return;
+    const first: FirstRead = {
+      value: <T>(fact: Fact<T>): T | undefined => {
+        const a = r.answers.get(fact.key);
+        return a && !a.error ? (a.value as T) : undefined;
+      },
+      apiReachable,
+    };
+    const more = sources.flatMap((s) => s.more?.(node, first) ?? []).filter((f) => !r.answers.has(f.key));
+    if (!more.length) return;
+    let answers: ReadonlyMap<string, FactAnswer<unknown>>;
+    try {
+      answers = await o.readNode(node, more);
+    } catch (err) {
+      // the first round's answers stand; these facts stay unanswered (their findings say less)
+      answers = new Map(more.map((f) => [f.key, { result: { stdout: '', stderr: message(err), code: -1, durationMs: 0 }, error: new Error(message(err)) }]));
+    }
+    reads.set(node.name, { ...r, answers: new Map([...r.answers, ...answers]) });
+  });
 }
 
 /** Only DoctorApi's reads of `api`, bound to it (the doctor cannot reach a writing method through it). */

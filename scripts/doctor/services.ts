@@ -3,7 +3,7 @@ import { journalTail } from '../facts/journal.js';
 import type { Fact } from '../engine/types.js';
 import { unitState } from '../facts/systemd.js';
 import type { InventoryNode } from '../inventory/types.js';
-import type { DoctorContext, DoctorSource, Finding, FindingCode } from './types.js';
+import type { DoctorContext, DoctorSource, Finding, FindingCode, FirstRead } from './types.js';
 
 export const JOURNAL_LINES = 20;
 
@@ -67,14 +67,21 @@ export function serviceFinding(ctx: DoctorContext, node: InventoryNode, s: Pick<
   };
 }
 
-/** The facts serviceFinding reads for `unit`: its state and its journal's last lines. */
+/** The fact serviceFinding reads first for `unit`: its state. */
 export function serviceFacts(unit: string): Fact<unknown>[] {
-  return [unitState(unit), journalTail(unit, JOURNAL_LINES)];
+  return [unitState(unit)];
+}
+
+/** Then, for a unit that is not active: its journal's last lines (the reason). */
+export function serviceMore(unit: string, first: FirstRead): Fact<unknown>[] {
+  const state = first.value(unitState(unit));
+  return state && state.active !== 'active' ? [journalTail(unit, JOURNAL_LINES)] : [];
 }
 
 export const servicesSource: DoctorSource = {
   name: 'services',
   facts: () => SERVICES.flatMap((s) => serviceFacts(s.unit)),
+  more: (_node, first) => SERVICES.flatMap((s) => serviceMore(s.unit, first)),
   diagnose(ctx) {
     return ctx.nodes.flatMap((node) => SERVICES.map((s) => serviceFinding(ctx, node, s, (installed) => s.fix(ctx, node, installed))).filter((f): f is Finding => f !== undefined));
   },

@@ -91,10 +91,21 @@ export interface DoctorContext {
   nowMs: number;
 }
 
+/** What the first round found, for DoctorSource.more. */
+export interface FirstRead {
+  value<T>(fact: Fact<T>): T | undefined;
+  apiReachable: boolean;
+}
+
 /** One source of findings (a file of doctor/), listed in DOCTOR_SOURCES (doctor/index.ts). */
 export interface DoctorSource {
   name: string;
   /** The facts it reads on `node` (batched with every other source's into one command per node). */
   facts(node: InventoryNode, inv: Inventory): readonly Fact<unknown>[];
+  /**
+   * Facts needed only for what the first read found (a unit's journal when it is not running, the API server's
+   * container when the API does not answer): read in a second command, on the nodes that need them.
+   */
+  more?(node: InventoryNode, first: FirstRead): readonly Fact<unknown>[];
   diagnose(ctx: DoctorContext): Finding[] | Promise<Finding[]>;
 }

@@ -69,6 +69,7 @@ describe('kubelab doctor (simulated lab)', () => {
     assert.deepEqual(r.incomplete, []);
     assert.equal(r.api.reachable, true);
     assert.deepEqual(r.lab.reads.map((x) => x.node).sort(), ['master', 'worker1']);
+    assert.ok(!r.lab.reads.some((x) => x.facts.some((f) => /^(journal|crictl)/.test(f.key))), 'no journal or crictl read on a healthy lab');
     // the API is only read
     assert.deepEqual(r.fake!.applied, []);
     assert.deepEqual(r.fake!.calls.filter((c) => !/^(listNodes|listPods|listEvents|listPvs)/.test(c)), []);
@@ -102,6 +103,12 @@ describe('kubelab doctor (simulated lab)', () => {
     assert.match(f.cause, /running with swap on is not supported/);
     assert.equal(f.evidence, KUBELET_SWAP_JOURNAL);
     assert.equal(f.fix, 'kubelab exec -i lab.yaml --nodes worker1 -- systemctl restart kubelet');
+    // the journal is read only where a unit is down: a second command on worker1, asking for it alone
+    assert.deepEqual(
+      r.lab.reads.map((x) => `${x.node}: ${x.facts.filter((f) => f.key.startsWith('journal:')).map((f) => f.key).join(' ')}`),
+      ['master: ', 'worker1: ', 'worker1: journal:kubelet:20'],
+    );
+    assert.equal(r.lab.reads[2]!.facts.length, 1);
   });
 
   it('containerd stopped, and its config drifted', async () => {
