@@ -18,6 +18,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   render: async (args, ctx) => (await import('./commands/render.js')).renderCommand(args, ctx),
   check: async (args, ctx) => (await import('./commands/check.js')).checkCommand(args, ctx),
   doctor: async (args, ctx) => (await import('./commands/doctor.js')).doctorCommand(args, ctx),
+  heal: async (args, ctx) => (await import('./commands/heal.js')).healCommand(args, ctx),
   kubeconfig: async (args, ctx) => (await import('./commands/kubeconfig.js')).kubeconfigCommand(args, ctx),
   bundle: async (args, ctx) => (await import('./commands/bundle.js')).bundleCommand(args, ctx),
   inventory: async (args, ctx) => (await import('./commands/inventory.js')).inventoryCommand(args, ctx),

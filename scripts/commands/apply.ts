@@ -1,12 +1,12 @@
 import { runPhases, stepsFor, succeeded } from '../engine/run.js';
-import type { RunMode } from '../engine/types.js';
+import type { Phase, RunMode, RunRecorder, Summary } from '../engine/types.js';
 import { PHASES } from '../phases/index.js';
 import { selectByName } from '../util/select.js';
-import { defaultOutput, makeReporter } from '../report/index.js';
+import { defaultOutput, makeReporter, type OutputMode } from '../report/index.js';
 import type { CliContext } from './cli-context.js';
 import { listOption, parseCommon } from './options.js';
 import { installSettings, withBundle } from './cluster-artifacts.js';
-import { loadReachable, openSession } from './session.js';
+import { loadReachable, openSession, type Session } from './session.js';
 import { openRecording } from './recording.js';
 
 /** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
@@ -16,17 +16,39 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
   const inv = withBundle(await loadReachable(common.inventory, ctx, mode === 'apply'), typeof values.bundle === 'string' ? values.bundle : undefined);
   const session = await openSession(inv, ctx, { connectTimeoutMs: common.connectTimeoutMs });
   const recorder = openRecording(ctx.settings, [mode === 'apply' ? 'up' : 'plan', ...args], session.secrets);
+  try {
+    const summary = await runPhasesIn(session, ctx, {
+      phases,
+      mode,
+      output: common.output ?? defaultOutput(ctx.stdout),
+      concurrency: common.concurrency,
+      offline: values.offline === true,
+      ...(recorder ? { recorder } : {}),
+    });
+    return succeeded(summary) ? 0 : 1;
+  } finally {
+    await session.close();
+  }
+}
+
+/** The phases over the session's inventory, reported in `output` (what `up` and `plan` do; `heal` runs `up`'s phases). */
+export async function runPhasesIn(
+  session: Session,
+  ctx: CliContext,
+  o: { phases: readonly Phase[]; mode: RunMode; output: OutputMode; concurrency: number; offline?: boolean; recorder?: RunRecorder },
+): Promise<Summary> {
+  const inv = session.inv;
   const stepsOf = (phaseName: string, host: string): number => {
-    const phase = phases.find((p) => p.name === phaseName);
+    const phase = o.phases.find((p) => p.name === phaseName);
     const node = inv.spec.nodes.find((n) => n.name === host);
     return phase && node ? stepsFor(phase, node, inv).length : 0;
   };
-  const reporter = await makeReporter(common.output ?? defaultOutput(ctx.stdout), ctx.stdout, stepsOf);
+  const reporter = await makeReporter(o.output, ctx.stdout, stepsOf);
   try {
-    const summary = await runPhases({
-      inv: session.inv,
-      phases,
-      mode,
+    return await runPhases({
+      inv,
+      phases: o.phases,
+      mode: o.mode,
       reporter: {
         event(e) {
           if (e.type === 'step' && e.outcome !== 'ok') {
@@ -37,15 +59,13 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
         close: () => reporter.close(),
       },
       transports: session.transports,
-      concurrency: common.concurrency,
+      concurrency: o.concurrency,
       logDir: session.logs.dir,
-      settings: installSettings(inv, { ...ctx.settings, offline: values.offline === true, onDownload: (d) => reporter.event({ type: 'download', ...d }) }),
+      settings: installSettings(inv, { ...ctx.settings, offline: o.offline === true, onDownload: (d) => reporter.event({ type: 'download', ...d }) }),
       signal: ctx.signal,
-      ...(recorder ? { recorder } : {}),
+      ...(o.recorder ? { recorder: o.recorder } : {}),
     });
-    return succeeded(summary) ? 0 : 1;
   } finally {
     reporter.close();
-    await session.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { DoctorResult } from '../doctor/run.js';
 import { readFactBatch } from '../engine/batch-facts.js';
 import { defaultOutput, type OutputMode } from '../report/index.js';
 import { doctorErrorSummary, doctorSummary, writeDoctorReport } from '../report/doctor.js';
@@ -6,8 +7,21 @@ import type { CliContext } from './cli-context.js';
 import { listOption, parseCommon } from './options.js';
 import { loadReachable, openSession, type Session } from './session.js';
 
-/** The longest a node's batched read may take (its commands each have 20 s; a healthy node answers in about a second). */
+/** The longest a node's batched read may take (a healthy node answers in about a second; a hung command ends it). */
 const NODE_READ_TIMEOUT_MS = 60_000;
+
+/** One doctor run over the session's nodes and the API (shared by `doctor` and `heal`). */
+export async function diagnose(session: Session, ctx: CliContext, inventoryFile: string, concurrency: number): Promise<DoctorResult> {
+  const { runDoctor } = await import('../doctor/run.js');
+  return runDoctor({
+    inv: session.inv,
+    inventoryFile,
+    nodes: session.nodes,
+    concurrency,
+    readNode: (node, facts) => readFactBatch(session.transports.get(node), facts, { timeoutMs: NODE_READ_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
+    openApi: async () => (await import('../k8s/client-node-api.js')).openClusterApi(session.inv, session.transports),
+  });
+}
 
 /**
  * `kubelab doctor [--nodes a,b]`: read-only diagnosis of the lab over SSH and the API. Exit 0 when nothing is
@@ -25,15 +39,7 @@ export async function doctorCommand(args: string[], ctx: CliContext): Promise<nu
     const inv = await loadReachable(common.inventory, ctx, false);
     session = await openSession(inv, ctx, { ...(nodes ? { nodes } : {}), ...(common.connectTimeoutMs !== undefined ? { connectTimeoutMs: common.connectTimeoutMs } : {}) });
     try {
-      const { runDoctor } = await import('../doctor/run.js');
-      const result = await runDoctor({
-        inv: session.inv,
-        inventoryFile: common.inventory,
-        nodes: session.nodes,
-        concurrency: common.concurrency,
-        readNode: (node, facts) => readFactBatch(session.transports.get(node), facts, { timeoutMs: NODE_READ_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
-        openApi: async () => (await import('../k8s/client-node-api.js')).openClusterApi(session.inv, session.transports),
-      });
+      const result = await diagnose(session, ctx, common.inventory, common.concurrency);
       const summary = doctorSummary(result);
       writeDoctorReport(output, write, result.findings, summary);
       return summary.findings === 0 && summary.incomplete.length === 0 ? 0 : 1;

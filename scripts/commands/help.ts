@@ -13,6 +13,10 @@ Commands:
   doctor          read-only diagnosis of the lab over SSH and the API (swap, kubelet, containerd and
                   its config, addresses, flannel, certificates, clocks, NFS, disk, stuck system pods):
                   each finding with its cause and fix; exit 1 when anything is found
+  heal            repair what doctor finds: the \`up\` phases its fixes name (os, runtime, nfs, network,
+                  ...), then commands on the nodes (restart kubelet, exportfs -ra, kubeadm certs renew);
+                  then doctor again; what heal does not repair (addresses, rejoins, clock, disk) is
+                  listed with its fix; exit 0 when nothing remains
   render --out DIR  write every file kubelab would upload or apply (one folder per node + cluster/),
                   from the inventory alone, without connecting to the nodes; changes nothing there
   bundle build    write an offline bundle (--out DIR, default <cluster>-bundle): the release binaries, CNI
@@ -32,7 +36,7 @@ Options:
   -o, --output MODE      tty | plain | json (default: tty on a terminal, plain otherwise)
       --only a,b         plan/up: run just these phases (phases: PHASES);
                          check: just these checks
-      --offline          plan/up/render/bundle: no downloads (cached manifests and artifacts only);
+      --offline          plan/up/heal/render/bundle: no downloads (cached manifests and artifacts only);
                          without it, each file not cached yet is announced, then downloaded
                          ("downloading WHAT from URL into FILE")
       --out PATH         render/bundle: the folder to write

@@ -5,7 +5,10 @@
 import { FLANNEL_PUBLIC_IP_ANNOTATION } from '../checks/flannel.js';
 import { ipv4Interfaces, type Ipv4Address } from '../facts/interfaces.js';
 import { FLANNEL_DAEMONSET, FLANNEL_NAMESPACE } from '../steps/flannel.js';
+import { kubectlOnControlPlane } from './kubectl.js';
 import type { DoctorSource, Finding } from './types.js';
+
+const ROLLOUT_RESTART = ['-n', FLANNEL_NAMESPACE, 'rollout', 'restart', `daemonset/${FLANNEL_DAEMONSET}`];
 
 interface DaemonSetLike {
   spec?: { template?: { spec?: { containers?: { name?: string; args?: string[]; command?: string[] }[] } } };
@@ -54,6 +57,7 @@ export const flannelSource: DoctorSource = {
             : `the kube-flannel DaemonSet has no --iface: flannel uses the default route's NIC on ${node.name}, not its host-only NIC ${hostOnly.name} (${node.address})`,
           cause: 'flannel then tunnels pod traffic over the NAT NIC (10.0.2.15 on every VM): pods on different nodes cannot reach each other',
           fix: ctx.fix.up('network'),
+          repair: { phases: ['network'] },
         });
       }
     }
@@ -67,7 +71,8 @@ export const flannelSource: DoctorSource = {
         node: node.name,
         symptom: `flannel on ${node.name} announces ${ip} (${FLANNEL_PUBLIC_IP_ANNOTATION}), not ${node.address}`,
         cause: "its flannel pod started with another interface (before --iface was set, or the node's address changed) and still uses it",
-        fix: `${ctx.fix.up('network')}; then ${ctx.fix.kubectl(['-n', FLANNEL_NAMESPACE, 'rollout', 'restart', `daemonset/${FLANNEL_DAEMONSET}`])}`,
+        fix: `${ctx.fix.up('network')}; then ${ctx.fix.kubectl(ROLLOUT_RESTART)}`,
+        repair: { phases: ['network'], commands: [kubectlOnControlPlane(ctx.inv, ROLLOUT_RESTART)] },
       });
     }
     return out;

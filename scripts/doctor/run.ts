@@ -8,9 +8,9 @@ import type { FactAnswer } from '../engine/facts.js';
 import { forEachLimit } from '../engine/pool.js';
 import type { Fact } from '../engine/types.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
-import { ADMIN_CONF, initNode } from '../inventory/topology.js';
 import { shJoin, shQuote } from '../transport/quote.js';
 import { DOCTOR_SOURCES } from './index.js';
+import { kubectlOnControlPlane } from './kubectl.js';
 import type { DoctorApi, DoctorContext, DoctorSource, Finding, FirstRead, Fixes, NodeReads } from './types.js';
 
 export interface DoctorRunOptions {
@@ -48,7 +48,10 @@ export function fixes(inv: Inventory, inventoryFile: string): Fixes {
     kubelab: (words) => `kubelab ${shJoin(words)} -i ${i}`,
     up: (phases) => `kubelab up -i ${i} --only ${shQuote(phases)}`,
     exec,
-    kubectl: (args) => exec(initNode(inv).name, ['kubectl', '--kubeconfig', ADMIN_CONF, ...args]),
+    kubectl: (args) => {
+      const k = kubectlOnControlPlane(inv, args);
+      return exec(k.node, k.argv);
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { journalTail } from '../facts/journal.js';
 import type { Fact } from '../engine/types.js';
 import { unitState } from '../facts/systemd.js';
 import type { InventoryNode } from '../inventory/types.js';
-import type { DoctorContext, DoctorSource, Finding, FindingCode, FirstRead } from './types.js';
+import type { DoctorContext, DoctorSource, Finding, FindingCode, FirstRead, Repair } from './types.js';
 
 export const JOURNAL_LINES = 20;
 
@@ -39,20 +39,28 @@ interface ServiceCheck {
   unit: string;
   code: FindingCode;
   fix(ctx: DoctorContext, node: InventoryNode, installed: boolean): string;
+  repair(node: InventoryNode, installed: boolean): Repair;
 }
 
 const SERVICES: readonly ServiceCheck[] = [
-  { unit: 'containerd', code: 'containerd-not-running', fix: (ctx) => ctx.fix.up('runtime') },
+  { unit: 'containerd', code: 'containerd-not-running', fix: (ctx) => ctx.fix.up('runtime'), repair: () => ({ phases: ['runtime'] }) },
   {
     unit: 'kubelet',
     code: 'kubelet-not-running',
     // kubelet is enabled by `up` but started by kubeadm init/join: after the cause in its journal is gone, restart it
     fix: (ctx, node, installed) => (installed ? ctx.fix.exec(node.name, ['systemctl', 'restart', 'kubelet']) : ctx.fix.up('packages')),
+    repair: (node, installed) => (installed ? { commands: [{ node: node.name, argv: ['systemctl', 'restart', 'kubelet'] }] } : { phases: ['packages'] }),
   },
 ];
 
 /** Finds a unit that is not active; undefined when it is, or when its state could not be read. */
-export function serviceFinding(ctx: DoctorContext, node: InventoryNode, s: Pick<ServiceCheck, 'unit' | 'code'>, fix: (installed: boolean) => string): Finding | undefined {
+export function serviceFinding(
+  ctx: DoctorContext,
+  node: InventoryNode,
+  s: Pick<ServiceCheck, 'unit' | 'code'>,
+  fix: (installed: boolean) => string,
+  repair: (installed: boolean) => Repair,
+): Finding | undefined {
   const state = ctx.value(node, unitState(s.unit));
   if (!state || state.active === 'active') return undefined;
   const journal = ctx.value(node, journalTail(s.unit, JOURNAL_LINES)) ?? '';
@@ -63,6 +71,7 @@ export function serviceFinding(ctx: DoctorContext, node: InventoryNode, s: Pick<
     symptom: installed ? `${s.unit} is ${state.active || 'not active'} (enabled: ${state.enabled || 'unknown'})` : `${s.unit} is not installed (no ${s.unit}.service)`,
     cause: installed ? `its journal says: ${journalReason(journal)}` : `the ${s.unit} unit does not exist on ${node.name}`,
     fix: fix(installed),
+    repair: repair(installed),
     ...(journal.trim() ? { evidence: journal } : {}),
   };
 }
@@ -83,6 +92,6 @@ export const servicesSource: DoctorSource = {
   facts: () => SERVICES.flatMap((s) => serviceFacts(s.unit)),
   more: (_node, first) => SERVICES.flatMap((s) => serviceMore(s.unit, first)),
   diagnose(ctx) {
-    return ctx.nodes.flatMap((node) => SERVICES.map((s) => serviceFinding(ctx, node, s, (installed) => s.fix(ctx, node, installed))).filter((f): f is Finding => f !== undefined));
+    return ctx.nodes.flatMap((node) => SERVICES.map((s) => serviceFinding(ctx, node, s, (installed) => s.fix(ctx, node, installed), (installed) => s.repair(node, installed))).filter((f): f is Finding => f !== undefined));
   },
 };

@@ -47,6 +47,18 @@ export interface Finding {
   fix: string;
   /** Supporting lines (a unit's last journal lines), shown under the finding. */
   evidence?: string;
+  /** How `kubelab heal` repairs it; absent: heal leaves it to the reader (the fix, by hand). */
+  repair?: Repair;
+}
+
+/**
+ * A repair `kubelab heal` makes: these `up` phases (one run for all findings), then these commands on their
+ * nodes, then `thenPhases` (what depends on the commands, e.g. the admin kubeconfig copy after a renewal).
+ */
+export interface Repair {
+  phases?: string[];
+  commands?: { node: string; argv: string[] }[];
+  thenPhases?: string[];
 }
 
 /** The API reads the doctor may make: nothing that creates, changes or deletes. */

@@ -426,7 +426,8 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 80 * 60_000, skip: !k8sD
     // flannel on the host-only NIC
     const ds = JSON.parse(await kubectl('-n kube-flannel get ds kube-flannel-ds -o json')) as { spec: { template: { spec: { containers: { name: string; args: string[] }[] } } } };
     assert.ok(ds.spec.template.spec.containers.find((c) => c.name === 'kube-flannel')!.args.includes('--iface=eth1'), 'flannel --iface=eth1');
-    // a pod on each node; each reaches the other across nodes, and a Service name resolves and answers
+    // a pod on each node; each reaches the other across nodes, and a Service name resolves and answers (curl retries:
+    // a run here once saw one refused connection to a pod Ready for minutes, answering again a minute later)
     const image = 'registry.k8s.io/e2e-test-images/agnhost:2.59';
     await kubectl('create namespace e2e-x');
     for (const n of inv.spec.nodes) {
@@ -436,9 +437,9 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 80 * 60_000, skip: !k8sD
     await kubectl('-n e2e-x wait --for=condition=Ready pod --all --timeout=600s', 660_000);
     const ip = async (name: string): Promise<string> => (await kubectl(`-n e2e-x get pod ${name} -o jsonpath={.status.podIP}`)).trim();
     const [ipMaster, ipWorker] = [await ip('web-master'), await ip(`web-${worker()}`)];
-    assert.equal((await kubectl(`-n e2e-x exec web-master -- curl -s --max-time 20 http://${ipWorker}:8080/hostname`)).trim(), `web-${worker()}`);
-    assert.equal((await kubectl(`-n e2e-x exec web-${worker()} -- curl -s --max-time 20 http://${ipMaster}:8080/hostname`)).trim(), 'web-master');
-    assert.equal((await kubectl(`-n e2e-x exec web-${worker()} -- curl -s --max-time 20 http://web.e2e-x.svc.cluster.local/hostname`)).trim(), 'web-master');
+    assert.equal((await kubectl(`-n e2e-x exec web-master -- curl -s --max-time 20 --retry 5 --retry-connrefused --retry-delay 3 http://${ipWorker}:8080/hostname`)).trim(), `web-${worker()}`);
+    assert.equal((await kubectl(`-n e2e-x exec web-${worker()} -- curl -s --max-time 20 --retry 5 --retry-connrefused --retry-delay 3 http://${ipMaster}:8080/hostname`)).trim(), 'web-master');
+    assert.equal((await kubectl(`-n e2e-x exec web-${worker()} -- curl -s --max-time 20 --retry 5 --retry-connrefused --retry-delay 3 http://web.e2e-x.svc.cluster.local/hostname`)).trim(), 'web-master');
     // a PVC on the default StorageClass binds, and the file a pod writes is on the NFS server
     await kubectlApply('e2e-x', `apiVersion: v1
 kind: PersistentVolumeClaim

@@ -79,8 +79,15 @@ describe('doctor: certificates', () => {
     const kubeadm = findings.find((f) => f.code === 'cert-expired' && f.symptom.includes('etcd/server.crt'))!;
     assert.match(kubeadm.fix, /kubeadm certs renew all/);
     assert.doesNotMatch(kubeadm.symptom, /kubelet-client/);
+    // heal renews kubeadm's on the control plane, then restarts the static pods and copies admin.conf again
+    assert.deepEqual(kubeadm.repair?.commands?.map((c) => `${c.node}: ${c.argv.join(' ')}`), [
+      'master: kubeadm certs renew all',
+      'master: sh -c crictl rm -f $(crictl ps -q --name "kube-apiserver|kube-controller-manager|kube-scheduler|etcd")',
+    ]);
+    assert.deepEqual(kubeadm.repair?.thenPhases, ['control-plane']);
     const kubelet = findings.find((f) => f.code === 'cert-expired' && f.symptom.includes('kubelet-client-current.pem'))!;
     assert.match(kubelet.fix, /kubeadm reset -f/);
+    assert.equal(kubelet.repair, undefined, 'an expired kubelet client certificate needs a rejoin: not guessed by heal');
     const expiring = findings.find((f) => f.code === 'cert-expiring')!;
     assert.match(expiring.symptom, /front-proxy-client\.crt \([^)]*in 10 days\)/);
     // the test CA and admin.conf's client certificate (makePki: 2 days) expire soon too; the API server's (365 days) not

@@ -19,6 +19,8 @@ import { FakeApi } from '../../support/fake-api.js';
 import { loadScenario, scenarioInventory } from '../../support/check-scenario.js';
 import { ACTIVE, crictlPs, KUBELET_SWAP_JOURNAL, LAB_NOW_MS, SimLab } from '../../support/doctor-lab.js';
 import { testInventory } from '../../support/inventory.js';
+import { emptyPlan, healPlan } from '../../../scripts/heal/plan.js';
+import { PHASES } from '../../../scripts/phases/index.js';
 
 const FLANNEL_DS = (args: string[]) => ({
   apiVersion: 'apps/v1',
@@ -343,5 +345,42 @@ describe('doctor parsers on the real formats', () => {
     const running = stopped.split('\n').filter((l) => !/systemd\[1\]/.test(l)).join('\n');
     assert.match(journalReason(running), /Unable to read config path/);
     assert.equal(ACTIVE.includes('ActiveState=active'), true);
+  });
+});
+
+describe('kubelab heal: its plan from the findings', () => {
+  const order = PHASES.map((p) => p.name);
+
+  it('swap and a failed kubelet on worker1, flannel without --iface, the export gone: up --only os,network, then restart kubelet and exportfs -ra', async () => {
+    const r = await doctor({
+      api: fakeApi('passing', ['--ip-masq', '--kube-subnet-mgr']),
+      lab: (l) =>
+        l
+          .set('worker1', 'proc-swaps', { stdout: 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swap.img                               file\t\t2097148\t\t0\t\t-2\n' })
+          .set('worker1', 'unit:kubelet', { stdout: 'LoadState=loaded\nActiveState=failed\nUnitFileState=enabled\n' })
+          .set('worker1', 'journal:kubelet:20', { stdout: `${KUBELET_SWAP_JOURNAL}\n` })
+          .set('master', 'exportfs', { stdout: '' }),
+    });
+    const plan = healPlan(r.findings, order);
+    assert.deepEqual(plan.phases, ['os', 'network'], 'phase order, each once (flannel on both nodes)');
+    assert.deepEqual(plan.commands, [
+      { node: 'worker1', argv: ['systemctl', 'restart', 'kubelet'], for: ['kubelet-not-running'] },
+      { node: 'master', argv: ['exportfs', '-ra'], for: ['nfs-export-missing'] },
+    ]);
+    assert.deepEqual(plan.thenPhases, []);
+    assert.deepEqual(plan.manual, []);
+    assert.equal(emptyPlan(plan), false);
+  });
+
+  it('a Node on the NAT address is left to the reader with its fix; a healthy lab plans nothing', async () => {
+    const r = await doctor({ api: fakeApi('node-ip-nat') });
+    const plan = healPlan(r.findings, order);
+    assert.ok(plan.manual.some((f) => f.code === 'node-ip-wrong' && /kubeadm reset -f/.test(f.fix)));
+    assert.ok(!plan.phases.includes('join'), 'no rejoin guessed');
+    assert.equal(emptyPlan(healPlan((await doctor()).findings, order)), true);
+  });
+
+  it('an unknown phase in a repair is an error, not skipped', () => {
+    assert.throws(() => healPlan([{ code: 'swap-on', symptom: 's', cause: 'c', fix: 'f', repair: { phases: ['nope'] } }], order), /unknown phase nope/);
   });
 });
