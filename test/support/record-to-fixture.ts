@@ -48,14 +48,20 @@ function answer(e: RecordedFactEntry): RecordedAnswer {
 }
 
 /**
- * Facts asked while planning `phase`, by key (the first answer: in a recorded `up`, a step planned after an
- * earlier step's change may have been answered differently; those keys are returned in `changed`).
+ * Facts asked while planning `phase` (and applying it, with applyToo), by key (the first answer: in a recorded
+ * `up`, a step planned after an earlier step's change may have been answered differently; those keys are returned
+ * in `changed`).
  */
-function planAnswers(entries: readonly RecordedFactEntry[], phase: string, asker: string | undefined): { facts: Record<string, RecordedAnswer>; changed: string[] } {
+function planAnswers(
+  entries: readonly RecordedFactEntry[],
+  phase: string,
+  asker: string | undefined,
+  applyToo = false,
+): { facts: Record<string, RecordedAnswer>; changed: string[] } {
   const facts: Record<string, RecordedAnswer> = {};
   const changed = new Set<string>();
   for (const e of entries) {
-    if (e.phase !== phase || (e.stage ?? 'plan') !== 'plan' || e.for !== asker) continue;
+    if (e.phase !== phase || (!applyToo && (e.stage ?? 'plan') !== 'plan') || e.for !== asker) continue;
     const a = answer(e);
     const had = facts[e.key];
     if (!had) facts[e.key] = a;
@@ -83,7 +89,8 @@ export function planFixtureFromRecording(dir: string, o: ToPlanFixture): { fixtu
   for (const file of existsSync(factsDir) ? readdirSync(factsDir).sort() : []) {
     const other = basename(file, '.yaml');
     if (other === o.node || !file.endsWith('.yaml')) continue;
-    const theirs = planAnswers(readRecordedFacts(dir, other), o.phase, o.node);
+    // what the node's steps read on other nodes, while planning or applying (the join reads the control plane's CA)
+    const theirs = planAnswers(readRecordedFacts(dir, other), o.phase, o.node, true);
     if (Object.keys(theirs.facts).length) clusterFacts[other] = theirs.facts;
     warnings.push(...theirs.changed.map((k) => `${other}: fact ${k} had another answer later in ${o.phase}; the first is kept`));
   }

@@ -109,8 +109,8 @@ describe('kubeadm commands get spec.timing.waitFactor times their timeout', () =
   });
 
   it('join', async () => {
-    assert.equal((await kubeadmTimeouts('join', 'fresh-worker.yaml', undefined)).get('kubeadm join'), JOIN_TIMEOUT_MS);
-    assert.equal((await kubeadmTimeouts('join', 'fresh-worker.yaml', { profile: 'emulated' })).get('kubeadm join'), JOIN_TIMEOUT_MS * 4);
+    assert.equal((await kubeadmTimeouts('join', 'recorded-fresh-worker.yaml', { waitFactor: 1 })).get('kubeadm join'), JOIN_TIMEOUT_MS);
+    assert.equal((await kubeadmTimeouts('join', 'recorded-fresh-worker.yaml', { profile: 'emulated' })).get('kubeadm join'), JOIN_TIMEOUT_MS * 4);
   });
 });
 
