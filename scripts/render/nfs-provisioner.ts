@@ -3,6 +3,7 @@
  * the inventory's NFS export. Pure: upstream objects in, edited copies out.
  */
 import { StepError } from '../engine/errors.js';
+import { emulatedLab } from '../inventory/timing.js';
 import type { Inventory } from '../inventory/types.js';
 import type { K8sObject } from '../manifests/yaml.js';
 import { isObj, type Obj } from '../util/objects.js';
@@ -28,6 +29,11 @@ export interface NfsProvisionerSettings {
   imageRepository: string;
   /** spec.addons.nfsProvisioner.image: replaces the pinned image, used as given. */
   image?: string;
+  /**
+   * Off in an emulated lab (spec.timing profile emulated): its one replica renews a lease with a 10 s deadline
+   * that misses under emulation, and each miss exits the provisioner ("leaderelection lost", CrashLoopBackOff).
+   */
+  leaderElection: boolean;
 }
 
 /** The settings from the inventory; an error when spec.nfs is missing (the inventory rules refuse that too). */
@@ -48,6 +54,7 @@ export function nfsProvisionerSettings(inv: Inventory): NfsProvisionerSettings {
     default: a.default,
     imageRepository: inv.spec.kubernetes.imageRepository,
     ...(a.image ? { image: a.image } : {}),
+    leaderElection: !emulatedLab(inv),
   };
 }
 
@@ -68,7 +75,8 @@ function envValue(c: Obj, name: string): unknown {
  * subjects of the bindings) in that namespace; NFS_SERVER/NFS_PATH and the nfs volume set to the export;
  * PROVISIONER_NAME kept (the StorageClass's provisioner must match it); the image from the configured repository
  * (or the inventory's override);
- * the StorageClass named, archiveOnDelete "true"/"false", and marked default when asked.
+ * the StorageClass named, archiveOnDelete "true"/"false", and marked default when asked; leader election off when
+ * the settings say so (ENABLE_LEADER_ELECTION=false).
  */
 export function renderNfsProvisioner(upstream: readonly K8sObject[], s: NfsProvisionerSettings): K8sObject[] {
   const objs = structuredClone(upstream) as K8sObject[];
@@ -92,6 +100,8 @@ export function renderNfsProvisioner(upstream: readonly K8sObject[], s: NfsProvi
   const volume = Array.isArray(volumes) ? volumes.filter(isObj).find((v) => v.name === VOLUME) : undefined;
   if (!volume || !isObj(volume.nfs)) throw new StepError(`${ADDON} manifests: the Deployment has no nfs volume ${VOLUME}`);
   volume.nfs = { ...volume.nfs, server: s.server, path: s.path };
+  // the provisioner reads ENABLE_LEADER_ELECTION (strconv.ParseBool; unset: on)
+  if (!s.leaderElection) c.env = [...(Array.isArray(c.env) ? c.env : []), { name: 'ENABLE_LEADER_ELECTION', value: 'false' }];
   mapImages(objs, s.imageRepository);
   overrideImage(objs, deploy, 'nfs-client-provisioner', s.image, ADDON);
 

@@ -24,7 +24,9 @@ describe('nfs-subdir-external-provisioner render', { skip: seed ? undefined : NO
       archiveOnDelete: false,
       default: true,
       imageRepository: 'registry.k8s.io',
+      leaderElection: true,
     });
+    assert.equal(nfsProvisionerSettings(testInventory({ nfs: { server: 'worker1', path: '/export/k8s' }, timing: { profile: 'emulated' } })).leaderElection, false);
     assert.throws(() => nfsProvisionerSettings(testInventory({ addons: { nfsProvisioner: { enabled: false } } })), /needs spec\.nfs/);
   });
 
@@ -51,6 +53,16 @@ describe('nfs-subdir-external-provisioner render', { skip: seed ? undefined : NO
     assert.deepEqual(deploy.spec.template.spec.volumes, [{ name: 'nfs-client-root', nfs: { server: '192.168.56.11', path: '/export/k8s' } }]);
     assert.equal(named(out, 'StorageClass', 'nfs-client').provisioner, env.PROVISIONER_NAME);
     assert.equal(c.image, 'registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2');
+  });
+
+  it('leader election off (an emulated lab): ENABLE_LEADER_ELECTION=false, the other variables as they were', async () => {
+    const c = containerOf(named(renderNfsProvisioner(await upstream(), { ...nfsProvisionerSettings(inv), leaderElection: false }), 'Deployment', 'nfs-client-provisioner'), 'nfs-client-provisioner');
+    assert.deepEqual(c.env.map((e: any) => `${e.name}=${e.value}`), [
+      'PROVISIONER_NAME=k8s-sigs.io/nfs-subdir-external-provisioner',
+      'NFS_SERVER=192.168.56.11',
+      'NFS_PATH=/export/k8s',
+      'ENABLE_LEADER_ELECTION=false',
+    ]);
   });
 
   it('StorageClass: the configured name, archiveOnDelete as "true"/"false", default annotation only when default', async () => {
