@@ -74,8 +74,30 @@ async function namespaceWait(ctx: CheckContext, ready: () => Promise<boolean>): 
 const waitDefaultServiceAccount = (ctx: CheckContext): Promise<boolean> =>
   namespaceWait(ctx, () => ctx.api.serviceAccountExists(ctx.namespace, 'default'));
 
-/** Waits until the namespace is gone; false at the timeout. */
-const waitGone = (ctx: CheckContext): Promise<boolean> => namespaceWait(ctx, async () => !(await ctx.api.namespaceExists(ctx.namespace)));
+/**
+ * Why the namespace's deletion cannot finish, from its conditions: the namespace controller must list every API
+ * group, and an aggregated API that does not answer (metrics-server unreachable over a broken pod network) keeps
+ * it Terminating until that API is back. Undefined while nothing blocks it.
+ */
+async function deletionBlocked(ctx: CheckContext): Promise<string | undefined> {
+  const ns = await ctx.api.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ctx.namespace } });
+  const conditions = ((ns?.status as { conditions?: { type?: string; status?: string; message?: string }[] } | undefined)?.conditions ?? []);
+  const c = conditions.find((x) => x.status === 'True' && /^NamespaceDeletion(Discovery|GroupVersionParsing|Content)Failure$/.test(x.type ?? ''));
+  return c ? `${c.type}: ${c.message ?? ''}`.trim() : undefined;
+}
+
+/** Waits until the namespace is gone; not gone at the timeout, or at once when its deletion is blocked (with why). */
+async function waitGone(ctx: CheckContext): Promise<{ gone: boolean; blocked?: string }> {
+  let blocked: string | undefined;
+  const gone = await namespaceWait(ctx, async () => {
+    if (!(await ctx.api.namespaceExists(ctx.namespace))) return true;
+    blocked = await deletionBlocked(ctx);
+    return blocked !== undefined;
+  });
+  return blocked ? { gone: false, blocked } : { gone };
+}
+
+const BLOCKED_HINT = 'an API group it must list does not answer (see the metrics check; kubectl get apiservices)';
 
 export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
   const ctx: CheckContext = {
@@ -105,7 +127,9 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
       try {
         if (await ctx.api.namespaceExists(ctx.namespace)) {
           await ctx.api.deleteNamespace(ctx.namespace);
-          if (!(await waitGone(ctx))) setupError = `a leftover namespace ${ctx.namespace} is still terminating after ${Math.round(ctx.settings.namespaceTimeoutMs / 1000)} s`;
+          const w = await waitGone(ctx);
+          if (w.blocked) setupError = `a leftover namespace ${ctx.namespace} cannot be removed: ${w.blocked}: ${BLOCKED_HINT}`;
+          else if (!w.gone) setupError = `a leftover namespace ${ctx.namespace} is still terminating after ${Math.round(ctx.settings.namespaceTimeoutMs / 1000)} s`;
         }
         if (!setupError) {
           await ctx.api.createNamespace(ctx.namespace, { ...NAMESPACE_LABELS });
@@ -148,8 +172,10 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckRun> {
     if (used) {
       try {
         await ctx.api.deleteNamespace(ctx.namespace);
-        cleanup.removed = await waitGone(ctx);
-        if (!cleanup.removed) cleanup.error = `still terminating after ${Math.round(ctx.settings.namespaceTimeoutMs / 1000)} s (the next run removes it)`;
+        const w = await waitGone(ctx);
+        cleanup.removed = w.gone;
+        if (w.blocked) cleanup.error = `its deletion is blocked: ${w.blocked}: ${BLOCKED_HINT}; it goes once that API answers`;
+        else if (!w.gone) cleanup.error = `still terminating after ${Math.round(ctx.settings.namespaceTimeoutMs / 1000)} s (the next run removes it)`;
       } catch (err) {
         cleanup.error = describeError(err).detail;
       }

@@ -104,6 +104,28 @@ describe('the smoke namespace', () => {
     assert.equal(clock.slept(), 2 * TEST_SETTINGS.namespaceTimeoutMs);
   });
 
+  it('a deletion blocked by an API that does not answer (the namespace controller\'s discovery) is not waited out', async () => {
+    const { api, base, clock } = setup();
+    api.namespaces.add(SMOKE_NAMESPACE);
+    api.deleteNamespace = async (name) => {
+      api.calls.push(`deleteNamespace ${name}`);
+    };
+    // the condition as a real kube-controller-manager v1.35.4 set it on the qemu lab, metrics-server unreachable
+    const message = 'Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1';
+    api.live.set(`Namespace//${SMOKE_NAMESPACE}`, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: SMOKE_NAMESPACE },
+      status: { phase: 'Terminating', conditions: [{ type: 'NamespaceDeletionDiscoveryFailure', status: 'True', reason: 'DiscoveryFailed', message }] },
+    });
+    const { results, cleanup } = await runChecks({ ...base, checks: selectByName(CHECKS, ['dns'], 'check') });
+    assert.equal(results[0]!.status, 'failed');
+    assert.match(results[0]!.detail, /leftover namespace kubelab-smoke cannot be removed: NamespaceDeletionDiscoveryFailure: Discovery failed .*metrics\.k8s\.io\/v1beta1: .*see the metrics check/);
+    assert.equal(clock.slept(), 0, 'nothing waited for');
+    assert.equal(cleanup.removed, false);
+    assert.match(cleanup.error ?? '', /^its deletion is blocked: NamespaceDeletionDiscoveryFailure: .*it goes once that API answers$/);
+  });
+
   it('pods are created only once its "default" ServiceAccount exists (kube-controller-manager makes it later)', async () => {
     const { api, base } = setup();
     api.serviceAccountLag = 3;
