@@ -1,0 +1,74 @@
+/**
+ * The checks replayed on API and SSH answers recorded from the real qemu lab (test/fixtures/checks/recorded-*,
+ * made by record-to-fixture.ts from the e2e suite's record mode): each gives what the real run gave.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CHECKS } from '../../../scripts/checks/index.js';
+import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
+import type { CheckName, CheckResult } from '../../../scripts/checks/types.js';
+import { selectByName } from '../../../scripts/util/select.js';
+import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_SETTINGS, withAddons } from '../../support/check-scenario.js';
+import { FakeApi } from '../../support/fake-api.js';
+
+/** The e2e lab: NFS on master from /srv/nfs/k8s (scenarioInventory), monitoring off. */
+async function replay(name: string, only?: CheckName[]): Promise<{ by(n: CheckName): CheckResult; results: CheckResult[]; slept: number; api: FakeApi }> {
+  const s = loadScenario(name);
+  const api = new FakeApi(s);
+  const clock = fakeClock();
+  const { results } = await runChecks({
+    inv: withAddons(scenarioInventory(s), { monitoring: { enabled: false } }),
+    api,
+    transports: new FakeSshPool(s.ssh),
+    checks: selectByName(CHECKS, only, 'check'),
+    settings: TEST_SETTINGS,
+    runId: s.runId,
+    now: clock.now,
+    sleep: clock.sleep,
+  });
+  assert.equal(api.namespaces.has(SMOKE_NAMESPACE), false);
+  return { results, slept: clock.slept(), api, by: (n) => results.find((r) => r.name === n)! };
+}
+
+describe('checks on recordings of the real lab', () => {
+  it('every check of a real run: all pass but system-pods, which names the crash-looping NFS provisioner and the restarts', async () => {
+    const r = await replay('recorded-provisioner-crashloop');
+    assert.deepEqual(
+      r.results.map((x) => [x.name, x.status]),
+      [
+        ['nodes', 'passed'],
+        ['system-pods', 'failed'],
+        ['dns', 'passed'],
+        ['pod-network', 'passed'],
+        ['services', 'passed'],
+        ['storage', 'passed'],
+        ['metrics', 'passed'],
+        ['monitoring', 'skipped'],
+      ],
+    );
+    assert.equal(r.by('nodes').detail, '2 nodes Ready with their inventory addresses (master, worker1)');
+    const sp = r.by('system-pods');
+    assert.match(sp.detail, /^1 not Ready of 12 in kube-system, kube-flannel, nfs-provisioner: nfs-provisioner\/nfs-client-provisioner-\S+ on worker1: CrashLoopBackOff; 3 containers restarted: /);
+    assert.match(sp.detail, /kube-controller-manager-master kube-controller-manager ×2 \(last: Error exit 1\)/);
+    assert.match(sp.diagnosis ?? '', /container nfs-client-provisioner is crash-looping \(4 restarts; last exit Error code 255\); its logs: kubectl logs -p -c nfs-client-provisioner/);
+    assert.equal(r.by('dns').detail, 'kubernetes.default resolved on master -> 10.96.0.1, worker1 -> 10.96.0.1');
+    assert.equal(r.by('pod-network').detail, '4 pod-to-pod paths answered between master, worker1');
+    assert.match(r.by('services').detail, /^ClusterIP 10\.\d+\.\d+\.\d+:80 and NodePort \d+ on 192\.168\.56\.10, 192\.168\.56\.11 answered from master, worker1 \(6 requests\)$/);
+    assert.match(r.by('storage').detail, /^PVC bound to pvc-\S+ \(StorageClass nfs-client\), file written and read back; master:\/srv\/nfs\/k8s\/kubelab-smoke-data-pvc-\S+\/kubelab-smoke\.txt holds it$/);
+    assert.match(r.by('metrics').detail, /^master cpu \d+n memory \d+Ki; worker1 cpu \d+n memory \d+Ki$/);
+    assert.equal(r.slept, 0, 'the recorded answers were final: nothing waited for');
+  });
+
+  it('flannel on the NAT NIC (--iface removed): cross-node paths fail, same-node ones answer, flannel\'s own log line names eth0', async () => {
+    const r = await replay('recorded-flannel-nat-nic', ['pod-network']);
+    const pn = r.by('pod-network');
+    assert.equal(pn.status, 'failed');
+    assert.match(pn.detail, /^failed: master -> worker1 \(curl: \(7\) .*\), worker1 -> master \(curl: \(7\) .*\); answered: master -> master, worker1 -> worker1$/);
+    for (const [node, address] of [['master', '192.168.56.10'], ['worker1', '192.168.56.11']]) {
+      assert.ok(
+        (pn.diagnosis ?? '').includes(`flannel on ${node} runs on the NAT NIC eth0 (10.0.2.15; its log says "Using interface with name eth0 and address 10.0.2.15"): --iface missing; the kube-flannel DaemonSet needs --iface=<host-only NIC> (${address})`),
+        pn.diagnosis,
+      );
+    }
+  });
+});
