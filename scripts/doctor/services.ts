@@ -2,6 +2,7 @@
 import { journalTail } from '../facts/journal.js';
 import type { Fact } from '../engine/types.js';
 import { unitState } from '../facts/systemd.js';
+import { unitRestarts, type UnitRestarts } from '../facts/unit-restarts.js';
 import type { InventoryNode } from '../inventory/types.js';
 import type { DoctorContext, DoctorSource, Finding, FindingCode, FirstRead, Repair } from './types.js';
 
@@ -53,7 +54,26 @@ const SERVICES: readonly ServiceCheck[] = [
   },
 ];
 
-/** Finds a unit that is not active; undefined when it is, or when its state could not be read. */
+/** The units whose restarts the doctor reads, on every node (one command; a unit that does not exist reads as 0). */
+export const UNIT_RESTARTS = unitRestarts(['containerd', 'kubelet', 'nfs-server']);
+/** A unit restarted this often by systemd and up for less than this long is in a restart loop. */
+const LOOP_RESTARTS = 3;
+const LOOP_ACTIVE_SECONDS = 60;
+
+/** "kubelet keeps restarting (12 restarts, up 1 s)" when the unit is active but in a restart loop. */
+function restartLoop(restarts: ReadonlyMap<string, UnitRestarts> | undefined, unit: string): string | undefined {
+  const r = restarts?.get(unit);
+  if (!r || r.restarts < LOOP_RESTARTS || r.activeForSeconds === undefined || r.activeForSeconds >= LOOP_ACTIVE_SECONDS) return undefined;
+  return `${unit} keeps restarting (${r.restarts} restarts by systemd, up ${Math.round(r.activeForSeconds)} s)`;
+}
+
+/** Whether a unit is down: not active, or active but in a restart loop. */
+function unitDown(value: <T>(fact: Fact<T>) => T | undefined, unit: string): boolean {
+  const state = value(unitState(unit));
+  return state !== undefined && (state.active !== 'active' || restartLoop(value(UNIT_RESTARTS), unit) !== undefined);
+}
+
+/** Finds a unit that is not active or keeps restarting; undefined when it runs, or when its state could not be read. */
 export function serviceFinding(
   ctx: DoctorContext,
   node: InventoryNode,
@@ -62,13 +82,14 @@ export function serviceFinding(
   repair: (installed: boolean) => Repair,
 ): Finding | undefined {
   const state = ctx.value(node, unitState(s.unit));
-  if (!state || state.active === 'active') return undefined;
+  if (!state || !unitDown((f) => ctx.value(node, f), s.unit)) return undefined;
+  const loop = state.active === 'active' ? restartLoop(ctx.value(node, UNIT_RESTARTS), s.unit) : undefined;
   const journal = ctx.value(node, journalTail(s.unit, JOURNAL_LINES)) ?? '';
   const installed = state.loaded;
   return {
     code: s.code,
     node: node.name,
-    symptom: installed ? `${s.unit} is ${state.active || 'not active'} (enabled: ${state.enabled || 'unknown'})` : `${s.unit} is not installed (no ${s.unit}.service)`,
+    symptom: loop ?? (installed ? `${s.unit} is ${state.active || 'not active'} (enabled: ${state.enabled || 'unknown'})` : `${s.unit} is not installed (no ${s.unit}.service)`),
     cause: installed ? `its journal says: ${journalReason(journal)}` : `the ${s.unit} unit does not exist on ${node.name}`,
     fix: fix(installed),
     repair: repair(installed),
@@ -76,15 +97,14 @@ export function serviceFinding(
   };
 }
 
-/** The fact serviceFinding reads first for `unit`: its state. */
+/** The facts serviceFinding reads first for `unit`: its state and the restart counts. */
 export function serviceFacts(unit: string): Fact<unknown>[] {
-  return [unitState(unit)];
+  return [unitState(unit), UNIT_RESTARTS];
 }
 
-/** Then, for a unit that is not active: its journal's last lines (the reason). */
+/** Then, for a unit that is down: its journal's last lines (the reason). */
 export function serviceMore(unit: string, first: FirstRead): Fact<unknown>[] {
-  const state = first.value(unitState(unit));
-  return state && state.active !== 'active' ? [journalTail(unit, JOURNAL_LINES)] : [];
+  return unitDown((f) => first.value(f), unit) ? [journalTail(unit, JOURNAL_LINES)] : [];
 }
 
 export const servicesSource: DoctorSource = {

@@ -13,6 +13,7 @@ import { clockSkewSeconds } from '../../../scripts/doctor/clock.js';
 import { journalReason } from '../../../scripts/doctor/services.js';
 import { parseExportfs } from '../../../scripts/facts/nfs-exports.js';
 import { parseDf } from '../../../scripts/facts/disk.js';
+import { parseUnitRestarts } from '../../../scripts/facts/unit-restarts.js';
 import type { Inventory } from '../../../scripts/inventory/types.js';
 import type { KPv } from '../../../scripts/k8s/api.js';
 import { FakeApi } from '../../support/fake-api.js';
@@ -111,6 +112,21 @@ describe('kubelab doctor (simulated lab)', () => {
       ['master: ', 'worker1: ', 'worker1: journal:kubelet:20'],
     );
     assert.equal(r.lab.reads[2]!.facts.length, 1);
+  });
+
+  it('kubelet in a restart loop (swap on after a reboot) though systemd said "active" when read: found from its restarts', async () => {
+    // recorded on the e2e lab's worker1 with /swap.img on after a reboot (the fact's own command)
+    const restarts = readFileSync(new URL('../../../../test/fixtures/doctor/unit-restarts-kubelet-loop.txt', import.meta.url), 'utf8');
+    const r = await doctor({
+      lab: (l) =>
+        l
+          .set('worker1', 'unit:kubelet', { stdout: ACTIVE })
+          .set('worker1', 'unit-restarts:containerd,kubelet,nfs-server', { stdout: restarts })
+          .set('worker1', 'journal:kubelet:20', { stdout: `${KUBELET_SWAP_JOURNAL}\n` }),
+    });
+    assert.deepEqual(codes(r), ['kubelet-not-running worker1']);
+    assert.equal(r.findings[0]!.symptom, 'kubelet keeps restarting (10 restarts by systemd, up 9 s)');
+    assert.match(r.findings[0]!.cause, /running with swap on is not supported/);
   });
 
   it('containerd stopped, and its config drifted', async () => {
@@ -316,6 +332,15 @@ describe('kubelab doctor is read-only', () => {
 });
 
 describe('doctor parsers on the real formats', () => {
+  it('systemctl show of NRestarts and ActiveEnterTimestampMonotonic, then /proc/uptime (recorded on Debian 12)', () => {
+    const m = parseUnitRestarts(readFileSync(new URL('../../../../test/fixtures/doctor/unit-restarts-kubelet-loop.txt', import.meta.url), 'utf8'));
+    assert.deepEqual([...m.keys()], ['containerd', 'kubelet', 'nfs-server']);
+    assert.equal(m.get('kubelet')!.restarts, 10);
+    assert.equal(Math.round(m.get('kubelet')!.activeForSeconds!), 9);
+    assert.equal(Math.round(m.get('containerd')!.activeForSeconds!), 151);
+    assert.deepEqual(m.get('nfs-server'), { restarts: 0 }, 'never active: no time');
+  });
+
   it('exportfs -v: short and long paths (a long one wraps onto the next line)', () => {
     const out =
       '/srv/nfs/k8s  \t192.168.56.0/24(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,no_root_squash,no_all_squash)\n' +
