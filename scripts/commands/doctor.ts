@@ -37,7 +37,7 @@ export async function doctorCommand(args: string[], ctx: CliContext): Promise<nu
     if (positionals.length) throw new UsageError(`doctor: unexpected argument ${positionals.join(' ')}`);
     const nodes = listOption(values.nodes, '--nodes');
     const inv = await loadReachable(common.inventory, ctx, false);
-    session = await openSession(inv, ctx, { ...(nodes ? { nodes } : {}), ...(common.connectTimeoutMs !== undefined ? { connectTimeoutMs: common.connectTimeoutMs } : {}) });
+    session = await openSession(inv, ctx, { apiThroughControlPlane: true, ...(nodes ? { nodes } : {}), ...(common.connectTimeoutMs !== undefined ? { connectTimeoutMs: common.connectTimeoutMs } : {}) });
     try {
       const result = await diagnose(session, ctx, common.inventory, common.concurrency);
       const summary = doctorSummary(result);

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { pruneRunLogs, RunLogs, runId } from '../engine/host-log.js';
 import type { TransportPool } from '../engine/types.js';
 import { stateDir } from '../inventory/load.js';
+import { initNode } from '../inventory/topology.js';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { MuxClient, MuxTransport, type MuxNodeSettings } from '../transport/mux-client.js';
 import type { Transport } from '../transport/types.js';
@@ -35,12 +36,16 @@ export interface Session {
 export async function openSession(
   inv: Inventory,
   ctx: CliContext,
-  opts: { nodes?: readonly string[]; connectTimeoutMs?: number } = {},
+  opts: { nodes?: readonly string[]; connectTimeoutMs?: number; apiThroughControlPlane?: boolean } = {},
 ): Promise<Session> {
   const nodes = pickNodes(inv, opts.nodes);
   const dir = stateDir(inv);
   const persist = ctx.settings.persistSeconds;
-  const creds = await resolveCredentials(nodes, ctx);
+  // the API is reached through the control-plane node (its admin.conf, the SSH forward): its credentials are
+  // needed also when --nodes leaves it out (doctor --nodes worker1)
+  const cp = initNode(inv);
+  const credNodes = opts.apiThroughControlPlane && !nodes.some((n) => n.name === cp.name) ? [...nodes, cp] : nodes;
+  const creds = await resolveCredentials(credNodes, ctx);
   const secrets = secretValues(creds);
   const logs = new RunLogs(join(dir, 'logs', runId()), secrets);
   pruneRunLogs(join(dir, 'logs'), ctx.settings.keepLogs, logs.dir);
