@@ -14,6 +14,7 @@ export const LEVELS: Readonly<Record<string, number>> = {
   commands: 1,
   report: 2,
   doctor: 2,
+  heal: 2,
   providers: 2,
   phases: 3,
   steps: 4,

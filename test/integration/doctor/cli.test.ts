@@ -56,9 +56,10 @@ describe('kubelab doctor against real sshd', { skip }, () => {
     assert.equal(summary.nodes, 2);
     assert.equal(summary.unreachable, 0);
     assert.equal(summary.api, 'unreachable');
-    // the doctor's own run (SSH reads, API attempt, findings) well under 10 s; the whole process gets more slack:
-    // Node.js start-up and module loading take seconds on a loaded 2-core machine
-    assert.ok((summary.durationMs as number) < 10_000, `the doctor took ${String(summary.durationMs)} ms`);
+    // a bound that catches a hang (a read waiting out its 60 s deadline), not a speed test: speed is measured on
+    // the VMs (README). Here the doctor's own run takes 2.5-4 s on an idle machine, 17 s once with VMs beside it.
+    console.log(`doctor against real sshd: ${String(summary.durationMs)} ms`);
+    assert.ok((summary.durationMs as number) < 30_000, `the doctor took ${String(summary.durationMs)} ms`);
     assert.ok(took < 60_000, `the process took ${took} ms`);
 
     // each node was read with one command (master: plus the API's attempt to read admin.conf)
