@@ -7,7 +7,7 @@
  *    mirror gone: every image imported into containerd; a second run changes and transfers nothing;
  * 3. `up --bundle` with every phase (kubeadm init and join, flannel on the host-only NIC, the addons, the smoke
  *    checks), then the lab checked from outside; `check` and `doctor` diagnose a stopped kubelet, flannel on the NAT
- *    NIC (repaired by `up --only network`) and swap back after a reboot (repaired by `up --only os`); both VMs
+ *    NIC (repaired by `up --only network`) and swap back after a reboot (repaired by `heal`); both VMs
  *    reboot and the lab comes back by itself, `check` passes, `up` changes nothing.
  * Prints its timings. Needs KUBELAB_TEST_K8S_DIR (a folder made by ../shared/k8s/unpack.sh) and the pinned
  * manifests (KUBELAB_MANIFEST_SEED or ../shared/upstream). Traffic: only 127.0.0.1 (forwarded SSH, the mirror,
@@ -531,7 +531,7 @@ spec:
     timings['flannel NAT NIC: up --only network to green'] = Date.now() - t0;
   });
 
-  it('swap back in fstab and the worker rebooted: check says its kubelet is down, doctor names swap, up --only os repairs', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+  it('swap back in fstab and the worker rebooted: check says its kubelet is down, doctor names swap, heal repairs', { skip: !CLUSTER && NO_CLUSTER }, async () => {
     // a new swap file (the os phase masked the unit of the first one), as an OS upgrade or a learner would add it
     await sh(
       worker(),
@@ -550,12 +550,17 @@ spec:
     const kubeletFinding = doc.findings.find((f) => f.code === 'kubelet-not-running')!;
     assert.match(kubeletFinding.cause, /swap/i, kubeletFinding.cause);
     const t0 = Date.now();
-    const r = await kubelab(['up', '-i', invFile, '--bundle', bundleDir, '--only', 'os', '--output', 'json']);
-    assert.equal(r.code, 0, failures(r));
+    const r = await kubelab(['heal', '-i', invFile, '--bundle', bundleDir, '--output', 'json']);
+    timings['swap + reboot: heal'] = r.ms;
+    const lines = events(r) as unknown as { type: string; phases?: string[]; node?: string; command?: string; code?: number }[];
+    const plan = lines.find((l) => l.type === 'heal-plan')!;
+    assert.deepEqual(plan.phases, ['os'], r.stdout);
+    assert.ok(lines.some((l) => l.type === 'heal-command' && l.node === worker() && l.command === 'systemctl restart kubelet' && l.code === 0), r.stdout);
     assert.match(changedLines(r), /swapoff/);
+    assert.equal(r.code, 0, r.stdout.slice(-2000));
     await waitFor('the worker Ready again', 900_000, async () => / Ready /.test(await kubectl(`get node ${worker()}`)));
     await waitFor('nodes check green', 600_000, async () => (await checkRun(['--only', 'nodes'])).run.code === 0);
-    timings['swap + reboot: up --only os to green'] = Date.now() - t0;
+    timings['swap + reboot: heal to green'] = Date.now() - t0;
     await waitFor('doctor finds nothing', 600_000, async () => (await doctorRun()).codes.length === 0);
   });
 
