@@ -77,6 +77,11 @@ export function healthyAnswers(inv: Inventory, node: InventoryNode, nowMs = LAB_
     ['file:/etc/fstab', { stdout: 'UUID=3f1c0e2a-9b7d-4c5e-8a6f-1d2e3f4a5b6c /     ext4 errors=remount-ro 0 1\n#kubelab-swap-off# /swap.img\tnone\tswap\tsw\t0\t0\n' }],
     ['unit:kubelet', { stdout: ACTIVE }],
     ['unit:containerd', { stdout: ACTIVE }],
+    // as systemctl show prints it (fixtures/doctor/unit-restarts-kubelet-loop.txt): no restarts, up for an hour
+    [
+      'unit-restarts:containerd,kubelet,nfs-server',
+      { stdout: 'NRestarts=0\nId=containerd.service\nActiveEnterTimestampMonotonic=9821289\n\nNRestarts=0\nId=kubelet.service\nActiveEnterTimestampMonotonic=12378040\n\nNRestarts=0\nId=nfs-server.service\nActiveEnterTimestampMonotonic=11031577\n3611.22 7017.26\n' },
+    ],
     ['journal:kubelet:20', { stdout: 'Nov 30 11:58:01 node systemd[1]: Started kubelet.service - kubelet: The Kubernetes Node Agent.\n' }],
     ['journal:containerd:20', { stdout: 'Nov 30 11:57:58 node containerd[640]: time="2026-11-30T11:57:58Z" level=info msg="containerd successfully booted in 0.052s"\n' }],
     ['command:containerd', { stdout: '' }],

@@ -62,7 +62,8 @@ describe('kubelab doctor against real sshd', { skip }, () => {
     assert.ok((summary.durationMs as number) < 30_000, `the doctor took ${String(summary.durationMs)} ms`);
     assert.ok(took < 60_000, `the process took ${took} ms`);
 
-    // each node was read with one command (master: plus the API's attempt to read admin.conf)
+    // each node was read with one command; master: plus the API's attempt to read admin.conf, and a second read (the
+    // API server's container, asked because the API did not answer)
     const runs = readdirSync(join(dir, '.kubelab', 'doctortest', 'logs'));
     const logDir = join(dir, '.kubelab', 'doctortest', 'logs', runs.sort().pop()!);
     const worker = readFileSync(join(logDir, 'worker1.log'), 'utf8');
@@ -70,7 +71,10 @@ describe('kubelab doctor against real sshd', { skip }, () => {
     const commands = (log: string): string[] => log.split('\n').filter((l) => /^--- \S+ \$ /.test(l)).map((l) => l.replace(/^--- \S+ \$ /, ''));
     assert.equal(commands(worker).length, 1, commands(worker).join('\n'));
     assert.match(commands(worker)[0]!, /^sh -c .*@@kubelab-batch-[0-9a-f]+/);
-    assert.deepEqual(commands(master).map((c) => c.split(' ')[0]).sort(), ['cat', 'sh']);
+    assert.deepEqual(commands(master).map((c) => c.split(' ')[0]).sort(), ['cat', 'sh', 'sh']);
+    const batches = master.split(/^--- \S+ \$ /m).filter((b) => b.startsWith('sh -c'));
+    assert.equal(batches.length, 2);
+    assert.ok(!batches[0]!.includes('crictl --runtime-endpoint') && batches[1]!.includes('crictl --runtime-endpoint'), 'the second read asks for the API server container');
     assert.match(commands(master).find((c) => c.startsWith('cat'))!, /^cat -- \/etc\/kubernetes\/admin\.conf$/);
     assert.doesNotMatch(master + worker, /PRIVATE KEY/);
   });

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { runDoctor, type DoctorResult } from '../../../scripts/doctor/run.js';
 import { DOCTOR_SOURCES } from '../../../scripts/doctor/index.js';
-import { FINDING_CODES } from '../../../scripts/doctor/types.js';
+import { FINDING_CODES, type FirstRead } from '../../../scripts/doctor/types.js';
+import type { Fact } from '../../../scripts/engine/types.js';
 import { clockSkewSeconds } from '../../../scripts/doctor/clock.js';
 import { journalReason } from '../../../scripts/doctor/services.js';
 import { parseExportfs } from '../../../scripts/facts/nfs-exports.js';
@@ -290,7 +291,16 @@ describe('kubelab doctor (simulated lab)', () => {
  */
 describe('kubelab doctor is read-only', () => {
   const inv = testInventory({ nfs: { server: 'worker1', path: '/srv/nfs/k8s' } });
-  const argvs = inv.spec.nodes.flatMap((n) => DOCTOR_SOURCES.flatMap((s) => s.facts(n, inv).map((f) => f.argv)));
+  // the second round's facts too, as asked when every unit is down and the API does not answer
+  const everythingDown: FirstRead = {
+    value: <T>(f: Fact<T>): T | undefined => (f.key.startsWith('unit:') ? ({ active: 'failed', enabled: 'enabled', loaded: true } as T) : undefined),
+    apiReachable: false,
+  };
+  const argvs = inv.spec.nodes.flatMap((n) => DOCTOR_SOURCES.flatMap((s) => [...s.facts(n, inv), ...(s.more?.(n, everythingDown) ?? [])].map((f) => f.argv)));
+  it('the second round is covered: the journals and the API server container are among the reads', () => {
+    assert.ok(argvs.some((a) => a[0] === 'journalctl'));
+    assert.ok(argvs.some((a) => a.join(' ').includes('crictl --runtime-endpoint')));
+  });
   const READ_ONLY: RegExp[] = [
     /^cat \/proc\/swaps$/,
     /^sh -c test -e "\$1" \|\| exit 3; cat -- "\$1" sh \S+$/,
@@ -303,6 +313,7 @@ describe('kubelab doctor is read-only', () => {
     /^date \+%s\.%N$/,
     /^df -Pi? -- \/var$/,
     /^exportfs -v$/,
+    /^sh -c systemctl show --property=Id,NRestarts,ActiveEnterTimestampMonotonic -- "\$@"; cat \/proc\/uptime sh [\w -]+$/,
   ];
   const SCRIPTS = ['certificates', 'crictl-ps'];
 
