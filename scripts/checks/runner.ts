@@ -77,12 +77,13 @@ const waitDefaultServiceAccount = (ctx: CheckContext): Promise<boolean> =>
 /**
  * Why the namespace's deletion cannot finish, from its conditions: the namespace controller must list every API
  * group, and an aggregated API that does not answer (metrics-server unreachable over a broken pod network) keeps
- * it Terminating until that API is back. Undefined while nothing blocks it.
+ * it Terminating until that API is back. Undefined while nothing blocks it (a content deletion failure may clear
+ * on the controller's next pass: that one is waited for).
  */
 async function deletionBlocked(ctx: CheckContext): Promise<string | undefined> {
   const ns = await ctx.api.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ctx.namespace } });
   const conditions = ((ns?.status as { conditions?: { type?: string; status?: string; message?: string }[] } | undefined)?.conditions ?? []);
-  const c = conditions.find((x) => x.status === 'True' && /^NamespaceDeletion(Discovery|GroupVersionParsing|Content)Failure$/.test(x.type ?? ''));
+  const c = conditions.find((x) => x.status === 'True' && /^NamespaceDeletion(Discovery|GroupVersionParsing)Failure$/.test(x.type ?? ''));
   return c ? `${c.type}: ${c.message ?? ''}`.trim() : undefined;
 }
 
