@@ -32,8 +32,7 @@ export const containerdConfigSource: DoctorSource = {
         node: node.name,
         symptom: have === undefined ? `${CONTAINERD_CONFIG} is missing` : `${CONTAINERD_CONFIG} differs from what kubelab renders (sha256 ${have.slice(0, 12)}, expected ${want.slice(0, 12)})`,
         cause: 'the file was edited or replaced after `kubelab up` (e.g. a package upgrade writing its default, without SystemdCgroup = true or the sandbox image)',
-        fix: ctx.fix.up('runtime'),
-        repair: { phases: ['runtime'] },
+        ...ctx.fix.repaired({ phases: ['runtime'] }),
       });
     }
     return out;

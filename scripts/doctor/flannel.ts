@@ -56,8 +56,7 @@ export const flannelSource: DoctorSource = {
             ? `the kube-flannel DaemonSet's --iface=${ifaces.join(',')} ${picked ? `selects ${picked.name} (${picked.address})` : 'matches no interface'} on ${node.name}, not its host-only NIC ${hostOnly.name} (${node.address})`
             : `the kube-flannel DaemonSet has no --iface: flannel uses the default route's NIC on ${node.name}, not its host-only NIC ${hostOnly.name} (${node.address})`,
           cause: 'flannel then tunnels pod traffic over the NAT NIC (10.0.2.15 on every VM): pods on different nodes cannot reach each other',
-          fix: ctx.fix.up('network'),
-          repair: { phases: ['network'] },
+          ...ctx.fix.repaired({ phases: ['network'] }),
         });
       }
     }
@@ -71,8 +70,7 @@ export const flannelSource: DoctorSource = {
         node: node.name,
         symptom: `flannel on ${node.name} announces ${ip} (${FLANNEL_PUBLIC_IP_ANNOTATION}), not ${node.address}`,
         cause: "its flannel pod started with another interface (before --iface was set, or the node's address changed) and still uses it",
-        fix: `${ctx.fix.up('network')}; then ${ctx.fix.kubectl(ROLLOUT_RESTART)}`,
-        repair: { phases: ['network'], commands: [kubectlOnControlPlane(ctx.inv, ROLLOUT_RESTART)] },
+        ...ctx.fix.repaired({ phases: ['network'], commands: [kubectlOnControlPlane(ctx.inv, ROLLOUT_RESTART)] }),
       });
     }
     return out;

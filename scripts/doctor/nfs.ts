@@ -44,7 +44,7 @@ export const nfsSource: DoctorSource = {
     if (!nfs) return [];
     const out: Finding[] = [];
     for (const node of ctx.nodes.filter((n) => isServer(ctx, n))) {
-      const down = serviceFinding(ctx, node, { unit: 'nfs-server', code: 'nfs-server-not-running' }, () => ctx.fix.up('nfs'), () => ({ phases: ['nfs'] }));
+      const down = serviceFinding(ctx, node, { unit: 'nfs-server', code: 'nfs-server-not-running', repair: () => ({ phases: ['nfs'] }) });
       if (down) {
         out.push(down);
         continue; // no exports while it is down: one finding
@@ -60,8 +60,7 @@ export const nfsSource: DoctorSource = {
         cause: fileRight
           ? '/etc/exports has the entry but it is not exported (exportfs -u / -r since, or the export directory was missing when nfs-server started)'
           : `/etc/exports lacks the line "${exportLine(ctx.inv)}"`,
-        fix: fileRight ? ctx.fix.exec(node.name, ['exportfs', '-ra']) : ctx.fix.up('nfs'),
-        repair: fileRight ? { commands: [{ node: node.name, argv: ['exportfs', '-ra'] }] } : { phases: ['nfs'] },
+        ...ctx.fix.repaired(fileRight ? { commands: [{ node: node.name, argv: ['exportfs', '-ra'] }] } : { phases: ['nfs'] }),
       });
     }
     return [...out, ...(await pvFindings(ctx))];

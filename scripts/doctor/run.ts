@@ -44,15 +44,30 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 export function fixes(inv: Inventory, inventoryFile: string): Fixes {
   const i = shQuote(inventoryFile);
   const exec = (node: string, argv: readonly string[]): string => `kubelab exec -i ${i} --nodes ${shQuote(node)} -- ${shJoin(argv)}`;
+  const up = (phases: string): string => `kubelab up -i ${i} --only ${shQuote(phases)}`;
   return {
     kubelab: (words) => `kubelab ${shJoin(words)} -i ${i}`,
-    up: (phases) => `kubelab up -i ${i} --only ${shQuote(phases)}`,
+    up,
     exec,
     kubectl: (args) => {
       const k = kubectlOnControlPlane(inv, args);
       return exec(k.node, k.argv);
     },
+    repaired: (repair) => {
+      const steps = [
+        ...(repair.phases?.length ? [up(repair.phases.join(','))] : []),
+        ...(repair.commands ?? []).map((c) => exec(c.node, c.argv)),
+        ...(repair.thenPhases?.length ? [up(repair.thenPhases.join(','))] : []),
+      ];
+      return { fix: steps.join('; then '), repair };
+    },
   };
+}
+
+/** A fact's value in a node's answers; undefined when it was not read or has no valid answer. */
+export function answerValue<T>(answers: ReadonlyMap<string, FactAnswer<unknown>> | undefined, fact: Fact<T>): T | undefined {
+  const a = answers?.get(fact.key);
+  return a && !a.error ? (a.value as T) : undefined;
 }
 
 export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
@@ -94,10 +109,7 @@ export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
     inv: o.inv,
     nodes: o.nodes,
     reads,
-    value<T>(node: InventoryNode, fact: Fact<T>): T | undefined {
-      const a = reads.get(node.name)?.answers.get(fact.key);
-      return a && !a.error ? (a.value as T) : undefined;
-    },
+    value: <T>(node: InventoryNode, fact: Fact<T>): T | undefined => answerValue(reads.get(node.name)?.answers, fact),
     ...(api ? { api } : { apiError: 'error' in conn ? conn.error : 'not connected' }),
     fix: fixes(o.inv, o.inventoryFile),
     nowMs: now(),
@@ -131,13 +143,7 @@ async function readMore(o: DoctorRunOptions, sources: readonly DoctorSource[], r
   await forEachLimit(o.nodes, o.concurrency ?? 10, async (node) => {
     const r = reads.get(node.name);
     if (!r || r.error) return;
-    const first: FirstRead = {
-      value: <T>(fact: Fact<T>): T | undefined => {
-        const a = r.answers.get(fact.key);
-        return a && !a.error ? (a.value as T) : undefined;
-      },
-      apiReachable,
-    };
+    const first: FirstRead = { value: (fact) => answerValue(r.answers, fact), apiReachable };
     const more = sources.flatMap((s) => s.more?.(node, first) ?? []).filter((f) => !r.answers.has(f.key));
     if (!more.length) return;
     let answers: ReadonlyMap<string, FactAnswer<unknown>>;

@@ -1,7 +1,7 @@
 /** kubelet-not-running, containerd-not-running: the unit's state and the last lines of its journal as the reason. */
 import { journalTail } from '../facts/journal.js';
 import type { Fact } from '../engine/types.js';
-import { unitState } from '../facts/systemd.js';
+import { unitState, type UnitState } from '../facts/systemd.js';
 import { unitRestarts, type UnitRestarts } from '../facts/unit-restarts.js';
 import type { InventoryNode } from '../inventory/types.js';
 import type { DoctorContext, DoctorSource, Finding, FindingCode, FirstRead, Repair } from './types.js';
@@ -39,17 +39,16 @@ function cleanStop(lines: readonly string[]): string | undefined {
 interface ServiceCheck {
   unit: string;
   code: FindingCode;
-  fix(ctx: DoctorContext, node: InventoryNode, installed: boolean): string;
+  /** What repairs it (the finding's fix is these commands). */
   repair(node: InventoryNode, installed: boolean): Repair;
 }
 
 const SERVICES: readonly ServiceCheck[] = [
-  { unit: 'containerd', code: 'containerd-not-running', fix: (ctx) => ctx.fix.up('runtime'), repair: () => ({ phases: ['runtime'] }) },
+  { unit: 'containerd', code: 'containerd-not-running', repair: () => ({ phases: ['runtime'] }) },
   {
     unit: 'kubelet',
     code: 'kubelet-not-running',
     // kubelet is enabled by `up` but started by kubeadm init/join: after the cause in its journal is gone, restart it
-    fix: (ctx, node, installed) => (installed ? ctx.fix.exec(node.name, ['systemctl', 'restart', 'kubelet']) : ctx.fix.up('packages')),
     repair: (node, installed) => (installed ? { commands: [{ node: node.name, argv: ['systemctl', 'restart', 'kubelet'] }] } : { phases: ['packages'] }),
   },
 ];
@@ -67,23 +66,23 @@ function restartLoop(restarts: ReadonlyMap<string, UnitRestarts> | undefined, un
   return `${unit} keeps restarting (${r.restarts} restarts by systemd, up ${Math.round(r.activeForSeconds)} s)`;
 }
 
-/** Whether a unit is down: not active, or active but in a restart loop. */
-function unitDown(value: <T>(fact: Fact<T>) => T | undefined, unit: string): boolean {
+/**
+ * A unit that is down: its state, and `loop` when it is active but in a restart loop; undefined when it runs or
+ * its state could not be read.
+ */
+function downState(value: <T>(fact: Fact<T>) => T | undefined, unit: string): { state: UnitState; loop?: string } | undefined {
   const state = value(unitState(unit));
-  return state !== undefined && (state.active !== 'active' || restartLoop(value(UNIT_RESTARTS), unit) !== undefined);
+  if (!state) return undefined;
+  if (state.active !== 'active') return { state };
+  const loop = restartLoop(value(UNIT_RESTARTS), unit);
+  return loop ? { state, loop } : undefined;
 }
 
 /** Finds a unit that is not active or keeps restarting; undefined when it runs, or when its state could not be read. */
-export function serviceFinding(
-  ctx: DoctorContext,
-  node: InventoryNode,
-  s: Pick<ServiceCheck, 'unit' | 'code'>,
-  fix: (installed: boolean) => string,
-  repair: (installed: boolean) => Repair,
-): Finding | undefined {
-  const state = ctx.value(node, unitState(s.unit));
-  if (!state || !unitDown((f) => ctx.value(node, f), s.unit)) return undefined;
-  const loop = state.active === 'active' ? restartLoop(ctx.value(node, UNIT_RESTARTS), s.unit) : undefined;
+export function serviceFinding(ctx: DoctorContext, node: InventoryNode, s: Pick<ServiceCheck, 'unit' | 'code'> & { repair(installed: boolean): Repair }): Finding | undefined {
+  const down = downState((f) => ctx.value(node, f), s.unit);
+  if (!down) return undefined;
+  const { state, loop } = down;
   const journal = ctx.value(node, journalTail(s.unit, JOURNAL_LINES)) ?? '';
   const installed = state.loaded;
   return {
@@ -91,8 +90,7 @@ export function serviceFinding(
     node: node.name,
     symptom: loop ?? (installed ? `${s.unit} is ${state.active || 'not active'} (enabled: ${state.enabled || 'unknown'})` : `${s.unit} is not installed (no ${s.unit}.service)`),
     cause: installed ? `its journal says: ${journalReason(journal)}` : `the ${s.unit} unit does not exist on ${node.name}`,
-    fix: fix(installed),
-    repair: repair(installed),
+    ...ctx.fix.repaired(s.repair(installed)),
     ...(journal.trim() ? { evidence: journal } : {}),
   };
 }
@@ -104,7 +102,7 @@ export function serviceFacts(unit: string): Fact<unknown>[] {
 
 /** Then, for a unit that is down: its journal's last lines (the reason). */
 export function serviceMore(unit: string, first: FirstRead): Fact<unknown>[] {
-  return unitDown((f) => first.value(f), unit) ? [journalTail(unit, JOURNAL_LINES)] : [];
+  return downState((f) => first.value(f), unit) ? [journalTail(unit, JOURNAL_LINES)] : [];
 }
 
 export const servicesSource: DoctorSource = {
@@ -112,6 +110,6 @@ export const servicesSource: DoctorSource = {
   facts: () => SERVICES.flatMap((s) => serviceFacts(s.unit)),
   more: (_node, first) => SERVICES.flatMap((s) => serviceMore(s.unit, first)),
   diagnose(ctx) {
-    return ctx.nodes.flatMap((node) => SERVICES.map((s) => serviceFinding(ctx, node, s, (installed) => s.fix(ctx, node, installed), (installed) => s.repair(node, installed))).filter((f): f is Finding => f !== undefined));
+    return ctx.nodes.flatMap((node) => SERVICES.map((s) => serviceFinding(ctx, node, { ...s, repair: (installed) => s.repair(node, installed) })).filter((f): f is Finding => f !== undefined));
   },
 };

@@ -29,8 +29,7 @@ export const swapSource: DoctorSource = {
           cause: entries.length
             ? `/etc/fstab still enables it (${entries.map((l) => l.trim()).join('; ')}), so it came back at boot; kubelet does not run with swap on`
             : 'swap was turned on again (swapon, or a systemd swap unit); kubelet does not run with swap on',
-          fix: ctx.fix.up('os'),
-          repair: { phases: ['os'] },
+          ...ctx.fix.repaired({ phases: ['os'] }),
         });
       } else if (entries.length) {
         out.push({
@@ -38,8 +37,7 @@ export const swapSource: DoctorSource = {
           node: node.name,
           symptom: `/etc/fstab enables swap: ${entries.map((l) => l.trim()).join('; ')}`,
           cause: 'swap is off now but comes back at the next boot, and kubelet then fails with "running with swap on is not supported"',
-          fix: ctx.fix.up('os'),
-          repair: { phases: ['os'] },
+          ...ctx.fix.repaired({ phases: ['os'] }),
         });
       }
     }

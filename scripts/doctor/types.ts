@@ -85,6 +85,8 @@ export interface Fixes {
   exec(node: string, argv: readonly string[]): string;
   /** kubectl as root on the first control-plane node, through admin.conf (a kubelab exec command). */
   kubectl(args: readonly string[]): string;
+  /** A finding's fix and repair when the fix is exactly what heal runs: its `up` and `exec` commands, in order. */
+  repaired(repair: Repair): { fix: string; repair: Repair };
 }
 
 export interface DoctorContext {

@@ -11,7 +11,7 @@ import { factAnswer, type FactAnswer } from '../../scripts/engine/facts.js';
 import type { Fact } from '../../scripts/engine/types.js';
 import type { Inventory, InventoryNode } from '../../scripts/inventory/types.js';
 import type { DoctorContext } from '../../scripts/doctor/types.js';
-import { fixes } from '../../scripts/doctor/run.js';
+import { answerValue, fixes } from '../../scripts/doctor/run.js';
 import { renderContainerdConfig } from '../../scripts/render/containerd.js';
 import { containerdSettings } from '../../scripts/steps/containerd-config.js';
 import { hostEntries, renderHosts } from '../../scripts/steps/etc-hosts.js';
@@ -150,10 +150,7 @@ export function doctorContext(inv: Inventory, answers: Record<string, Map<string
     inv,
     nodes: inv.spec.nodes,
     reads,
-    value<T>(node: InventoryNode, fact: Fact<T>): T | undefined {
-      const a = reads.get(node.name)?.answers.get(fact.key);
-      return a && !a.error ? (a.value as T) : undefined;
-    },
+    value: <T>(node: InventoryNode, fact: Fact<T>): T | undefined => answerValue(reads.get(node.name)?.answers, fact),
     apiError: 'not connected (test)',
     fix: fixes(inv, 'lab.yaml'),
     nowMs,
