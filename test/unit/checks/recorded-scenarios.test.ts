@@ -4,31 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CHECKS } from '../../../scripts/checks/index.js';
-import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
-import type { CheckName, CheckResult } from '../../../scripts/checks/types.js';
-import { selectByName } from '../../../scripts/util/select.js';
-import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_SETTINGS, withAddons } from '../../support/check-scenario.js';
-import { FakeApi } from '../../support/fake-api.js';
+import type { CheckName } from '../../../scripts/checks/types.js';
+import { replayChecks } from '../../support/check-replay.js';
+import { scenarioInventory, withAddons } from '../../support/check-scenario.js';
 
 /** The e2e lab: NFS on master from /srv/nfs/k8s (scenarioInventory), monitoring off. */
-async function replay(name: string, only?: CheckName[]): Promise<{ by(n: CheckName): CheckResult; results: CheckResult[]; slept: number; api: FakeApi }> {
-  const s = loadScenario(name);
-  const api = new FakeApi(s);
-  const clock = fakeClock();
-  const { results } = await runChecks({
-    inv: withAddons(scenarioInventory(s), { monitoring: { enabled: false } }),
-    api,
-    transports: new FakeSshPool(s.ssh),
-    checks: selectByName(CHECKS, only, 'check'),
-    settings: TEST_SETTINGS,
-    runId: s.runId,
-    now: clock.now,
-    sleep: clock.sleep,
-  });
-  assert.equal(api.namespaces.has(SMOKE_NAMESPACE), false);
-  return { results, slept: clock.slept(), api, by: (n) => results.find((r) => r.name === n)! };
-}
+const replay = (name: string, only?: CheckName[]) => replayChecks(name, only, { inv: (s) => withAddons(scenarioInventory(s), { monitoring: { enabled: false } }) });
 
 describe('checks on recordings of the real lab', () => {
   it('every check of a real run: all pass but system-pods, which names the crash-looping NFS provisioner and the restarts', async () => {

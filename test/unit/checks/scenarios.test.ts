@@ -4,48 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CHECKS } from '../../../scripts/checks/index.js';
-import { selectByName } from '../../../scripts/util/select.js';
-import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
+import { SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
 import { SMOKE_IMAGE } from '../../../scripts/checks/smoke-pods.js';
-import type { CheckName, CheckResult } from '../../../scripts/checks/types.js';
-import type { Inventory } from '../../../scripts/inventory/types.js';
+import type { CheckResult } from '../../../scripts/checks/types.js';
 import { testInventory } from '../../support/inventory.js';
-import { FakeApi } from '../../support/fake-api.js';
-import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_SETTINGS, withAddons, type Scenario } from '../../support/check-scenario.js';
-
-interface Ran {
-  results: CheckResult[];
-  api: FakeApi;
-  ssh: FakeSshPool;
-  slept: number;
-  by(name: CheckName): CheckResult;
-}
-
-async function run(
-  scenario: string | Scenario,
-  only?: CheckName[],
-  opts: { inv?: (s: Scenario) => Inventory; api?: (api: FakeApi) => void } = {},
-): Promise<Ran> {
-  const s = typeof scenario === 'string' ? loadScenario(scenario) : scenario;
-  const api = new FakeApi(s);
-  opts.api?.(api);
-  const ssh = new FakeSshPool(s.ssh);
-  const clock = fakeClock();
-  const { results, cleanup } = await runChecks({
-    inv: opts.inv ? opts.inv(s) : scenarioInventory(s),
-    api,
-    transports: ssh,
-    checks: selectByName(CHECKS, only, 'check'),
-    settings: TEST_SETTINGS,
-    runId: s.runId,
-    now: clock.now,
-    sleep: clock.sleep,
-  });
-  assert.equal(api.namespaces.has(SMOKE_NAMESPACE), false, 'the smoke namespace is gone at the end');
-  assert.equal(cleanup.error, undefined);
-  return { results, api, ssh, slept: clock.slept(), by: (n) => results.find((r) => r.name === n)! };
-}
+import { replayChecks as run } from '../../support/check-replay.js';
+import { loadScenario, scenarioInventory, TEST_SETTINGS, withAddons } from '../../support/check-scenario.js';
 
 function failedWith(r: CheckResult, ...patterns: RegExp[]): void {
   assert.equal(r.status, 'failed', `${r.name} should fail: ${r.detail}`);
