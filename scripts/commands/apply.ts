@@ -2,7 +2,8 @@ import { runPhases, stepsFor, succeeded } from '../engine/run.js';
 import type { Phase, RunMode, RunRecorder, Summary } from '../engine/types.js';
 import { PHASES } from '../phases/index.js';
 import { selectByName } from '../util/select.js';
-import { defaultOutput, makeReporter, type OutputMode } from '../report/index.js';
+import { defaultOutput, makeReporter, stoppedSummary, writeSummary, type OutputMode } from '../report/index.js';
+import { endWithSummary } from '../util/end-with-summary.js';
 import type { CliContext } from './cli-context.js';
 import { listOption, parseCommon } from './options.js';
 import { installSettings, withBundle } from './cluster-artifacts.js';
@@ -12,15 +13,22 @@ import { openRecording } from './recording.js';
 /** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
 export async function applyCommand(mode: RunMode, args: string[], ctx: CliContext): Promise<number> {
   const { common, values } = parseCommon(args, { only: { type: 'string' }, offline: { type: 'boolean', default: false }, bundle: { type: 'string' } });
-  const phases = selectByName(PHASES, listOption(values.only, '--only'), 'phase');
-  const inv = withBundle(await loadReachable(common.inventory, ctx, mode === 'apply'), typeof values.bundle === 'string' ? values.bundle : undefined);
-  const session = await openSession(inv, ctx, { connectTimeoutMs: common.connectTimeoutMs });
+  const output = common.output ?? defaultOutput(ctx.stdout);
+  // a failure before the run (bad input, credentials) still ends the output with the summary, saying why
+  const { phases, session } = await endWithSummary(
+    async () => {
+      const selected = selectByName(PHASES, listOption(values.only, '--only'), 'phase');
+      const inv = withBundle(await loadReachable(common.inventory, ctx, mode === 'apply'), typeof values.bundle === 'string' ? values.bundle : undefined);
+      return { phases: selected, session: await openSession(inv, ctx, { connectTimeoutMs: common.connectTimeoutMs }) };
+    },
+    (why) => writeSummary(output, ctx.stdout, stoppedSummary(why)),
+  );
   const recorder = openRecording(ctx.settings, [mode === 'apply' ? 'up' : 'plan', ...args], session.secrets);
   try {
     const summary = await runPhasesIn(session, ctx, {
       phases,
       mode,
-      output: common.output ?? defaultOutput(ctx.stdout),
+      output,
       concurrency: common.concurrency,
       offline: values.offline === true,
       ...(recorder ? { recorder } : {}),

@@ -9,7 +9,8 @@ import type { Check, CheckSettings } from '../checks/types.js';
 import { StepError } from '../engine/errors.js';
 import type { TransportPool } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
-import { defaultOutput, makeReporter, type OutputMode } from '../report/index.js';
+import { defaultOutput, makeReporter, writeSummary, type OutputMode } from '../report/index.js';
+import { endWithSummary } from '../util/end-with-summary.js';
 import { junitXml } from '../report/junit.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
@@ -74,7 +75,9 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
 export async function checkCommand(args: string[], ctx: CliContext): Promise<number> {
   const { common, values, positionals } = parseCommon(args, { only: { type: 'string' }, junit: { type: 'string' } });
   const output = common.output ?? defaultOutput(ctx.stdout);
-  const beforeChecks = <T>(fn: () => Promise<T>): Promise<T> => endWithSummaryOnError(output, ctx.stdout, fn);
+  // a failure before the first check still ends the output with the summary (no check counted, why none ran)
+  const beforeChecks = <T>(fn: () => Promise<T>): Promise<T> =>
+    endWithSummary(fn, (why) => writeSummary(output, ctx.stdout, { type: 'summary', passed: 0, failed: 0, skipped: 0, error: why }));
   const { checks, junitFile } = await beforeChecks(async () => {
     if (positionals.length) throw new UsageError(`check: unexpected argument ${positionals.join(' ')}`);
     const junit = typeof values.junit === 'string' ? values.junit : undefined;
@@ -112,21 +115,5 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
     }
   } finally {
     await session.close();
-  }
-}
-
-/**
- * Runs `fn`, a part of `kubelab check` before the first check; when it fails, the output still ends with the
- * summary (no check counted, `error`: the first line of why none ran) before the error goes on to the caller, so a reader of
- * `--output json` always gets its last line.
- */
-async function endWithSummaryOnError<T>(output: OutputMode, stdout: NodeJS.WriteStream, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    const reporter = await makeReporter(output, stdout, () => 0);
-    reporter.event({ type: 'summary', passed: 0, failed: 0, skipped: 0, error: (err instanceof Error ? err.message : String(err)).split('\n')[0]! });
-    reporter.close();
-    throw err;
   }
 }

@@ -8,6 +8,7 @@ import { listOption, parseCommon, secondsOption } from './options.js';
 import { loadReachable, openSession } from './session.js';
 import { abortReason, raceAbort } from '../util/abort.js';
 import { printable } from '../util/terminal-text.js';
+import { endWithSummary } from '../util/end-with-summary.js';
 
 /** Bytes of each output stream `exec` shows (its last ones); the whole output is in the run's log folder. */
 export const EXEC_SHOWN_BYTES = 256 * 1024;
@@ -24,13 +25,25 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
   const nodes = listOption(values.nodes, '--nodes');
 
   const json = (common.output ?? defaultOutput(ctx.stdout)) === 'json';
-  const session = await openSession(await loadReachable(common.inventory, ctx, false), ctx, { nodes, connectTimeoutMs: common.connectTimeoutMs });
-  const summary: Summary = { type: 'summary', ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, hosts: {} };
   const print = (text: string): void => {
     ctx.stdout.write(text);
   };
+  const summary: Summary = { type: 'summary', ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, hosts: {} };
+  /** The last line: the counts (and why the run stopped early), or the summary object in json. */
+  const printSummary = (error?: string): void => {
+    if (ctx.signal?.aborted) summary.interrupted = `interrupted (${abortReason(ctx.signal)})`;
+    if (error !== undefined) summary.error = error;
+    const counts = `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable`;
+    const why = [summary.interrupted, error === undefined ? undefined : `stopped by an error: ${error}`].filter((w) => w !== undefined);
+    print(json ? `${JSON.stringify(summary)}\n` : printable(`${[counts, ...why].join('; ')}\n`));
+  };
+  // a failure before the command ran (bad input, credentials) or one escaping a host (a bug) still ends with the summary
+  const onFailure = <T>(fn: () => Promise<T>): Promise<T> => endWithSummary(fn, printSummary);
+  const session = await onFailure(async () =>
+    openSession(await loadReachable(common.inventory, ctx, false), ctx, { nodes, connectTimeoutMs: common.connectTimeoutMs }),
+  );
   try {
-    await forEachLimit(session.nodes, common.concurrency, async (node) => {
+    await onFailure(() => forEachLimit(session.nodes, common.concurrency, async (node) => {
       const tally: HostTally = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false };
       summary.hosts[node.name] = tally;
       let result: ExecResult | undefined;
@@ -77,13 +90,11 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
         prefixed(result.stderr, `${node.name} ! `, lines);
         print(printable(`${lines.join('\n')}\n`));
       }
-    });
+    }));
   } finally {
     await session.close();
   }
-  if (ctx.signal?.aborted) summary.interrupted = `interrupted (${abortReason(ctx.signal)})`;
-  const counts = `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable`;
-  print(json ? `${JSON.stringify(summary)}\n` : `${counts}${summary.interrupted ? `; ${summary.interrupted}` : ''}\n`);
+  printSummary();
   return summary.failed === 0 && summary.unreachable === 0 ? 0 : 1;
 }
 

@@ -4,6 +4,7 @@ import { redact } from '../transport/redact.js';
 import { StepError, tail } from './errors.js';
 import { KubelabError } from '../util/errors.js';
 import { abortReason, raceAbort } from '../util/abort.js';
+import { endWithSummary } from '../util/end-with-summary.js';
 import { FactCache, RecordingFacts } from './facts.js';
 import { forEachLimit } from './pool.js';
 import { clearRemoteFacts } from './remote-facts.js';
@@ -76,6 +77,29 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
     logDir: opts.logDir,
   });
 
+  const finish = async (error?: string): Promise<Summary> => {
+    await Promise.allSettled(cleanups.map((c) => c()));
+    const summary = summarize(states);
+    const stopped = interrupted(opts.signal);
+    if (stopped) summary.interrupted = stopped;
+    if (error !== undefined) summary.error = error;
+    emit(summary);
+    return summary;
+  };
+  // an error escaping the phases (a bug: steps' own failures are caught per host) still ends with the recap
+  await endWithSummary(() => runEach(phases, opts, state, cluster, emit), async (why) => void (await finish(why)));
+  return finish();
+}
+
+/** The phases in order, each over its hosts. */
+async function runEach(
+  phases: readonly Phase[],
+  opts: RunOptions,
+  state: (name: string) => HostState,
+  cluster: ClusterContext,
+  emit: (e: RunEvent) => void,
+): Promise<void> {
+  const { inv } = opts;
   for (const phase of phases) {
     if (opts.signal?.aborted) break;
     const hosts = phase.hosts ? phase.hosts(inv) : [...inv.spec.nodes];
@@ -98,13 +122,6 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
     });
     emit({ type: 'phase-end', phase: phase.name, durationMs: Date.now() - started });
   }
-
-  await Promise.allSettled(cleanups.map((c) => c()));
-  const summary = summarize(states);
-  const stopped = interrupted(opts.signal);
-  if (stopped) summary.interrupted = stopped;
-  emit(summary);
-  return summary;
 }
 
 async function runHost(

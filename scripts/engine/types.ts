@@ -226,6 +226,8 @@ export interface Summary {
   hosts: Record<string, HostTally>;
   /** Set when the run was interrupted (e.g. "interrupted (SIGINT)"): steps after that point were not started. */
   interrupted?: string;
+  /** Set when the run stopped on an error (bad input before any host, a bug midway): the first line of why. */
+  error?: string;
 }
 
 export interface Reporter {

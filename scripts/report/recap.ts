@@ -23,5 +23,6 @@ export function recapTable(summary: Summary): string {
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const table = [line(header), ...rows.map(line)];
   if (summary.interrupted) table.push(`${summary.interrupted}: the steps after it were not started`);
+  if (summary.error !== undefined) table.push(`stopped by an error: ${summary.error}`);
   return table.join('\n');
 }

@@ -131,7 +131,10 @@ export class TtyReporter implements Reporter {
         else this.checkDone(e);
         break;
       case 'summary':
-        this.write('passed' in e ? this.checkReport(e) : `\n${recapTable(e)}\n`);
+        // a run that stopped on an error may end in the middle of a phase: its spinner goes first
+        this.spinner?.stop();
+        this.spinner = undefined;
+        this.write('passed' in e ? this.checkReport(e) : printable(`\n${recapTable(e)}\n`));
         return;
     }
     if (this.spinner) this.spinner.text = this.text(this.phase);

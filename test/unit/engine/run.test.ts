@@ -201,6 +201,34 @@ describe('engine: runPhases', () => {
     assert.equal(s.interrupted, 'interrupted (SIGINT)');
     assert.equal(rep.events.at(-1), s);
   });
+
+  it('an error escaping the phases (a bug, not a step failure): the run still ends with the recap of what was done, then rejects', async () => {
+    const step = (name: string): Step => ({ name, plan: async () => [] });
+    const phases: Phase[] = [
+      { name: 'one', title: 'one', steps: [step('a'), step('b')] },
+      // a phase whose host list throws: the engine cannot catch it per host
+      { name: 'two', title: 'two', hosts: () => { throw new TypeError('hosts of two: boom\nsecond line'); }, steps: [step('c')] },
+    ];
+    const rep = new CollectingReporter();
+    let cleaned = false;
+    const cleanupPhase: Phase = { name: 'zero', title: 'zero', steps: [{ name: 'z', plan: async (h) => (h.cluster.onClose(async () => void (cleaned = true)), []) }] };
+    await assert.rejects(
+      runPhases({ inv, phases: [cleanupPhase, ...phases], mode: 'plan', reporter: rep, transports: pool(sims()), concurrency: 2, logDir: '/x', settings: TEST_SETTINGS }),
+      /hosts of two: boom/,
+    );
+    const last = rep.events.at(-1)!;
+    assert.equal(last.type, 'summary');
+    assert.ok(!('passed' in last));
+    assert.deepEqual(
+      { ...last },
+      {
+        type: 'summary', ok: 6, changed: 0, failed: 0, skipped: 0, unreachable: 0, error: 'hosts of two: boom',
+        hosts: { master: { ok: 3, changed: 0, failed: 0, skipped: 0, unreachable: false }, worker1: { ok: 3, changed: 0, failed: 0, skipped: 0, unreachable: false } },
+      },
+    );
+    assert.equal(rep.events.filter((e) => e.type === 'summary').length, 1, 'one summary');
+    assert.ok(cleaned, 'the run\'s cleanups ran');
+  });
 });
 
 describe('engine: hostContext.run', () => {

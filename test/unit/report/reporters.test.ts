@@ -99,6 +99,21 @@ describe('reporters', () => {
     assert.match(out, /total\s+7\s+4\s+1\s+5\s+1\/2/);
   });
 
+  it('a run stopped by an error in the middle of a phase: the recap says why (escaped), after the spinner, in plain and tty', async () => {
+    const stopped: Summary = { ...summary, error: 'hosts of os: boom \u001b[2J' };
+    for (const mode of ['plain', 'tty'] as const) {
+      const c = capture();
+      const r = await makeReporter(mode, c.stream, () => 2);
+      for (const e of events.slice(0, 4)) r.event(e);
+      r.event(stopped);
+      r.close();
+      const out = c.text();
+      assert.match(out, /^total\s+7\s+4\s+1\s+5\s+1\/2\nstopped by an error: hosts of os: boom \\x1b\[2J\n$/m, mode);
+      // the spinner was stopped before the recap: nothing of it after the last line
+      assert.ok(out.endsWith('boom \\x1b[2J\n'), `${mode}: ${JSON.stringify(out.slice(-80))}`);
+    }
+  });
+
   describe('up with the check phase: the smoke checks in the same stream', () => {
     const checkRun: RunEvent[] = [
       { type: 'run-start', mode: 'apply', cluster: 'lab', phases: ['check'], hosts: ['master'], logDir: '/l' },
