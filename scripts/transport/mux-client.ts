@@ -412,22 +412,22 @@ export class MuxTransport implements Transport {
   async put(content: string | Buffer, dest: string, opts: PutOptions): Promise<void> {
     const v = await this.via();
     if ('direct' in v) return v.direct.put(content, dest, opts);
+    const { signal, ...wire } = opts;
+    if (signal?.aborted) throw this.uploadInterrupted(dest, signal);
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    await v.conn.request(
-      { op: 'put', node: this.name, content: data.toString('base64'), dest, opts: { ...opts } },
-      this.name,
-      opts.secrets,
-    );
+    await v.conn.request({ op: 'put', node: this.name, content: data.toString('base64'), dest, opts: wire }, this.name, opts.secrets, signal);
   }
 
   async putFile(localPath: string, dest: string, opts: PutOptions): Promise<void> {
     const v = await this.via();
     if ('direct' in v) return putLocalFile(v.direct, localPath, dest, opts);
-    await v.conn.request(
-      { op: 'putFile', node: this.name, localPath: resolve(localPath), dest, opts: { ...opts } },
-      this.name,
-      opts.secrets,
-    );
+    const { signal, ...wire } = opts;
+    if (signal?.aborted) throw this.uploadInterrupted(dest, signal);
+    await v.conn.request({ op: 'putFile', node: this.name, localPath: resolve(localPath), dest, opts: wire }, this.name, opts.secrets, signal);
+  }
+
+  private uploadInterrupted(dest: string, signal: AbortSignal): TransportError {
+    return new TransportError('interrupted', this.name, `upload of ${dest} interrupted (${abortReason(signal)}) on ${this.name} before it started`);
   }
 
   async forward(remoteHost: string, remotePort: number): Promise<Forward> {

@@ -82,8 +82,8 @@ interface NodeEntry {
 /** One connected CLI process. */
 class Client {
   readonly forwards = new Map<number, Forward>();
-  /** This client's exec requests in flight, by request id: a 'cancel', or the client going away, aborts them. */
-  readonly execs = new Map<number, AbortController>();
+  /** This client's exec and upload requests in flight, by request id: a 'cancel', or the client going away, aborts them. */
+  readonly inFlight = new Map<number, AbortController>();
   private closed = false;
 
   constructor(readonly sock: net.Socket) {}
@@ -100,8 +100,8 @@ class Client {
   async dispose(): Promise<void> {
     this.closed = true;
     // a CLI that went away (Ctrl-C twice, killed) leaves no command of its own running on the nodes
-    for (const ac of this.execs.values()) ac.abort('the kubelab run that started it ended');
-    this.execs.clear();
+    for (const ac of this.inFlight.values()) ac.abort('the kubelab run that started it ended');
+    this.inFlight.clear();
     const fwds = [...this.forwards.values()];
     this.forwards.clear();
     await Promise.allSettled(fwds.map((f) => f.close()));
@@ -301,6 +301,17 @@ class Daemon {
     return e;
   }
 
+  /** withMarker for a request the client may cancel (exec, uploads): `signal` aborts on its 'cancel' or when it goes away. */
+  private async cancellable<T>(client: Client, id: number, fn: (signal: AbortSignal, marker: string) => Promise<T>): Promise<T> {
+    const ac = new AbortController();
+    client.inFlight.set(id, ac);
+    try {
+      return await this.withMarker(client, id, (marker) => fn(ac.signal, marker));
+    } finally {
+      client.inFlight.delete(id);
+    }
+  }
+
   private async withMarker<T>(client: Client, id: number, fn: (marker: string) => Promise<T>): Promise<T> {
     const marker = `${MARK}${++this.nextMarker}`;
     this.routes.set(marker, { client, id });
@@ -331,9 +342,7 @@ class Daemon {
       case 'exec': {
         const { transport } = this.entry(req.node, client);
         const o = req.opts ?? {};
-        const ac = new AbortController();
-        client.execs.set(req.id, ac);
-        return this.withMarker(client, req.id, async (marker) => {
+        return this.cancellable(client, req.id, (signal, marker) => {
           const opts: ExecOptions = {
             ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
             ...(o.stdin !== undefined ? { stdin: stdinOf(o.stdin) } : {}),
@@ -342,28 +351,29 @@ class Daemon {
             ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
             ...(o.spillDir !== undefined ? { spillDir: o.spillDir } : {}),
             secrets: [...(o.secrets ?? []), marker],
-            signal: ac.signal,
+            signal,
           };
-          return { result: await transport.exec(req.argv, opts) };
-        }).finally(() => client.execs.delete(req.id));
+          return transport.exec(req.argv, opts).then((result) => ({ result }));
+        });
       }
       case 'cancel':
-        client.execs.get(req.ref)?.abort(req.reason);
+        client.inFlight.get(req.ref)?.abort(req.reason);
         return {};
       case 'put': {
         const { transport } = this.entry(req.node, client);
-        return this.withMarker(client, req.id, async (marker) => {
+        return this.cancellable(client, req.id, async (signal, marker) => {
           await transport.put(Buffer.from(req.content, 'base64'), req.dest, {
             ...req.opts,
             secrets: [...(req.opts.secrets ?? []), marker],
+            signal,
           });
           return {};
         });
       }
       case 'putFile': {
         const { transport } = this.entry(req.node, client);
-        return this.withMarker(client, req.id, async (marker) => {
-          await transport.putFile(req.localPath, req.dest, { ...req.opts, secrets: [...(req.opts.secrets ?? []), marker] });
+        return this.cancellable(client, req.id, async (signal, marker) => {
+          await transport.putFile(req.localPath, req.dest, { ...req.opts, secrets: [...(req.opts.secrets ?? []), marker], signal });
           return {};
         });
       }

@@ -17,8 +17,11 @@ import { socketPath } from './socket-path.js';
 import type { CommandRecord, ExecResult, TransportErrorKind } from './types.js';
 import type { SshTransportOptions } from './ssh.js';
 
-/** Bumped when the messages change; a daemon of another version is replaced (2: putFile; 3: bounded outputs, cancel). */
-export const MUX_PROTOCOL = 3;
+/**
+ * Bumped when the messages change; a daemon of another version is replaced (2: putFile; 3: bounded outputs, cancel;
+ * 4: cancel of uploads).
+ */
+export const MUX_PROTOCOL = 4;
 
 /** Default idle time before the daemon exits, in seconds (like ansible's ControlPersist=60s). */
 export const DEFAULT_PERSIST_SECONDS = 60;
@@ -119,7 +122,7 @@ export type MuxRequest =
     }
   | { id: number; op: 'forward'; node: string; host: string; port: number }
   | { id: number; op: 'unforward'; fid: number }
-  /** Interrupts the exec request `ref` of this client (its ExecOptions.signal aborted); `reason` e.g. "SIGINT". */
+  /** Interrupts the exec or upload request `ref` of this client (its signal aborted); `reason` e.g. "SIGINT". */
   | { id: number; op: 'cancel'; ref: number; reason: string };
 
 export interface WireError {

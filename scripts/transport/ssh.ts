@@ -872,13 +872,22 @@ export class SshTransport implements Transport {
     );
   }
 
-  /** SFTP into a private temp file (`write`), then an atomic install at dest with mode/owner as root. */
+  /**
+   * SFTP into a private temp file (`write`), then an atomic install at dest with mode/owner as root: dest is
+   * never a partial file. An interrupt (opts.signal) ends the SFTP session at once (a large upload stops within
+   * moments), removes the temp file and throws TransportError('interrupted'); an upload already written is installed.
+   */
   private async upload(dest: string, opts: PutOptions, write: (sftp: SFTPWrapper, tmp: string) => Promise<void>): Promise<void> {
     if (!posixPath.isAbsolute(dest)) throw new TypeError(`put: destination must be an absolute path: ${dest}`);
     const secrets = [...this.secrets, ...(opts.secrets ?? [])];
     const rand = randomBytes(8).toString('hex');
     const tmp = `/tmp/.kubelab-${rand}`;
+    const { signal } = opts;
+    const interrupted = (): TransportError =>
+      new TransportError('interrupted', this.name, `upload of ${dest} interrupted (${abortReason(signal!)}) on ${this.name}`);
+    if (signal?.aborted) throw interrupted();
 
+    let stopped = false;
     await this.sem.acquire();
     try {
       const conn = await this.getConn();
@@ -890,16 +899,31 @@ export class SshTransport implements Transport {
           ? this.unreachable(`connection lost (${conn.lostReason ?? (err as Error).message})`)
           : new TransportError('protocol', this.name, `cannot start SFTP on ${this.endpoint}: ${(err as Error).message}`);
       }
+      // ending the session fails the transfer's outstanding writes: the write below rejects
+      const stop = (): void => {
+        stopped = true;
+        sftp.end();
+      };
+      signal?.addEventListener('abort', stop, { once: true });
       try {
-        await write(sftp, tmp);
+        if (signal?.aborted) stop();
+        else await write(sftp, tmp);
       } catch (err) {
-        await new Promise<void>((resolve) => sftp.unlink(tmp, () => resolve()));
-        throw new TransportError('protocol', this.name, `SFTP upload of ${dest} to ${tmp} failed: ${(err as Error).message}`);
+        if (!stopped) {
+          await new Promise<void>((resolve) => sftp.unlink(tmp, () => resolve()));
+          throw new TransportError('protocol', this.name, `SFTP upload of ${dest} to ${tmp} failed: ${(err as Error).message}`);
+        }
       } finally {
+        signal?.removeEventListener('abort', stop);
         sftp.end();
       }
     } finally {
       this.sem.release();
+    }
+    if (stopped) {
+      // the SFTP session is gone: the partial temp file is removed by a command (itself not interruptible: short)
+      await this.exec(['rm', '-f', '--', tmp]).catch(() => undefined);
+      throw interrupted();
     }
 
     const mode = (opts.mode & 0o7777).toString(8).padStart(4, '0');

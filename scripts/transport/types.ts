@@ -57,6 +57,11 @@ export interface PutOptions {
   owner?: string;
   group?: string;
   secrets?: string[];
+  /**
+   * Interrupts the upload (Ctrl-C): the transfer stops, the temp file is removed (dest is left as it was), and a
+   * TransportError('interrupted') is thrown. An upload whose signal is already aborted does not start.
+   */
+  signal?: AbortSignal;
 }
 
 export type TransportErrorKind = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'interrupted' | 'sudo' | 'protocol';
