@@ -116,7 +116,7 @@ export async function buildBundle(inv: Inventory, opts: BuildBundleOptions): Pro
 
   const client = new RegistryClient(inv.spec.runtime.registryMirrors, opts);
   for (const ref of opts.images) {
-    const img = await imageArchive(ref, opts.arch, { cacheDir: opts.cacheDir, offline: opts.offline, client });
+    const img = await imageArchive(ref, opts.arch, { cacheDir: opts.cacheDir, offline: opts.offline, client, ...(opts.onDownload ? { onDownload: opts.onDownload } : {}) });
     const target = join(out, 'images', opts.arch, img.archivePath.split(sep).pop()!);
     await place(img.archivePath, target, img.archiveSha256);
     index.images.push({ ref: img.ref, digest: img.digest, path: rel(out, target), sha256: img.archiveSha256, size: img.size });

@@ -17,6 +17,7 @@ import { parseImageRef, type ImageRef } from './image-ref.js';
 import { RegistryClient, type Descriptor } from './registry.js';
 import { writeTarFile, type TarEntry } from './tar.js';
 import type { Arch, NodeImage } from '../engine/install-artifacts.js';
+import type { OnDownload } from '../util/download-notice.js';
 
 export async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -58,6 +59,8 @@ export interface PullOptions {
   readonly cacheDir: string;
   readonly offline: boolean;
   readonly client: RegistryClient;
+  /** Told before an image is pulled (not when it comes from the cache). */
+  readonly onDownload?: OnDownload;
 }
 
 /**
@@ -73,6 +76,8 @@ export async function imageArchive(reference: string, arch: Arch, opts: PullOpti
     throw new KubelabError(`offline: image ${ref.full} (linux/${arch}) is not in ${join(opts.cacheDir, 'images', arch)}`, 'run kubelab bundle build where the registry (or a mirror) is reachable');
   }
   const m = await opts.client.platformManifest(ref, arch);
+  // said once the registry (or the mirror answering) is known, before the layers, the bulk of it
+  opts.onDownload?.({ what: `image ${ref.full} (linux/${arch})`, url: `${m.endpoint}/${ref.repository}/manifests/${m.digest}`, into: archivePath });
   const blobDir = join(opts.cacheDir, 'blobs', 'sha256');
   const blobs: Descriptor[] = [m.config, ...m.layers];
   const entries: TarEntry[] = [];

@@ -9,6 +9,8 @@ import type { CliContext } from './cli-context.js';
 import { clusterImages, clusterManifestSets } from './cluster-artifacts.js';
 import { UsageError } from '../util/errors.js';
 import { parseCommon } from './options.js';
+import { defaultOutput, makeReporter } from '../report/index.js';
+import type { OnDownload } from '../util/download-notice.js';
 
 /** `kubelab bundle build -i FILE [--out DIR] [--arch amd64|arm64] [--offline] [--archive]`: an offline bundle folder (and DIR.tar). */
 export async function bundleCommand(args: string[], ctx: CliContext): Promise<number> {
@@ -24,9 +26,12 @@ export async function bundleCommand(args: string[], ctx: CliContext): Promise<nu
   const inv = await loadInventory(common.inventory);
   const offline = values.offline === true;
   const out = resolve(typeof values.out === 'string' && values.out ? values.out : `${inv.metadata.name}-bundle`);
-  const settings: RunSettings = { ...ctx.settings, offline };
+  // each download announced first, as plan, up and render do: a line in tty/plain, a download object in json
+  const reporter = await makeReporter(common.output ?? defaultOutput(ctx.stdout), ctx.stdout, () => 0);
+  const onDownload: OnDownload = (d) => reporter.event({ type: 'download', ...d });
+  const settings: RunSettings = { ...ctx.settings, offline, onDownload };
   const cacheDir = settings.artifactCacheDir;
-  const version = await resolveVersion(inv.spec.kubernetes.version, { cacheDir, offline, mirrors: inv.spec.mirrors });
+  const version = await resolveVersion(inv.spec.kubernetes.version, { cacheDir, offline, mirrors: inv.spec.mirrors, onDownload });
   const images = await clusterImages(inv, settings, version);
   const lock = await loadLock();
   const manifests: LockEntry[] = clusterManifestSets(inv).flatMap((id) => lockedFiles(lock, id));
@@ -37,8 +42,10 @@ export async function bundleCommand(args: string[], ctx: CliContext): Promise<nu
     offline,
     images,
     manifests,
-    manifestOptions: { cacheDir: settings.manifestCacheDir, offline, seedDirs: settings.manifestSeedDirs },
+    manifestOptions: { cacheDir: settings.manifestCacheDir, offline, seedDirs: settings.manifestSeedDirs, onDownload },
+    onDownload,
   });
+  reporter.close();
   const archive = values.archive === true ? `${out}.tar` : undefined;
   if (archive) await archiveBundle(out, archive);
   if (common.output === 'json') ctx.stdout.write(`${JSON.stringify({ type: 'bundle', path: out, ...(archive ? { archive } : {}), ...index })}\n`);

@@ -134,14 +134,29 @@ describe('kubelab bundle build against a local mirror and registry', { skip: !K8
     }
     const metricsFiles = lockedFiles(await loadLock(), 'metrics-server').map((f) => f.url);
     assert.deepEqual(index.manifests.map((m: { source: string }) => m.source), [flannelFile.url, ...metricsFiles]);
+    // every download said before it starts, as plan and up say theirs: the release number, each release file, each image
+    const said = stdout.split('\n').filter((l) => l.startsWith('downloading '));
+    const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.ok(said.some((l) => l.startsWith(`downloading the latest 1.35.x release number from ${mirror.url}/dl.k8s.io/release/stable-1.35.txt into `)), said.join('\n'));
+    for (const name of ['kubeadm', 'kubelet', 'kubectl']) {
+      const f = index.files.find((x: { name: string }) => x.name === name);
+      assert.ok(said.some((l) => new RegExp(`^downloading ${name} 1\\.35\\.4 from ${esc(f.source)} into \\S+/${name}$`).test(l)), `${name}: ${said.join('\n')}`);
+    }
+    for (const i of index.images) {
+      assert.ok(said.some((l) => new RegExp(`^downloading image ${esc(i.ref)} \\(linux/amd64\\) from \\S+/manifests/${esc(i.digest)} into \\S+\\.tar$`).test(l)), `${i.ref}: ${said.join('\n')}`);
+    }
+    assert.ok(stdout.lastIndexOf('downloading ') < stdout.indexOf('bundle for Kubernetes'), 'announced before the bundle is listed');
   });
 
   it('a second build with the same inventory downloads nothing (no request to the mirror or the registry)', async () => {
     const m = mirror.requests.length;
     const r = registry.requests.length;
     assert.ok(m > 0 && r > 0, 'the first build used both');
-    await bundle(['--out', join(work, 'bundle')]);
+    // nothing downloaded, nothing announced: json is the bundle object alone
+    const again = await bundle(['--out', join(work, 'bundle'), '--output', 'json']);
+    assert.deepEqual(again.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { type: string }).type), ['bundle']);
     const { stdout } = await bundle(['--out', join(work, 'bundle2'), '--archive']);
+    assert.doesNotMatch(stdout, /^downloading /m);
     assert.deepEqual(mirror.requests.slice(m), []);
     assert.deepEqual(registry.requests.slice(r), []);
     // --archive: the same folder as one tar, every listed file under bundle2/
