@@ -46,6 +46,28 @@ export class FactCache implements Facts {
   }
 }
 
+/**
+ * Why a command's stdout must not be parsed: it was cut (only the last ExecOptions.maxOutputBytes, 8 MiB by
+ * default, are kept in memory), or undefined when it is whole. Every parser of remote output asks this first:
+ * facts (factAnswer), and steps reading a command themselves (`what` names the read in the message).
+ */
+export function cutOutput(what: string, result: ExecResult): StepError | undefined {
+  if (!result.stdoutCut) return undefined;
+  return new StepError(
+    `${what}: its output is too large to parse (${result.stdoutCut} bytes cut)` + (result.stdoutFile ? `; the whole output is in ${result.stdoutFile}` : ''),
+  );
+}
+
+/**
+ * A fact read afresh, not from the run's cache (a step checking what its change just did); an answer that is not
+ * valid (exit code, cut output, parser) is thrown, as FactCache.get throws it.
+ */
+export async function readFresh<T>(transport: Transport, fact: Fact<T>): Promise<T> {
+  const a = factAnswer(fact, await transport.exec(fact.argv));
+  if (a.error) throw a.error;
+  return a.value as T;
+}
+
 /** What a fact makes of its command's result: its value, or why the answer is not valid (exit code, cut output, parser). */
 export function factAnswer<T>(fact: Fact<T>, result: ExecResult): FactAnswer<T> {
   const ok = fact.okCodes ?? [0];
@@ -53,14 +75,8 @@ export function factAnswer<T>(fact: Fact<T>, result: ExecResult): FactAnswer<T> 
     const error = new StepError(`reading fact ${fact.key}: exit ${result.code}${result.stderr ? `: ${tail(result.stderr)}` : ''}`);
     return { result, error };
   }
-  if (result.stdoutCut) {
-    // never parse a cut output: only the last ExecOptions.maxOutputBytes (8 MiB) are kept in memory
-    const error = new StepError(
-      `reading fact ${fact.key}: its output is too large to parse (${result.stdoutCut} bytes cut)` +
-        (result.stdoutFile ? `; the whole output is in ${result.stdoutFile}` : ''),
-    );
-    return { result, error };
-  }
+  const cut = cutOutput(`reading fact ${fact.key}`, result);
+  if (cut) return { result, error: cut };
   try {
     return { result, value: fact.parse(result) };
   } catch (err) {

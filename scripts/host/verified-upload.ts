@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { StepError } from '../engine/errors.js';
+import { readFresh } from '../engine/facts.js';
 import type { HostContext } from '../engine/types.js';
 import { fileSha256 } from '../facts/file-sha256.js';
 import { putLocalFile } from '../transport/put-file.js';
@@ -23,8 +24,7 @@ export interface VerifiedUpload {
 export async function uploadVerified(host: HostContext, f: VerifiedUpload): Promise<void> {
   const stage = posix.join(posix.dirname(f.dest), `.${posix.basename(f.dest)}.kubelab-new`);
   await putLocalFile(host.transport, f.localPath, stage, { mode: f.mode });
-  const check = fileSha256([stage]);
-  const got = check.parse(await host.run(check.argv, { okCodes: check.okCodes ?? [0] })).get(stage);
+  const got = (await readFresh(host.transport, fileSha256([stage]))).get(stage);
   if (got !== f.sha256) {
     await host.run(['rm', '-f', '--', stage]);
     throw new StepError(

@@ -4,6 +4,7 @@
  * records only its size, and it never appears in an error message.
  */
 import { StepError, tail } from '../engine/errors.js';
+import { cutOutput } from '../engine/facts.js';
 import type { Transport } from '../transport/types.js';
 
 import { ADMIN_CONF } from '../inventory/topology.js';
@@ -27,6 +28,9 @@ export async function readAdminKubeconfig(transport: Transport, opts: ReadAdminO
       missing ? 'the control plane is not initialised yet: run `kubelab up` first' : undefined,
     );
   }
+  // a cut output is not the file: refused (the message never quotes the content)
+  const cut = cutOutput(`${transport.name}: reading ${path}`, res);
+  if (cut) throw cut;
   if (!/^\s*clusters\s*:/m.test(res.stdout)) {
     // Never quote the content: it may hold a key even when it is not a valid kubeconfig.
     throw new StepError(`${transport.name}: ${path} is not a kubeconfig (no clusters: section)`);

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { installArtifacts } from '../artifacts/for-run.js';
 import type { NodeImage } from '../engine/install-artifacts.js';
 import { StepError } from '../engine/errors.js';
+import { readFresh } from '../engine/facts.js';
 import type { Change, HostContext, Step } from '../engine/types.js';
 import { containerdImages, K8S_NAMESPACE } from '../facts/containerd-images.js';
 import { nodeArch } from './kubernetes-binaries.js';
@@ -24,8 +25,7 @@ async function importImage(h: HostContext, image: NodeImage): Promise<void> {
   } finally {
     await h.run(['rm', '-f', '--', dest]);
   }
-  const check = containerdImages(image.ref);
-  const got = check.parse(await h.run(check.argv, { okCodes: check.okCodes ?? [0] })).images.get(image.ref);
+  const got = (await readFresh(h.transport, containerdImages(image.ref))).images.get(image.ref);
   if (got !== image.digest) {
     throw new StepError(
       `${image.ref}: containerd on ${h.node.name} has digest ${got ?? '(none: the archive does not name this image)'} after the import, expected ${image.digest}`,
