@@ -4,30 +4,32 @@
  * address in their static pod manifests, or /etc/hosts' managed block out of date.
  */
 import { fileContent } from '../facts/file.js';
-import { APISERVER_MANIFEST } from '../facts/kubeadm-files.js';
+import { advertisedAddresses, APISERVER_MANIFEST, ETCD_MANIFEST } from '../facts/kubeadm-files.js';
 import { nodeCertificates, sanAddresses } from '../facts/certificates.js';
 import { ipv4Interfaces } from '../facts/interfaces.js';
 import type { InventoryNode } from '../inventory/types.js';
+import { kubeletServingBootstrap } from '../inventory/topology.js';
 import { summarizeNode } from '../k8s/nodes.js';
+import { KUBEADM_FLAGS_ENV } from '../render/kubelet-flags.js';
 import { hostEntries, renderHosts } from '../steps/etc-hosts.js';
 import { nodeAddressProblems } from '../steps/node-addresses.js';
-import type { DoctorContext, DoctorSource, Finding } from './types.js';
+import { FLANNEL_ROLLOUT_RESTART } from './flannel.js';
+import { kubectlOnControlPlane } from './kubectl.js';
+import type { DoctorContext, DoctorSource, Finding, Repair } from './types.js';
 
 export const APISERVER_CERT = '/etc/kubernetes/pki/apiserver.crt';
-export const ETCD_MANIFEST = '/etc/kubernetes/manifests/etcd.yaml';
 const HOSTS = fileContent('/etc/hosts');
 /** The static pod manifests whose advertise addresses are compared, with the facts that read them. */
 const MANIFESTS = [ETCD_MANIFEST, APISERVER_MANIFEST].map((file) => ({ file, fact: fileContent(file) }));
 
-/** The addresses a static pod manifest advertises: "flag -> address" for each flag present. */
-export function advertisedAddresses(manifest: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of manifest.matchAll(/--(advertise-address|advertise-client-urls|initial-advertise-peer-urls)=(?:https?:\/\/)?([0-9.]+)/g)) out.set(`--${m[1]}`, m[2]!);
-  return out;
-}
+const setBack = (node: InventoryNode): string => `set ${node.name}'s host-only address back to ${node.address} (static, in netplan or /etc/network/interfaces)`;
 
-const manualReaddress = (node: InventoryNode): string =>
-  `kubeadm does not follow an address change: set ${node.name}'s host-only address back to ${node.address} (static, in netplan or /etc/network/interfaces), or re-address the control plane by hand (kubeadm init phase certs apiserver, the static pod manifests, kubeconfigs)`;
+/**
+ * The control plane re-addressed for the inventory address its node now holds: /etc/hosts everywhere, the
+ * control-plane phase (certificates, static pods, kubeconfigs, the kubelet's --node-ip), flannel restarted so that
+ * it announces the new address, then the addons (the NFS provisioner's server address, new kubelet-serving CSRs).
+ */
+const readdressControlPlane = (ctx: DoctorContext): Repair => ({ phases: ['os', 'control-plane'], commands: [kubectlOnControlPlane(ctx.inv, FLANNEL_ROLLOUT_RESTART)], thenPhases: ['addons'] });
 
 function nodeSide(ctx: DoctorContext, node: InventoryNode): Finding[] {
   const out: Finding[] = [];
@@ -39,10 +41,12 @@ function nodeSide(ctx: DoctorContext, node: InventoryNode): Finding[] {
       node: node.name,
       symptom: `no interface holds the inventory address ${node.address} (the node has: ${others.join(', ') || 'no address'})`,
       cause: 'the host-only address changed (a DHCP lease, or VirtualBox re-numbered the host-only network); kubelet, etcd and the API server still use the old one',
-      fix: `set the address back: ${manualReaddress(node)}; or, if the new address is to stay, change spec.nodes[].address in the inventory`,
+      fix: `${setBack(node)}; or, if the new address is to stay, change spec.nodes[].address in the inventory and run kubelab heal`,
     });
   }
   if (node.role === 'control-plane') {
+    // heal re-addresses the control plane only for an address the node holds (the inventory follows the change)
+    const moved = (): Pick<Finding, 'fix' | 'repair'> => (addrs?.some((a) => a.address === node.address) ? ctx.fix.repaired(readdressControlPlane(ctx)) : { fix: setBack(node) });
     const cert = ctx.value(node, nodeCertificates)?.certificates.find((c) => c.source === APISERVER_CERT);
     if (cert && !sanAddresses(cert.subjectAltName).includes(node.address)) {
       out.push({
@@ -50,7 +54,7 @@ function nodeSide(ctx: DoctorContext, node: InventoryNode): Finding[] {
         node: node.name,
         symptom: `${APISERVER_CERT} is not valid for ${node.address} (its IP SANs: ${sanAddresses(cert.subjectAltName).join(', ') || 'none'})`,
         cause: 'the certificate was issued for another address: the node address changed since kubeadm init (clients reaching the new address fail TLS verification)',
-        fix: manualReaddress(node),
+        ...moved(),
       });
     }
     for (const { file, fact } of MANIFESTS) {
@@ -63,7 +67,7 @@ function nodeSide(ctx: DoctorContext, node: InventoryNode): Finding[] {
         node: node.name,
         symptom: `${file} advertises ${wrong.map(([f, a]) => `${f} ${a}`).join(', ')}, not ${node.address}`,
         cause: 'the static pod was written by kubeadm for another address: the node address changed since kubeadm init',
-        fix: manualReaddress(node),
+        ...moved(),
       });
     }
   }
@@ -74,7 +78,7 @@ function nodeSide(ctx: DoctorContext, node: InventoryNode): Finding[] {
       node: node.name,
       symptom: "/etc/hosts' kubelab block does not map every node name to its inventory address",
       cause: 'the block was edited, or the inventory addresses changed since the last `kubelab up` (node names then resolve to old addresses)',
-      fix: ctx.fix.up('os'),
+      ...ctx.fix.repaired({ phases: ['os'] }),
     });
   }
   return out;
@@ -96,8 +100,10 @@ export const addressesSource: DoctorSource = {
               code: 'node-ip-wrong',
               node: p.node,
               symptom: p.message,
-              cause: p.hint ?? 'its kubelet runs with the wrong --node-ip',
-              fix: `reset and rejoin ${p.node}: ${ctx.fix.exec(p.node, ['kubeadm', 'reset', '-f'])}, then ${ctx.fix.up(node.role === 'control-plane' ? 'control-plane,join,network' : 'join')}`,
+              cause: `its kubelet runs with another --node-ip (${KUBEADM_FLAGS_ENV}, written by kubeadm at init or join)`,
+              // the kubelet-node-ip step sets the flag and restarts the kubelet; a new serving certificate is then
+              // requested for the new address, which the addons phase approves
+              ...ctx.fix.repaired({ phases: [node.role === 'control-plane' ? 'control-plane' : 'join'], ...(kubeletServingBootstrap(ctx.inv) ? { thenPhases: ['addons'] } : {}) }),
             }
           : { code: 'node-not-registered', node: p.node, symptom: p.message, cause: 'the node has not joined the cluster, or its Node object was deleted', fix: ctx.fix.up('join') },
       );

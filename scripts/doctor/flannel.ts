@@ -8,7 +8,8 @@ import { FLANNEL_DAEMONSET, FLANNEL_NAMESPACE } from '../steps/flannel.js';
 import { kubectlOnControlPlane } from './kubectl.js';
 import type { DoctorSource, Finding } from './types.js';
 
-const ROLLOUT_RESTART = ['-n', FLANNEL_NAMESPACE, 'rollout', 'restart', `daemonset/${FLANNEL_DAEMONSET}`];
+/** Every flannel pod started again (each then reads its node's addresses and announces them). */
+export const FLANNEL_ROLLOUT_RESTART = ['-n', FLANNEL_NAMESPACE, 'rollout', 'restart', `daemonset/${FLANNEL_DAEMONSET}`];
 
 interface DaemonSetLike {
   spec?: { template?: { spec?: { containers?: { name?: string; args?: string[]; command?: string[] }[] } } };
@@ -70,7 +71,7 @@ export const flannelSource: DoctorSource = {
         node: node.name,
         symptom: `flannel on ${node.name} announces ${ip} (${FLANNEL_PUBLIC_IP_ANNOTATION}), not ${node.address}`,
         cause: "its flannel pod started with another interface (before --iface was set, or the node's address changed) and still uses it",
-        ...ctx.fix.repaired({ phases: ['network'], commands: [kubectlOnControlPlane(ctx.inv, ROLLOUT_RESTART)] }),
+        ...ctx.fix.repaired({ phases: ['network'], commands: [kubectlOnControlPlane(ctx.inv, FLANNEL_ROLLOUT_RESTART)] }),
       });
     }
     return out;

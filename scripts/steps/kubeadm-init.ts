@@ -8,6 +8,7 @@ import { kubeadmYaml, kubernetesVersionTag, renderInitConfig, staticPodProbePatc
 import { fileChanges } from '../host/managed-file.js';
 import { waitMs } from '../inventory/timing.js';
 import { assumedVersion } from '../inventory/versions.js';
+import type { Inventory, InventoryNode } from '../inventory/types.js';
 
 /** Where kubelab keeps the kubeadm configuration files it hands to kubeadm. */
 export const KUBELAB_KUBEADM_DIR = '/etc/kubernetes/kubelab';
@@ -40,9 +41,14 @@ export async function installedKubeadm(host: HostContext): Promise<string | null
   return version;
 }
 
+/** The content of INIT_CONFIG for this node and kubeadm version. */
+export function initConfig(inv: Inventory, node: InventoryNode, kubernetesVersion: string): string {
+  return INIT_HEADER + kubeadmYaml(renderInitConfig(inv, node, { kubernetesVersion }));
+}
+
 async function initChanges(host: HostContext, version: string): Promise<Change[]> {
   const { inv, node } = host;
-  const content = INIT_HEADER + kubeadmYaml(renderInitConfig(inv, node, { kubernetesVersion: version }));
+  const content = initConfig(inv, node, version);
   const changes: Change[] = [];
   for (const patch of staticPodProbePatches(inv)) changes.push(...(await fileChanges(host, patch.path, patch.content, 0o600)));
   changes.push(...(await fileChanges(host, INIT_CONFIG, content, 0o600)));
@@ -82,7 +88,7 @@ export const kubeadmInitStep: Step = {
   appliesTo: (node, inv) => node.name === initNode(inv).name,
   files: ({ inv, node }) => [
     ...staticPodProbePatches(inv).map((p) => ({ scope: 'node' as const, path: p.path, content: p.content })),
-    { scope: 'node', path: INIT_CONFIG, content: INIT_HEADER + kubeadmYaml(renderInitConfig(inv, node, { kubernetesVersion: assumedVersion(inv) })) },
+    { scope: 'node', path: INIT_CONFIG, content: initConfig(inv, node, assumedVersion(inv)) },
   ],
   async plan(host) {
     const name = host.node.name;

@@ -18,14 +18,14 @@ export function nodeAddressProblems(inv: Inventory, nodes: readonly NodeSummary[
         node: n.name,
         registered: true,
         message: `${n.name} registered with InternalIP ${VIRTUALBOX_NAT_ADDRESS}, the VirtualBox NAT address every VM shares: the node-ip fix is missing`,
-        hint: `its kubelet must run with --node-ip=${n.address} (kubeadm nodeRegistration.kubeletExtraArgs node-ip; /etc/default/kubelet KUBELET_EXTRA_ARGS overrides it), then reset and rejoin the node`,
+        hint: `its kubelet must run with --node-ip=${n.address}: kubelab up --only ${n.role === 'control-plane' ? 'control-plane' : 'join'} sets it in /var/lib/kubelet/kubeadm-flags.env (/etc/default/kubelet KUBELET_EXTRA_ARGS overrides it)`,
       });
     } else if (live.internalIp !== n.address) {
       problems.push({
         node: n.name,
         registered: true,
         message: `${n.name} registered with InternalIP ${live.internalIp ?? 'none'}, not its inventory address ${n.address}`,
-        hint: 'kubeadm does not support changing a node IP: reset and rejoin the node',
+        hint: `kubelab up --only ${n.role === 'control-plane' ? 'control-plane' : 'join'} sets its kubelet's --node-ip to the inventory address (or kubelab heal)`,
       });
     }
   }

@@ -217,6 +217,39 @@ async function flannelAddresses(): Promise<Map<string, string | undefined>> {
   return new Map(nodes.items.map((n) => [n.metadata.name, n.metadata.annotations?.['flannel.alpha.coreos.com/public-ip']]));
 }
 
+/**
+ * `node`'s host-only address becomes `address`, as when VirtualBox re-numbers a host-only network: the inventory
+ * follows the change and the VM is started again with it (its seed unit sets the address from the kernel command
+ * line at every boot); nothing on the node itself is touched.
+ */
+async function readdress(node: string, address: string): Promise<void> {
+  const doc = parse(readFileSync(invFile, 'utf8'));
+  doc.spec.nodes.find((n: { name: string }) => n.name === node).address = address;
+  writeFileSync(invFile, stringify(doc));
+  await vmDown(inv, { stateDir: stateDir(inv), cacheDir: cache, log: () => {}, nodes: [node] });
+  const r = await kubelab(['vm', 'up', '-i', invFile, '--output', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  inv = reachableInventory(await loadInventory(invFile), stateDir(inv));
+  await connectAll();
+  assert.match(await sh(node, 'ip -4 -o addr show eth1'), new RegExp(`inet ${address.replace(/\./g, '\\.')}/`));
+}
+
+/** Each Node's InternalIP, by node name. */
+async function internalIps(): Promise<Map<string, string | undefined>> {
+  const nodes = JSON.parse(await kubectl('get nodes -o json')) as { items: { metadata: { name: string }; status: { addresses?: { type: string; address: string }[] } }[] };
+  return new Map(nodes.items.map((n) => [n.metadata.name, n.status.addresses?.find((a) => a.type === 'InternalIP')?.address]));
+}
+
+/** heal as json: its exit code, its plan (phases, commands) and the commands it ran. */
+async function healRun(): Promise<{ run: CliRun; phases: string[]; thenPhases: string[]; manual: unknown[]; commands: { node: string; command: string; code: number }[] }> {
+  const run = await kubelab(['heal', '-i', invFile, '--bundle', bundleDir, '--output', 'json']);
+  const lines = events(run) as unknown as { type: string; phases?: string[]; thenPhases?: string[]; manual?: unknown[]; node?: string; command?: string; code?: number }[];
+  const plan = lines.find((l) => l.type === 'heal-plan');
+  assert.ok(plan, run.stdout.slice(-2000));
+  const commands = lines.filter((l) => l.type === 'heal-command').map((l) => ({ node: l.node!, command: l.command!, code: l.code! }));
+  return { run, phases: plan.phases ?? [], thenPhases: plan.thenPhases ?? [], manual: plan.manual ?? [], commands };
+}
+
 const CLUSTER = process.env.KUBELAB_E2E_CLUSTER === '1';
 const NO_CLUSTER = 'the cluster part runs with npm run e2e:cluster (KUBELAB_E2E_CLUSTER=1)';
 
@@ -300,7 +333,7 @@ const E2E_CLUSTER_SETTINGS: Record<string, unknown> = {
   addons: { metricsServer: { image: 'registry.k8s.io/metrics-server/metrics-server:v0.8.0' } },
 };
 
-describe('e2e: the whole lab on 2 qemu VMs', { timeout: 80 * 60_000, skip: !k8sDir ? K8S_SKIP : !seed ? NO_SEED : registryToolsMissing() }, () => {
+describe('e2e: the whole lab on 2 qemu VMs', { timeout: 150 * 60_000, skip: !k8sDir ? K8S_SKIP : !seed ? NO_SEED : registryToolsMissing() }, () => {
   before(async () => {
     mkdirSync(work, { recursive: true });
     mirror = await serveDir(join(k8sDir!, 'mirror'));
@@ -579,6 +612,79 @@ spec:
     timings['reboot to green'] = Date.now() - t0;
     const r = await kubelab(['up', '-i', invFile, '--bundle', bundleDir, '--output', 'json']);
     timings['up after reboot (no-op)'] = r.ms;
+    assert.equal(r.code, 0, failures(r));
+    assert.equal(summaryOf(r).changed, 0, changedLines(r));
+  });
+  it('the NFS export removed from /etc/exports: check storage and doctor name it, heal puts it back', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    const server = inv.spec.nfs!.server;
+    await sh(server, `set -e; grep -v "^${inv.spec.nfs!.path} " /etc/exports > /etc/exports.e2e; cat /etc/exports.e2e > /etc/exports; rm /etc/exports.e2e; exportfs -ra`);
+    const doc = await doctorRun();
+    assert.equal(doc.run.code, 1);
+    assert.ok(doc.codes.includes(`nfs-export-missing@${server}`), doc.codes.join(', '));
+    const heal = await healRun();
+    timings['NFS export removed: heal'] = heal.run.ms;
+    assert.ok(heal.phases.includes('nfs'), heal.phases.join(','));
+    assert.equal(heal.run.code, 0, heal.run.stdout.slice(-3000));
+    assert.match(await sh(server, 'exportfs -v'), new RegExp(`^${inv.spec.nfs!.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s`, 'm'));
+    await waitFor('storage check green', 900_000, async () => (await checkRun(['--only', 'storage'])).run.code === 0);
+  });
+
+  it("the API server's certificate expires: doctor names it, heal renews kubeadm's certificates", { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    // a certificate valid for 3 minutes (kubeadm v1beta4 certificateValidityPeriod; renew keeps its names), as if
+    // the lab had been off for a year; the API server reloads its serving certificate when the file changes
+    const short = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncertificateValidityPeriod: 3m0s\n';
+    const r0 = await ssh.get(master())!.exec(['sh', '-c', 'cat > /root/e2e-short-certs.yaml && kubeadm certs renew apiserver --config /root/e2e-short-certs.yaml'], { stdin: short, timeoutMs: 180_000 });
+    assert.equal(r0.code, 0, r0.stderr);
+    await waitFor('the certificate expired', 600_000, async () => (await ssh.get(master())!.exec(['openssl', 'x509', '-checkend', '0', '-noout', '-in', '/etc/kubernetes/pki/apiserver.crt'])).code === 1);
+    const doc = await doctorRun();
+    assert.equal(doc.run.code, 1);
+    assert.ok(doc.codes.includes(`cert-expired@${master()}`), doc.codes.join(', '));
+    const t0 = Date.now();
+    const heal = await healRun();
+    timings['certificate expired: heal'] = heal.run.ms;
+    assert.ok(heal.commands.some((c) => c.node === master() && c.command === 'kubeadm certs renew all' && c.code === 0), heal.run.stdout.slice(-3000));
+    assert.equal((await ssh.get(master())!.exec(['openssl', 'x509', '-checkend', String(300 * 86400), '-noout', '-in', '/etc/kubernetes/pki/apiserver.crt'])).code, 0, 'renewed for about a year');
+    await waitFor('every check green', 1_800_000, async () => (await checkRun()).run.code === 0);
+    timings['certificate expired: heal to green'] = Date.now() - t0;
+  });
+
+  it("the worker's host-only address changes and the inventory follows: doctor names it, heal re-addresses the node", { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    const t0 = Date.now();
+    await readdress(worker(), '192.168.56.21');
+    const doc = await doctorRun();
+    assert.equal(doc.run.code, 1);
+    for (const c of [`address-changed@${master()}`, `address-changed@${worker()}`, `node-ip-wrong@${worker()}`]) assert.ok(doc.codes.includes(c), doc.codes.join(', '));
+    const heal = await healRun();
+    timings['worker re-address: heal'] = heal.run.ms;
+    assert.deepEqual(heal.manual, [], heal.run.stdout.slice(-3000));
+    for (const p of ['os', 'join']) assert.ok(heal.phases.includes(p), heal.phases.join(','));
+    assert.ok(heal.commands.every((c) => c.code === 0), heal.run.stdout.slice(-3000));
+    assert.match(changedLines(heal.run), /kubelet --node-ip 192\.168\.56\.11 -> 192\.168\.56\.21/);
+    await waitFor('the worker registered with its new address', 600_000, async () => (await internalIps()).get(worker()) === '192.168.56.21');
+    await waitFor('flannel announcing the new address', 900_000, async () => (await flannelAddresses()).get(worker()) === '192.168.56.21');
+    await waitFor('every check green', 1_800_000, async () => (await checkRun()).run.code === 0);
+    timings['worker re-address: to green'] = Date.now() - t0;
+    await waitFor('doctor finds nothing', 600_000, async () => (await doctorRun()).codes.length === 0);
+  });
+
+  it("the control plane's host-only address changes and the inventory follows: heal re-addresses the control plane", { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    const t0 = Date.now();
+    await readdress(master(), '192.168.56.20');
+    const doc = await doctorRun();
+    assert.equal(doc.run.code, 1);
+    assert.ok(doc.codes.includes(`address-changed@${master()}`), doc.codes.join(', '));
+    const heal = await healRun();
+    timings['control-plane re-address: heal'] = heal.run.ms;
+    // the API server is down until etcd listens on the new address: that finding has no repair of its own
+    assert.deepEqual((heal.manual as { code: string }[]).filter((f) => f.code !== 'api-unreachable'), [], heal.run.stdout.slice(-3000));
+    assert.ok(heal.phases.includes('control-plane'), heal.phases.join(','));
+    assert.match(changedLines(heal.run), /re-address the control plane 192\.168\.56\.10 -> 192\.168\.56\.20/);
+    assert.match(await sh(master(), 'openssl x509 -in /etc/kubernetes/pki/apiserver.crt -noout -ext subjectAltName'), /IP Address:192\.168\.56\.20\b/);
+    await waitFor('the control plane registered with its new address', 600_000, async () => (await internalIps()).get(master()) === '192.168.56.20');
+    await waitFor('every check green', 1_800_000, async () => (await checkRun()).run.code === 0);
+    timings['control-plane re-address: to green'] = Date.now() - t0;
+    await waitFor('doctor finds nothing', 600_000, async () => (await doctorRun()).codes.length === 0);
+    const r = await kubelab(['up', '-i', invFile, '--bundle', bundleDir, '--output', 'json']);
     assert.equal(r.code, 0, failures(r));
     assert.equal(summaryOf(r).changed, 0, changedLines(r));
   });

@@ -155,7 +155,9 @@ describe('kubelab doctor (simulated lab)', () => {
     assert.ok(codes(r).includes('node-ip-wrong worker1'), codes(r).join(', '));
     const f = r.findings.find((x) => x.code === 'node-ip-wrong')!;
     assert.match(f.symptom, /10\.0\.2\.15/);
-    assert.match(f.fix, /kubelab exec -i lab\.yaml --nodes worker1 -- kubeadm reset -f/);
+    // kubeadm-flags.env's --node-ip is set by the join phase's kubelet-node-ip step (no rejoin)
+    assert.equal(f.fix, 'kubelab up -i lab.yaml --only join');
+    assert.deepEqual(f.repair, { phases: ['join'] });
   });
 
   it('flannel without --iface, and a Node whose flannel public-ip is the NAT address', async () => {
@@ -188,6 +190,7 @@ describe('kubelab doctor (simulated lab)', () => {
     assert.match(changed[2]!.symptom, /kube-apiserver\.yaml advertises --advertise-address 192\.168\.56\.20/);
     assert.match(changed[3]!.symptom, /\/etc\/hosts/);
     assert.equal(changed[3]!.fix, 'kubelab up -i lab.yaml --only os');
+    assert.deepEqual(changed[3]!.repair, { phases: ['os'] });
   });
 
   it('a clock more than a minute off; the round-trip is not skew', async () => {
@@ -408,12 +411,50 @@ describe('kubelab heal: its plan from the findings', () => {
     assert.equal(emptyPlan(plan), false);
   });
 
-  it('a Node on the NAT address is left to the reader with its fix; a healthy lab plans nothing', async () => {
+  it("a Node on the NAT address is repaired by the join phase (the kubelet's --node-ip), not a rejoin; a healthy lab plans nothing", async () => {
     const r = await doctor({ api: fakeApi('node-ip-nat') });
     const plan = healPlan(r.findings, order);
-    assert.ok(plan.manual.some((f) => f.code === 'node-ip-wrong' && /kubeadm reset -f/.test(f.fix)));
-    assert.ok(!plan.phases.includes('join'), 'no rejoin guessed');
+    assert.ok(!plan.manual.some((f) => f.code === 'node-ip-wrong'));
+    assert.deepEqual(plan.phases, ['join']);
+    assert.ok(!plan.commands.some((c) => c.argv.includes('reset')), 'no reset');
     assert.equal(emptyPlan(healPlan((await doctor()).findings, order)), true);
+  });
+
+  it("worker1's host-only address changed and the inventory follows it: /etc/hosts, the kubelet's --node-ip and flannel repaired, nothing left to the reader", async () => {
+    const before = scenarioInventory(loadScenario('passing'));
+    const inv = structuredClone(before) as Inventory;
+    (inv.spec.nodes.find((n) => n.name === 'worker1') as { address: string }).address = '192.168.56.21';
+    // the nodes still map worker1 to its old address; the Node and flannel's annotation still carry it
+    const oldHosts = new SimLab(before).answers.get('master')!.get('file:/etc/hosts')!;
+    const r = await doctor({ inv, lab: (l) => l.set('master', 'file:/etc/hosts', oldHosts).set('worker1', 'file:/etc/hosts', oldHosts) });
+    assert.deepEqual(codes(r), ['address-changed master', 'address-changed worker1', 'node-ip-wrong worker1', 'flannel-wrong-iface worker1']);
+    assert.match(r.findings.find((f) => f.code === 'node-ip-wrong')!.symptom, /InternalIP 192\.168\.56\.11, not its inventory address 192\.168\.56\.21/);
+    const plan = healPlan(r.findings, order);
+    assert.deepEqual(plan.phases, ['os', 'join', 'network']);
+    assert.deepEqual(plan.commands.map((c) => [c.node, c.argv.slice(-3).join(' ')]), [['master', 'rollout restart daemonset/kube-flannel-ds']]);
+    assert.deepEqual(plan.manual, []);
+  });
+
+  it("the control plane's address changed and the inventory follows it: re-addressed by the control-plane phase, flannel restarted, then the addons", async () => {
+    const before = scenarioInventory(loadScenario('passing'));
+    const inv = structuredClone(before) as Inventory;
+    (inv.spec.nodes.find((n) => n.name === 'master') as { address: string }).address = '192.168.56.20';
+    const old = new SimLab(before).answers.get('master')!;
+    const keep = ['file:/etc/kubernetes/manifests/etcd.yaml', 'file:/etc/kubernetes/manifests/kube-apiserver.yaml', 'file:/etc/hosts'];
+    const r = await doctor({ inv, lab: (l) => keep.forEach((k) => l.set('master', k, old.get(k)!)) });
+    const changed = r.findings.filter((f) => f.code === 'address-changed' && f.node === 'master');
+    assert.equal(changed.length, 3, codes(r).join(', '));
+    for (const f of changed.filter((x) => /manifests/.test(x.symptom))) {
+      assert.deepEqual(f.repair, { phases: ['os', 'control-plane'], commands: [{ node: 'master', argv: ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '-n', 'kube-flannel', 'rollout', 'restart', 'daemonset/kube-flannel-ds'] }], thenPhases: ['addons'] });
+    }
+    const plan = healPlan(r.findings, order);
+    assert.deepEqual(plan.phases, ['os', 'control-plane', 'network']);
+    assert.deepEqual(plan.thenPhases, ['addons']);
+    assert.equal(plan.commands.length, 1, 'flannel restarted once');
+    assert.deepEqual(plan.manual, []);
+    // the same manifests on a node that does not hold its inventory address: set it back, by hand
+    const lost = await doctor({ lab: (l) => l.set('master', 'ipv4-interfaces', { stdout: old.get('ipv4-interfaces')!.stdout!.replaceAll('192.168.56.10', '192.168.56.20') }) });
+    assert.ok(lost.findings.every((f) => f.repair === undefined), codes(lost).join(', '));
   });
 
   it('an unknown phase in a repair is an error, not skipped', () => {

@@ -230,7 +230,7 @@ describe('control-plane phase', () => {
     });
     const cp2 = inv.spec.nodes[1]!;
     const steps = controlPlanePhase.steps.filter((s) => s.appliesTo?.(cp2, inv) ?? true);
-    assert.deepEqual(steps.map((s) => s.name), ['control-plane-join']);
+    assert.deepEqual(steps.map((s) => s.name), ['control-plane-join', 'kubelet-node-ip']);
     const host = hostContext(testCluster(inv, 'plan', new RecordingPool()), cp2, new RecordingTransport('cp2'), new RecordedFacts({}));
     await assert.rejects(steps[0]!.plan(host), /cp2: joining a second control-plane node is not supported yet/);
   });
@@ -246,7 +246,7 @@ describe('control-plane phase', () => {
       [`file:${INIT_CONFIG}`]: { code: 3 },
     });
     const host = hostContext(testCluster(inv, 'apply', new RecordingPool()), master, t, facts);
-    const changes = await controlPlanePhase.steps[0]!.plan(host);
+    const changes = await controlPlanePhase.steps.find((s) => s.name === 'kubeadm-init')!.plan(host);
     await assert.rejects(
       (async () => {
         for (const c of changes) await c.apply(host);
