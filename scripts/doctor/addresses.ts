@@ -27,9 +27,18 @@ const setBack = (node: InventoryNode): string => `set ${node.name}'s host-only a
 /**
  * The control plane re-addressed for the inventory address its node now holds: /etc/hosts everywhere, the
  * control-plane phase (certificates, static pods, kubeconfigs, the kubelet's --node-ip), flannel restarted so that
- * it announces the new address, then the addons (the NFS provisioner's server address, new kubelet-serving CSRs).
+ * it announces the new address and kube-proxy so that it resolves the new one, then the addons (the NFS provisioner's server address, new kubelet-serving CSRs).
  */
-const readdressControlPlane = (ctx: DoctorContext): Repair => ({ phases: ['os', 'control-plane'], commands: [kubectlOnControlPlane(ctx.inv, FLANNEL_ROLLOUT_RESTART)], thenPhases: ['addons'] });
+const readdressControlPlane = (ctx: DoctorContext): Repair => ({
+  phases: ['os', 'control-plane'],
+  commands: [kubectlOnControlPlane(ctx.inv, FLANNEL_ROLLOUT_RESTART), kubectlOnControlPlane(ctx.inv, KUBE_PROXY_ROLLOUT_RESTART)],
+  thenPhases: ['addons'],
+});
+/**
+ * kube-proxy runs with the node's network and reaches the API server by controlPlaneEndpoint's name: its pods keep
+ * the /etc/hosts their node had when they started (the old address); new pods read the one the os phase wrote.
+ */
+const KUBE_PROXY_ROLLOUT_RESTART = ['-n', 'kube-system', 'rollout', 'restart', 'daemonset/kube-proxy'];
 
 function nodeSide(ctx: DoctorContext, node: InventoryNode): Finding[] {
   const out: Finding[] = [];

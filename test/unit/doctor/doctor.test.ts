@@ -445,12 +445,17 @@ describe('kubelab heal: its plan from the findings', () => {
     const changed = r.findings.filter((f) => f.code === 'address-changed' && f.node === 'master');
     assert.equal(changed.length, 3, codes(r).join(', '));
     for (const f of changed.filter((x) => /manifests/.test(x.symptom))) {
-      assert.deepEqual(f.repair, { phases: ['os', 'control-plane'], commands: [{ node: 'master', argv: ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '-n', 'kube-flannel', 'rollout', 'restart', 'daemonset/kube-flannel-ds'] }], thenPhases: ['addons'] });
+      const kubectl = (args: string[]) => ({ node: 'master', argv: ['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', ...args] });
+      assert.deepEqual(f.repair, {
+        phases: ['os', 'control-plane'],
+        commands: [kubectl(['-n', 'kube-flannel', 'rollout', 'restart', 'daemonset/kube-flannel-ds']), kubectl(['-n', 'kube-system', 'rollout', 'restart', 'daemonset/kube-proxy'])],
+        thenPhases: ['addons'],
+      });
     }
     const plan = healPlan(r.findings, order);
     assert.deepEqual(plan.phases, ['os', 'control-plane', 'network']);
     assert.deepEqual(plan.thenPhases, ['addons']);
-    assert.equal(plan.commands.length, 1, 'flannel restarted once');
+    assert.deepEqual(plan.commands.map((c) => c.argv.at(-1)), ['daemonset/kube-flannel-ds', 'daemonset/kube-proxy'], 'each restarted once');
     assert.deepEqual(plan.manual, []);
     // the same manifests on a node that does not hold its inventory address: set it back, by hand
     const lost = await doctor({ lab: (l) => l.set('master', 'ipv4-interfaces', { stdout: old.get('ipv4-interfaces')!.stdout!.replaceAll('192.168.56.10', '192.168.56.20') }) });
