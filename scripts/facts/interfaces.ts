@@ -1,4 +1,5 @@
-import type { Fact } from '../engine/types.js';
+import { StepError } from '../engine/errors.js';
+import type { Fact, HostContext } from '../engine/types.js';
 
 export interface Ipv4Address {
   /** Interface name (e.g. enp0s8), without an "@parent" suffix. */
@@ -34,4 +35,18 @@ export const ipv4Interfaces: Fact<Ipv4Address[]> = {
 /** The interface holding `address` in `ip -o -4 addr show` output (undefined when none does). */
 export function interfaceForAddress(ipAddrOutput: string, address: string): string | undefined {
   return parseIpv4Interfaces(ipAddrOutput).find((a) => a.address === address)?.name;
+}
+
+/**
+ * Refuses, before anything changes, to point the node's kubelet or control plane at an inventory address that no
+ * interface of the node holds (a typo in the inventory, or an address lost): `what` says what would be moved.
+ */
+export async function requireHeldAddress(host: HostContext, what: string): Promise<void> {
+  const addrs = await host.facts.get(ipv4Interfaces);
+  if (addrs.some((a) => a.address === host.node.address)) return;
+  const held = addrs.filter((a) => a.name !== 'lo').map((a) => `${a.name} ${a.address}`).join(', ') || 'none';
+  throw new StepError(
+    `${what} would move to ${host.node.address}, but no interface of ${host.node.name} holds it (it has: ${held})`,
+    `set spec.nodes[].address of ${host.node.name} to its host-only address, or give the node ${host.node.address} again`,
+  );
 }

@@ -1,6 +1,7 @@
 import { StepError, tail } from '../engine/errors.js';
 import type { HostContext, Step } from '../engine/types.js';
 import { fileContent } from '../facts/file.js';
+import { requireHeldAddress } from '../facts/interfaces.js';
 import { advertisedAddresses, APISERVER_MANIFEST, kubeadmFiles } from '../facts/kubeadm-files.js';
 import { ADMIN_CONF, API_SERVER_PORT, initNode } from '../inventory/topology.js';
 import { waitMs } from '../inventory/timing.js';
@@ -34,7 +35,7 @@ const REPOINT = [
   'done',
 ].join('\n');
 
-async function waitApiServer(h: HostContext): Promise<void> {
+async function waitApiServer(h: HostContext, old: string): Promise<void> {
   const timeoutMs = waitMs(h.inv, READDRESS_WAIT_MS);
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -45,7 +46,7 @@ async function waitApiServer(h: HostContext): Promise<void> {
     if (Date.now() >= deadline) {
       throw new StepError(
         `the API server on ${h.node.name} did not answer on its new address ${h.node.address} within ${Math.round(timeoutMs / 1000)} s: ${last}`,
-        `look at etcd and the API server on ${h.node.name} (crictl ps -a; crictl logs); the old certificates are in ${readdressBackup('<old address>')}`,
+        `look at etcd and the API server on ${h.node.name} (crictl ps -a; crictl logs); the old certificates are in ${readdressBackup(old)}`,
       );
     }
     await new Promise((r) => setTimeout(r, 5000));
@@ -69,6 +70,7 @@ export const controlPlaneAddressStep: Step = {
     const old = advertisedAddresses((await host.facts.get(fileContent(APISERVER_MANIFEST))) ?? '').get('--advertise-address');
     const address = host.node.address;
     if (old === undefined || old === address) return [];
+    await requireHeldAddress(host, `the control plane on ${host.node.name} (advertising ${old})`);
     const version = await installedKubeadm(host);
     if (version === null) throw new StepError(`kubeadm is not installed on ${host.node.name}, though it was initialised`, 'run kubelab up --only packages first');
     const config = await fileChanges(host, INIT_CONFIG, initConfig(host.inv, host.node, version), 0o600);
@@ -84,7 +86,7 @@ export const controlPlaneAddressStep: Step = {
           const url = (a: string): string => `https://${a}:${API_SERVER_PORT}`;
           await h.run(['sh', '-c', REPOINT, 'sh', url(old), url(address), ...LOCAL_KUBECONFIGS]);
           await h.run(['systemctl', 'restart', 'kubelet']);
-          await waitApiServer(h);
+          await waitApiServer(h, old);
         },
       },
     ];

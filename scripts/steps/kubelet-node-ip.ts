@@ -1,6 +1,7 @@
 import { StepError } from '../engine/errors.js';
 import type { HostContext, Step } from '../engine/types.js';
 import { fileContent } from '../facts/file.js';
+import { requireHeldAddress } from '../facts/interfaces.js';
 import { kubeadmFiles, KUBELET_CONF } from '../facts/kubeadm-files.js';
 import { waitMs } from '../inventory/timing.js';
 import { clusterApi } from '../k8s/cluster-api.js';
@@ -48,6 +49,7 @@ export const kubeletNodeIpStep: Step = {
     if (text === null) return [];
     const was = flagValue(kubeadmFlags(text) ?? [], 'node-ip');
     if (was === host.node.address) return [];
+    await requireHeldAddress(host, `${host.node.name}'s kubelet (--node-ip ${was ?? 'unset'})`);
     const content = withKubeadmFlag(text, 'node-ip', host.node.address);
     return [
       {

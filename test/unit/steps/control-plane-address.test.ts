@@ -13,12 +13,17 @@ import { RecordedFacts } from '../../support/recorded-facts.js';
 // kube-apiserver's static pod manifest as kubeadm v1.35.4 wrote it on the e2e lab's control plane (advertising .10)
 const MANIFEST = readFileSync(new URL('../../../../test/fixtures/kubeadm/kube-apiserver-1.35.4.yaml', import.meta.url), 'utf8');
 
-function setup(manifest: string | null, files = '/etc/kubernetes/admin.conf\n/etc/kubernetes/kubelet.conf\n/etc/kubernetes/manifests/kube-apiserver.yaml\n/etc/kubernetes/pki/ca.crt\n/var/lib/etcd/member\n') {
+const KUBEADM_SET_UP = '/etc/kubernetes/admin.conf\n/etc/kubernetes/kubelet.conf\n/etc/kubernetes/manifests/kube-apiserver.yaml\n/etc/kubernetes/pki/ca.crt\n/var/lib/etcd/member\n';
+/** `ip -o -4 addr show` of a node holding `address` on eth1. */
+const IP_ADDR = (address: string): string => `3: eth1    inet ${address}/24 brd 192.168.56.255 scope global eth1\\       valid_lft forever preferred_lft forever\n`;
+
+function setup(manifest: string | null, files = KUBEADM_SET_UP, holds?: string) {
   const inv = testInventory();
   const node = inv.spec.nodes.find((n) => n.role === 'control-plane')!;
   const facts = new RecordedFacts({
     'kubeadm-files': { stdout: files },
     ...(manifest !== null ? { [`file:${APISERVER_MANIFEST}`]: { stdout: manifest } } : {}),
+    ...(holds !== undefined ? { 'ipv4-interfaces': { stdout: IP_ADDR(holds) } } : {}),
   });
   const pool = new RecordingPool();
   return { host: hostContext(testCluster(inv, 'apply', pool), node, pool.get(node), facts), facts };
@@ -36,6 +41,11 @@ describe('control-plane-address step', () => {
     assert.deepEqual([...facts.asked], ['kubeadm-files']);
   });
 
+  it('an inventory address the node does not hold: refused while planning, nothing changed', async () => {
+    const { host } = setup(MANIFEST.replaceAll('192.168.56.10', '192.168.56.30'), KUBEADM_SET_UP, '192.168.56.30');
+    await assert.rejects(controlPlaneAddressStep.plan(host), /no interface of master holds it/);
+  });
+
   it('advertising another address: certificates moved aside and issued again, manifests rewritten, kubeconfigs repointed, kubelet restarted, the API server awaited', async () => {
     const moved = MANIFEST.replaceAll('192.168.56.10', '192.168.56.30');
     const facts = {
@@ -43,6 +53,7 @@ describe('control-plane-address step', () => {
       [`file:${APISERVER_MANIFEST}`]: { stdout: moved },
       'kubeadm-version': { stdout: 'v1.35.2\n' },
       [`file:${INIT_CONFIG}`]: { stdout: 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n' },
+      'ipv4-interfaces': { stdout: IP_ADDR('192.168.56.10') },
     };
     const inv = testInventory();
     const node = inv.spec.nodes.find((n) => n.role === 'control-plane')!;

@@ -43,7 +43,10 @@ describe('kubeadm-flags.env', () => {
 });
 
 /** A host with these files (kubeadm-files lists kubelet.conf when `joined`), and an API whose Node reports `ips` in turn. */
-function setup(opts: { joined: boolean; flags?: string; ips?: string[] }) {
+// `ip -o -4 addr show` in the format the lab's nodes answered (test/fixtures recordings)
+const IP_ADDR = (address: string): string => `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n3: eth1    inet ${address}/24 brd 192.168.56.255 scope global eth1\\       valid_lft forever preferred_lft forever\n`;
+
+function setup(opts: { joined: boolean; flags?: string; ips?: string[]; holds?: string }) {
   const base = testInventory();
   // the 2 min wait for the Node becomes 120 ms (below the schema's minimum factor: a test-only value)
   const inv = { ...base, spec: { ...base.spec, timing: { ...base.spec.timing, waitFactor: 0.001 } } };
@@ -51,6 +54,7 @@ function setup(opts: { joined: boolean; flags?: string; ips?: string[] }) {
   const facts = new RecordedFacts({
     'kubeadm-files': { stdout: opts.joined ? '/etc/kubernetes/kubelet.conf\n/etc/kubernetes/pki/ca.crt\n' : '' },
     ...(opts.flags !== undefined ? { [`file:${KUBEADM_FLAGS_ENV}`]: { stdout: opts.flags } } : {}),
+    ...(opts.holds !== undefined ? { 'ipv4-interfaces': { stdout: IP_ADDR(opts.holds) } } : {}),
   });
   const pool = new RecordingPool();
   const cluster = testCluster(inv, 'apply', pool);
@@ -81,7 +85,7 @@ describe('kubelet-node-ip step', () => {
 
   it('the address changed: the flag rewritten, kubelet restarted, and the step waits for the Node to report it', async () => {
     const old = JOINED.replace('192.168.56.11', '192.168.56.31');
-    const { host, rec, reads } = setup({ joined: true, flags: old, ips: ['192.168.56.31', '192.168.56.31', '192.168.56.11'] });
+    const { host, rec, reads } = setup({ joined: true, flags: old, holds: '192.168.56.11', ips: ['192.168.56.31', '192.168.56.31', '192.168.56.11'] });
     const changes = await kubeletNodeIpStep.plan(host);
     assert.deepEqual(changes.map((c) => c.description), [`kubelet --node-ip 192.168.56.31 -> 192.168.56.11 in ${KUBEADM_FLAGS_ENV}, restart kubelet`]);
     await changes[0]!.apply(host);
@@ -90,8 +94,13 @@ describe('kubelet-node-ip step', () => {
     assert.equal(reads(), 3, 'polled until the Node reported the new address');
   });
 
+  it('an inventory address that no interface holds: refused while planning, before anything changes', async () => {
+    const { host } = setup({ joined: true, flags: JOINED.replace('192.168.56.11', '192.168.56.31'), holds: '192.168.56.31' });
+    await assert.rejects(kubeletNodeIpStep.plan(host), (e: StepError) => /no interface of worker1 holds it \(it has: eth1 192\.168\.56\.31\)/.test(e.message) && /spec\.nodes\[\]\.address/.test(e.hint ?? ''));
+  });
+
   it('a Node that never reports the new address fails the step with what it saw and where to look', async () => {
-    const { host } = setup({ joined: true, flags: OLDER.replace('--node-ip=192.168.56.11 ', ''), ips: ['10.0.2.15'] });
+    const { host } = setup({ joined: true, flags: OLDER.replace('--node-ip=192.168.56.11 ', ''), holds: '192.168.56.11', ips: ['10.0.2.15'] });
     const [change] = await kubeletNodeIpStep.plan(host);
     assert.match(change!.description, /--node-ip unset -> 192\.168\.56\.11/);
     await assert.rejects(change!.apply(host), (e: StepError) => /still reports InternalIP 10\.0\.2\.15/.test(e.message) && /KUBELET_EXTRA_ARGS/.test(e.hint ?? ''));
