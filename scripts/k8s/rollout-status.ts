@@ -1,11 +1,9 @@
 /** Whether a DaemonSet or Deployment has rolled out, from its status (pure; used by the waits). */
 import type { V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
+import type { PollStatus } from '../engine/poll.js';
 
 /** One look at the thing being waited for: done or not, and a short status for the timeout message. */
-export interface WaitStatus {
-  done: boolean;
-  detail: string;
-}
+export type WaitStatus = PollStatus;
 
 /** Rolled out and ready on every node it is scheduled to (what `kubectl rollout status` waits for). */
 export function daemonSetStatus(ds: V1DaemonSet): WaitStatus {

@@ -2,6 +2,7 @@
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 
 import { StepError } from '../engine/errors.js';
+import { pollUntil } from '../engine/poll.js';
 import { apiMessage } from './apply.js';
 import { daemonSetStatus, deploymentStatus, type WaitStatus } from './rollout-status.js';
 
@@ -14,8 +15,6 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Calls check(kc) until it reports done. An error thrown by check (object not created yet, API server
  * restarting) counts as "not yet"; the last detail or error is in the timeout's message.
@@ -25,23 +24,13 @@ export async function waitFor(
   check: (kc: KubeConfig) => Promise<WaitStatus>,
   opts: WaitOptions & { /** For the timeout message, e.g. "DaemonSet kube-flannel/kube-flannel-ds". */ what: string },
 ): Promise<void> {
-  const what = opts.what;
   const timeoutMs = opts.timeoutMs ?? 300_000;
-  const intervalMs = opts.intervalMs ?? 2000;
-  const deadline = Date.now() + timeoutMs;
-  let last = 'not checked yet';
-  for (;;) {
-    try {
-      const status = await check(kc);
-      if (status.done) return;
-      last = status.detail;
-    } catch (err) {
-      last = apiMessage(err);
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) throw new StepError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}: ${last}`);
-    await sleep(Math.min(intervalMs, left));
-  }
+  await pollUntil(() => check(kc), {
+    timeoutMs,
+    intervalMs: opts.intervalMs ?? 2000,
+    onError: apiMessage,
+    timeout: (last) => new StepError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${opts.what}: ${last}`),
+  });
 }
 
 export function waitDaemonSetReady(kc: KubeConfig, namespace: string, name: string, opts?: WaitOptions): Promise<void> {

@@ -1,4 +1,5 @@
 import { StepError, tail } from '../engine/errors.js';
+import { pollUntil } from '../engine/poll.js';
 import type { HostContext, Step } from '../engine/types.js';
 import { fileContent } from '../facts/file.js';
 import { requireHeldAddress } from '../facts/interfaces.js';
@@ -37,20 +38,25 @@ const REPOINT = [
 
 async function waitApiServer(h: HostContext, old: string): Promise<void> {
   const timeoutMs = waitMs(h.inv, READDRESS_WAIT_MS);
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    const r = await h.transport.exec(['kubectl', '--kubeconfig', ADMIN_CONF, 'get', '--raw', '/readyz', '--request-timeout=10s'], { timeoutMs: 20_000 });
-    if (r.code === 0) return;
-    last = tail(r.stderr || r.stdout, 2);
-    if (Date.now() >= deadline) {
-      throw new StepError(
-        `the API server on ${h.node.name} did not answer on its new address ${h.node.address} within ${Math.round(timeoutMs / 1000)} s: ${last}`,
-        `look at etcd and the API server on ${h.node.name} (crictl ps -a; crictl logs); the old certificates are in ${readdressBackup(old)}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 5000));
-  }
+  await pollUntil(
+    async () => {
+      const r = await h.transport.exec(['kubectl', '--kubeconfig', ADMIN_CONF, 'get', '--raw', '/readyz', '--request-timeout=10s'], { timeoutMs: 20_000 });
+      return { done: r.code === 0, detail: tail(r.stderr || r.stdout, 2) };
+    },
+    {
+      timeoutMs,
+      intervalMs: 5000,
+      // kubectl's answers are what is awaited; the node's connection failing (or an interrupt) ends the step
+      onError: (err) => {
+        throw err;
+      },
+      timeout: (last) =>
+        new StepError(
+          `the API server on ${h.node.name} did not answer on its new address ${h.node.address} within ${Math.round(timeoutMs / 1000)} s: ${last}`,
+          `look at etcd and the API server on ${h.node.name} (crictl ps -a; crictl logs); the old certificates are in ${readdressBackup(old)}`,
+        ),
+    },
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { StepError } from '../engine/errors.js';
+import { pollUntil } from '../engine/poll.js';
 import type { HostContext, Step } from '../engine/types.js';
 import { fileContent } from '../facts/file.js';
 import { requireHeldAddress } from '../facts/interfaces.js';
@@ -14,24 +15,21 @@ export const NODE_IP_WAIT_MS = 2 * 60_000;
 async function waitInternalIp(h: HostContext): Promise<void> {
   const api = await clusterApi(h.cluster);
   const timeoutMs = waitMs(h.inv, NODE_IP_WAIT_MS);
-  const deadline = Date.now() + timeoutMs;
-  let seen = 'not read yet';
-  for (;;) {
-    try {
+  await pollUntil(
+    async () => {
       const live = (await api.listNodes()).map(summarizeNode).find((n) => n.name === h.node.name);
-      if (live?.internalIp === h.node.address) return;
-      seen = live ? `InternalIP ${live.internalIp ?? 'none'}` : 'no Node object';
-    } catch (err) {
-      seen = (err as Error).message;
-    }
-    if (Date.now() >= deadline) {
-      throw new StepError(
-        `${h.node.name}'s kubelet runs with --node-ip=${h.node.address} but its Node still reports ${seen} after ${Math.round(timeoutMs / 1000)} s`,
-        `check the kubelet on ${h.node.name} (journalctl -u kubelet); /etc/default/kubelet KUBELET_EXTRA_ARGS may override --node-ip`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, Math.min(2000, Math.max(50, timeoutMs / 20))));
-  }
+      return { done: live?.internalIp === h.node.address, detail: live ? `InternalIP ${live.internalIp ?? 'none'}` : 'no Node object' };
+    },
+    {
+      timeoutMs,
+      intervalMs: Math.min(2000, Math.max(50, timeoutMs / 20)),
+      timeout: (seen) =>
+        new StepError(
+          `${h.node.name}'s kubelet runs with --node-ip=${h.node.address} but its Node still reports ${seen} after ${Math.round(timeoutMs / 1000)} s`,
+          `check the kubelet on ${h.node.name} (journalctl -u kubelet); /etc/default/kubelet KUBELET_EXTRA_ARGS may override --node-ip`,
+        ),
+    },
+  );
 }
 
 /**

@@ -387,6 +387,14 @@ describe('doctor parsers on the real formats', () => {
   });
 });
 
+/** The passing scenario's inventory, and a copy in which `node` has a new address (the inventory followed a change). */
+function readdressed(node: string, address: string): { before: Inventory; inv: Inventory } {
+  const before = scenarioInventory(loadScenario('passing'));
+  const inv = structuredClone(before) as Inventory;
+  (inv.spec.nodes.find((n) => n.name === node) as { address: string }).address = address;
+  return { before, inv };
+}
+
 describe('kubelab heal: its plan from the findings', () => {
   const order = PHASES.map((p) => p.name);
 
@@ -421,9 +429,7 @@ describe('kubelab heal: its plan from the findings', () => {
   });
 
   it("worker1's host-only address changed and the inventory follows it: /etc/hosts, the kubelet's --node-ip and flannel repaired, nothing left to the reader", async () => {
-    const before = scenarioInventory(loadScenario('passing'));
-    const inv = structuredClone(before) as Inventory;
-    (inv.spec.nodes.find((n) => n.name === 'worker1') as { address: string }).address = '192.168.56.21';
+    const { before, inv } = readdressed('worker1', '192.168.56.21');
     // the nodes still map worker1 to its old address; the Node and flannel's annotation still carry it
     const oldHosts = new SimLab(before).answers.get('master')!.get('file:/etc/hosts')!;
     const r = await doctor({ inv, lab: (l) => l.set('master', 'file:/etc/hosts', oldHosts).set('worker1', 'file:/etc/hosts', oldHosts) });
@@ -436,9 +442,7 @@ describe('kubelab heal: its plan from the findings', () => {
   });
 
   it("the control plane's address changed and the inventory follows it: re-addressed by the control-plane phase, flannel restarted, then the addons", async () => {
-    const before = scenarioInventory(loadScenario('passing'));
-    const inv = structuredClone(before) as Inventory;
-    (inv.spec.nodes.find((n) => n.name === 'master') as { address: string }).address = '192.168.56.20';
+    const { before, inv } = readdressed('master', '192.168.56.20');
     const old = new SimLab(before).answers.get('master')!;
     const keep = ['file:/etc/kubernetes/manifests/etcd.yaml', 'file:/etc/kubernetes/manifests/kube-apiserver.yaml', 'file:/etc/hosts'];
     const r = await doctor({ inv, lab: (l) => keep.forEach((k) => l.set('master', k, old.get(k)!)) });
