@@ -43,7 +43,7 @@ describe('kubeadm-flags.env', () => {
 });
 
 /** A host with these files (kubeadm-files lists kubelet.conf when `joined`), and an API whose Node reports `ips` in turn. */
-// `ip -o -4 addr show` in the format the lab's nodes answered (test/fixtures recordings)
+// `ip -o -4 addr show` output, written in the format the lab's nodes answered (as in the host logs of the cluster run)
 const IP_ADDR = (address: string): string => `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n3: eth1    inet ${address}/24 brd 192.168.56.255 scope global eth1\\       valid_lft forever preferred_lft forever\n`;
 
 function setup(opts: { joined: boolean; flags?: string; ips?: string[]; holds?: string }) {
