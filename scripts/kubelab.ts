@@ -1,14 +1,11 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { KubelabError } from './util/errors.js';
 import { HELP } from './commands/help.js';
 import { PHASE_NAMES } from './phases/names.js';
-import { InventoryError } from './inventory/errors.js';
-import { TransportError } from './transport/types.js';
 import type { CliContext } from './commands/cli-context.js';
 import { askSecret } from './commands/prompt.js';
 import { readSettings } from './commands/settings.js';
-import { printable } from './util/terminal-text.js';
+import { describeError } from './util/error-text.js';
 
 const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
   plan: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('plan', args, ctx),
@@ -22,6 +19,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<numb
   kubeconfig: async (args, ctx) => (await import('./commands/kubeconfig.js')).kubeconfigCommand(args, ctx),
   bundle: async (args, ctx) => (await import('./commands/bundle.js')).bundleCommand(args, ctx),
   inventory: async (args, ctx) => (await import('./commands/inventory.js')).inventoryCommand(args, ctx),
+  class: async (args, ctx) => (await import('./commands/class.js')).classCommand(args, ctx),
 };
 
 /** Exit codes of an interrupted run (128 + the signal's number, as shells report it). */
@@ -89,17 +87,10 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
   try {
     return await run(rest, { ...ctx, settings: readSettings(ctx.env) });
   } catch (err) {
-    if (err instanceof InventoryError) {
-      ctx.stderr.write(`${err.format()}\n`);
-      return 2;
-    }
-    if (err instanceof KubelabError) {
-      // UsageError (2), StepError and TransportError (1, the latter prefixed with its host), provider failures (1)
-      const where = err instanceof TransportError ? `${err.host}: ` : '';
-      ctx.stderr.write(printable(`kubelab: ${where}${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`));
-      return err.exitCode;
-    }
-    throw err;
+    const told = describeError(err);
+    if (!told) throw err;
+    ctx.stderr.write(told.text);
+    return told.exitCode;
   }
 }
 

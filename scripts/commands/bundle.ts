@@ -1,12 +1,9 @@
 import { resolve } from 'node:path';
-import { archiveBundle, buildBundle } from '../artifacts/bundle.js';
-import { resolveVersion } from '../artifacts/downloads.js';
+import { archiveBundle } from '../artifacts/bundle.js';
 import type { Arch } from '../engine/install-artifacts.js';
-import type { RunSettings } from '../engine/types.js';
 import { loadInventory } from '../inventory/load.js';
-import { loadLock, lockedFiles, type LockEntry } from '../manifests/lock.js';
 import type { CliContext } from './cli-context.js';
-import { clusterImages, clusterManifestSets } from './cluster-artifacts.js';
+import { buildClusterBundle } from './cluster-artifacts.js';
 import { UsageError } from '../util/errors.js';
 import { parseCommon } from './options.js';
 import { defaultOutput, makeReporter } from '../report/index.js';
@@ -29,22 +26,7 @@ export async function bundleCommand(args: string[], ctx: CliContext): Promise<nu
   // each download announced first, as plan, up and render do: a line in tty/plain, a download object in json
   const reporter = await makeReporter(common.output ?? defaultOutput(ctx.stdout), ctx.stdout, () => 0);
   const onDownload: OnDownload = (d) => reporter.event({ type: 'download', ...d });
-  const settings: RunSettings = { ...ctx.settings, offline, onDownload };
-  const cacheDir = settings.artifactCacheDir;
-  const version = await resolveVersion(inv.spec.kubernetes.version, { cacheDir, offline, mirrors: inv.spec.mirrors, onDownload });
-  const images = await clusterImages(inv, settings, version);
-  const lock = await loadLock();
-  const manifests: LockEntry[] = clusterManifestSets(inv).flatMap((id) => lockedFiles(lock, id));
-  const index = await buildBundle(inv, {
-    out,
-    arch: arch as Arch,
-    cacheDir,
-    offline,
-    images,
-    manifests,
-    manifestOptions: { cacheDir: settings.manifestCacheDir, offline, seedDirs: settings.manifestSeedDirs, onDownload },
-    onDownload,
-  });
+  const index = await buildClusterBundle(inv, { out, arch: arch as Arch, settings: { ...ctx.settings, offline }, onDownload });
   reporter.close();
   const archive = values.archive === true ? `${out}.tar` : undefined;
   if (archive) await archiveBundle(out, archive);

@@ -5,7 +5,11 @@
  */
 import { join, resolve } from 'node:path';
 import { controlPlaneImages, workloadImages } from '../artifacts/image-list.js';
-import { BUNDLE_MANIFESTS_DIR, readBundleIndex } from '../artifacts/bundle.js';
+import { BUNDLE_MANIFESTS_DIR, buildBundle, readBundleIndex, type BundleIndex } from '../artifacts/bundle.js';
+import { resolveVersion } from '../artifacts/downloads.js';
+import type { Arch } from '../engine/install-artifacts.js';
+import { loadLock, lockedFiles, type LockEntry } from '../manifests/lock.js';
+import type { OnDownload } from '../util/download-notice.js';
 import { prepareArtifacts } from '../artifacts/prepare.js';
 import type { RunSettings } from '../engine/types.js';
 import type { Inventory } from '../inventory/types.js';
@@ -81,4 +85,33 @@ export function installSettings(inv: Inventory, settings: RunSettings): RunSetti
   const bundle = inv.spec.kubernetes.bundle;
   const withSeeds: RunSettings = bundle ? { ...settings, manifestSeedDirs: [join(bundle, BUNDLE_MANIFESTS_DIR), ...settings.manifestSeedDirs] } : settings;
   return { ...withSeeds, installArtifacts: installArtifactsProvider(withSeeds) };
+}
+
+/**
+ * Writes (or brings up to date) the offline bundle of a cluster in `out`: the exact release files, the pinned
+ * manifests it applies and an archive of every image it runs, all through the workstation's caches (a second
+ * build downloads nothing). What `kubelab bundle build` and `kubelab class up` build.
+ */
+export async function buildClusterBundle(
+  inv: Inventory,
+  o: { out: string; arch: Arch; settings: RunSettings; onDownload?: OnDownload },
+): Promise<BundleIndex> {
+  const { settings, onDownload } = o;
+  const cacheDir = settings.artifactCacheDir;
+  const offline = settings.offline;
+  const notice = onDownload ? { onDownload } : {};
+  const version = await resolveVersion(inv.spec.kubernetes.version, { cacheDir, offline, mirrors: inv.spec.mirrors, ...notice });
+  const images = await clusterImages(inv, { ...settings, ...notice }, version);
+  const lock = await loadLock();
+  const manifests: LockEntry[] = clusterManifestSets(inv).flatMap((id) => lockedFiles(lock, id));
+  return buildBundle(inv, {
+    out: o.out,
+    arch: o.arch,
+    cacheDir,
+    offline,
+    images,
+    manifests,
+    manifestOptions: { cacheDir: settings.manifestCacheDir, offline, seedDirs: settings.manifestSeedDirs, ...notice },
+    ...notice,
+  });
 }

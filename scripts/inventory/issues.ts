@@ -97,9 +97,9 @@ const EXPECTED: Record<string, string> = {
   record: 'a mapping (key: value)',
 };
 
-function unknownKey(objectPath: readonly PathSegment[], key: string, data: unknown): Finding {
+function unknownKey(objectPath: readonly PathSegment[], key: string, data: unknown, schema: z.ZodType): Finding {
   const path = [...objectPath, key];
-  const valid = keysAt(objectPath, data);
+  const valid = keysAt(objectPath, data, schema);
   if (key === 'password' && valid.includes('passwordEnv')) {
     return {
       path,
@@ -121,18 +121,21 @@ function unknownKey(objectPath: readonly PathSegment[], key: string, data: unkno
   };
 }
 
-/** One zod issue as findings (an unrecognized_keys issue gives one finding per key). */
-export function issueToFindings(issue: Issue, data: unknown): Finding[] {
+/**
+ * One zod issue as findings (an unrecognized_keys issue gives one finding per key). `schema`: the one that
+ * reported it (the inventory's by default; the roster's for a classroom file), for the keys a typo is matched to.
+ */
+export function issueToFindings(issue: Issue, data: unknown, schema: z.ZodType = InventorySchema): Finding[] {
   const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
   const { present, value } = valueAt(data, path);
 
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => unknownKey(path, key, data));
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => unknownKey(path, key, data, schema));
 
   if (!present && issue.code !== 'custom' && path.length > 0) {
     const name = String(path[path.length - 1]);
     const parentPath = path.slice(0, -1);
     const parent = valueAt(data, parentPath).value;
-    const valid = keysAt(parentPath, data);
+    const valid = keysAt(parentPath, data, schema);
     const typo =
       typeof parent === 'object' && parent !== null && !Array.isArray(parent)
         ? Object.keys(parent).find((k) => !valid.includes(k) && closest(k, [name]) !== undefined)

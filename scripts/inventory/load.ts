@@ -1,13 +1,13 @@
 /** Reads an inventory file: YAML syntax, schema and cross-field rules, every problem reported at once. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { formatPath, InventoryError, renderValue, type Finding, type Problem } from './errors.js';
 import { issueToFindings, valueAt } from './issues.js';
 import { locate } from './locate.js';
 import { normalise } from './normalise.js';
 import { checkRules } from './rules.js';
-import { InventorySchema } from './schema.js';
+import { InventorySchema, type ParsedInventory } from './schema.js';
 import type { Inventory } from './types.js';
 
 export { InventoryError } from './errors.js';
@@ -29,8 +29,19 @@ export function stateDir(inv: Inventory): string {
 
 const byPosition = (a: Problem, b: Problem): number => a.line - b.line || a.column - b.column;
 
-/** Parses and validates inventory text; throws InventoryError listing every problem. `file` is used in messages. */
-export function parseInventory(text: string, file: string): Inventory {
+/** A YAML file read as one mapping, with what places findings at their line and column. */
+export interface YamlSource {
+  readonly file: string;
+  readonly doc: Document;
+  readonly lineCounter: LineCounter;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * YAML text that must be one mapping (`noun`: "inventory" or "roster", for the messages); throws InventoryError on
+ * a syntax error, several documents, or anything but a mapping.
+ */
+export function readYamlMapping(text: string, file: string, noun: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
 
@@ -39,7 +50,7 @@ export function parseInventory(text: string, file: string): Inventory {
       const { line, col } = lineCounter.linePos(err.pos[0]);
       const message =
         err.code === 'MULTIPLE_DOCS'
-          ? 'the file holds several YAML documents (---); an inventory is a single document'
+          ? `the file holds several YAML documents (---); ${noun === 'inventory' ? 'an' : 'a'} ${noun} is a single document`
           : `YAML syntax error: ${err.message}`;
       return { file, line, column: col, path: '', message };
     });
@@ -50,40 +61,52 @@ export function parseInventory(text: string, file: string): Inventory {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     const what = data === null || data === undefined ? 'empty' : Array.isArray(data) ? 'a list' : `the ${typeof data} ${JSON.stringify(data)}`;
     throw new InventoryError(file, [
-      { file, line: 1, column: 1, path: '', message: `the inventory is ${what}; expected a mapping starting with apiVersion: kubelab/v1` },
+      { file, line: 1, column: 1, path: '', message: `the ${noun} is ${what}; expected a mapping starting with apiVersion: kubelab/v1` },
     ]);
   }
+  return { file, doc, lineCounter, data: data as Record<string, unknown> };
+}
 
+/** Findings placed at their line and column in `src` (the offending value shown), without repeats, in file order. */
+export function placeFindings(src: YamlSource, findings: readonly Finding[]): Problem[] {
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const f of findings) {
+    const pathText = formatPath(f.path);
+    const key = `${pathText}\0${f.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { line, column } = locate(src.doc, src.lineCounter, f.path, f.at);
+    const value = renderValue(f.at === 'key' ? f.path[f.path.length - 1] : valueAt(src.data, f.path).value);
+    problems.push({
+      file: src.file,
+      line,
+      column,
+      path: pathText,
+      ...(value !== undefined ? { value } : {}),
+      message: f.message,
+      ...(f.hint !== undefined ? { hint: f.hint } : {}),
+    });
+  }
+  return problems.sort(byPosition);
+}
+
+/** The schema's and the cross-field rules' findings for inventory data, and the parsed inventory when there are none. */
+export function inventoryFindings(data: unknown): { findings: Finding[]; parsed?: ParsedInventory } {
   const result = InventorySchema.safeParse(data);
   const findings: Finding[] = [
     ...(result.success ? [] : result.error.issues.flatMap((issue) => issueToFindings(issue, data))),
     ...checkRules(data),
   ];
+  return findings.length === 0 && result.success ? { findings, parsed: result.data } : { findings };
+}
 
-  if (findings.length > 0 || !result.success) {
-    const seen = new Set<string>();
-    const problems: Problem[] = [];
-    for (const f of findings) {
-      const pathText = formatPath(f.path);
-      const key = `${pathText}\0${f.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const { line, column } = locate(doc, lineCounter, f.path, f.at);
-      const value = renderValue(f.at === 'key' ? f.path[f.path.length - 1] : valueAt(data, f.path).value);
-      problems.push({
-        file,
-        line,
-        column,
-        path: pathText,
-        ...(value !== undefined ? { value } : {}),
-        message: f.message,
-        ...(f.hint !== undefined ? { hint: f.hint } : {}),
-      });
-    }
-    throw new InventoryError(file, problems.sort(byPosition));
-  }
-
-  return normalise(result.data);
+/** Parses and validates inventory text; throws InventoryError listing every problem. `file` is used in messages. */
+export function parseInventory(text: string, file: string): Inventory {
+  const src = readYamlMapping(text, file, 'inventory');
+  const { findings, parsed } = inventoryFindings(src.data);
+  if (!parsed) throw new InventoryError(file, placeFindings(src, findings));
+  return normalise(parsed);
 }
 
 /** Reads and validates an inventory file; throws InventoryError (also when the file cannot be read). */

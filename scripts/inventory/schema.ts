@@ -95,7 +95,7 @@ export function isDnsLabel(value: string): boolean {
   return DNS_LABEL.test(value);
 }
 
-const dnsLabel = (what: string) =>
+export const dnsLabel = (what: string) =>
   checked(z.string().meta({ description: `${what}: a DNS label (lowercase letters, digits, '-'; at most 63)` }), (v) => {
     if (DNS_LABEL.test(v)) return undefined;
     const lower = v.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
@@ -127,9 +127,9 @@ function hostVerdict(v: string): Verdict {
   return HOSTNAME.test(v) ? undefined : `${q(v)} is not a valid host name or IPv4 address`;
 }
 
-const host = (description: string) => checked(z.string().meta({ description }), hostVerdict);
+export const host = (description: string) => checked(z.string().meta({ description }), hostVerdict);
 
-const port = (description: string) =>
+export const port = (description: string) =>
   z
     .int({ error: (iss) => (iss.input === undefined ? undefined : `expected a port number (integer 1-65535), got ${q(iss.input)}`) })
     .min(1, { error: (iss) => `port ${q(iss.input)} is out of range: ports are 1-65535` })
