@@ -47,7 +47,11 @@ export interface BoardRow {
 }
 
 const MAX_FAILURES = 20;
-const firstLine = (s: unknown): string => String(s ?? '').split('\n')[0]!;
+/** A message on one line (a multi-line error's lines joined), at most 300 characters. */
+const firstLine = (s: unknown): string => {
+  const text = String(s ?? '').trim().replace(/\s*\n\s*/g, ' ');
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+};
 
 export class Board {
   readonly rows: BoardRow[];
@@ -127,7 +131,10 @@ export class Board {
           ...(typeof e['stderr'] === 'string' ? { stderr: e['stderr'] } : {}),
           ...(typeof e['message'] === 'string' ? { error: e['message'] } : {}),
         });
-        if (typeof e['message'] === 'string') this.fail(r, `${String(e['host'])}: ${firstLine(e['message'])}`);
+        if (e['error'] === 'unreachable') {
+          if (!r.unreachable.includes(String(e['host']))) r.unreachable.push(String(e['host']));
+          this.fail(r, `${String(e['host'])} unreachable: ${firstLine(e['message'])}`);
+        } else if (typeof e['message'] === 'string') this.fail(r, `${String(e['host'])}: ${firstLine(e['message'])}`);
         else if (typeof e['code'] === 'number' && e['code'] !== 0) this.fail(r, `${String(e['host'])}: exit ${e['code']}`);
         break;
       case 'kubeconfig':

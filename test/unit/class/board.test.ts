@@ -38,7 +38,7 @@ describe('class board', () => {
     assert.equal(bob.state, 'not green');
     assert.deepEqual(bob.unreachable, ['worker1']);
     assert.deepEqual(bob.failures, [
-      'worker1 unreachable: connect ECONNREFUSED 127.0.0.1:2301',
+      'worker1 unreachable: connect ECONNREFUSED 127.0.0.1:2301 more',
       'os/hosts on master: write /etc/hosts: <b>denied</b>',
       'check dns: CoreDNS not running',
     ]);
