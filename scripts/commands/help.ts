@@ -30,6 +30,14 @@ Commands:
                   (the first Host), --out FILE (default stdout; never overwrites)
   kubeconfig      write .kubelab/<cluster>/kubeconfig (context kubelab-<cluster>) from the control plane;
                   --merge also adds that context to ~/.kube/config (or the first $KUBECONFIG path)
+  class render|plan|up|check|exec|kubeconfig|status -f ROSTER
+                  a classroom: one lab per student of a roster (kind: Classroom), all in parallel within
+                  spec.limits; a live board on a terminal, a self-contained HTML report
+                  (.kubelab/class/<name>/report.html, or --report FILE); --students a,b for some of them;
+                  render --out DIR writes each student's inventory; up builds one bundle for the class
+                  (--bundle DIR: yours; --no-bundle: none); kubeconfig writes <student>.kubeconfig files
+                  (--out DIR; --embed-kubeconfigs also puts them in the report); status shows each
+                  student's last run; exit code: the number of labs not green, 125 bad roster or flags
 
 Options:
   -i, --inventory FILE   inventory file (default inventory/lab.yaml)

@@ -127,6 +127,11 @@ function nodeRegistration(apiVersion: KubeadmApiVersion, node: InventoryNode): R
   };
 }
 
+/** True for a lab without workers: its control plane is not tainted, so workloads (addons, checks) run there. */
+export function workloadsOnControlPlane(inv: Inventory): boolean {
+  return !inv.spec.nodes.some((n) => n.role === 'worker');
+}
+
 export interface InitOptions {
   /** The exact version installed on the node (`kubeadm version -o short`), e.g. "v1.35.2" or "1.35.2". */
   kubernetesVersion: string;
@@ -147,7 +152,9 @@ export function renderInitConfig(inv: Inventory, node: InventoryNode, opts: Init
     apiVersion,
     kind: 'InitConfiguration',
     localAPIEndpoint: { advertiseAddress: node.address, bindPort: API_SERVER_PORT },
-    nodeRegistration: nodeRegistration(apiVersion, node),
+    // a lab without workers (a single-node lab) runs its workloads on the control plane: `taints: []` is kubeadm's
+    // way to leave out the node-role.kubernetes.io/control-plane:NoSchedule taint
+    nodeRegistration: { ...nodeRegistration(apiVersion, node), ...(workloadsOnControlPlane(inv) ? { taints: [] } : {}) },
     // kubeadm init makes a bootstrap token valid for 24 h when none is configured; kubelab never uses it (each
     // join gets its own 30-minute token), so the one init makes expires soon instead of lingering for a day.
     bootstrapTokens: [{ ttl: INIT_BOOTSTRAP_TOKEN_TTL, description: 'made by kubeadm init; kubelab joins nodes with tokens of their own' }],

@@ -4,15 +4,18 @@
  * way a user runs them; rounds alternate between the tools. Prints both medians and their ratio.
  * Then the memory of large outputs: peak RSS of `kubelab exec -- sh -c 'yes | head -c 50000000'` on 10 of the
  * endpoints (the CLI process, and the connection keeper daemon through which it ran; then with KUBELAB_PERSIST=0).
+ * Then `kubelab class plan` over 30 clusters x 3 nodes (90 endpoints) against 30 `kubelab plan` runs in a row
+ * (class-plan.ts): peak RSS and wall time.
  * Usage: npm run bench [-- --endpoints 50 --rounds 7 --big-hosts 10 --big-mb 50]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sshInventoryYaml } from '../support/inventory.js';
 import { startSshdFleet } from '../support/sshd.js';
+import { median, peakRssMiB, run } from './measure.js';
+import { classPlanBench, CLASS_ENDPOINTS } from './class-plan.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,57 +31,14 @@ const BIG_BYTES = Number(values['big-mb']) * 1000 * 1000;
 const ROUNDS = Number(values.rounds);
 const KUBELAB = resolve('dist/scripts/kubelab.js');
 
-/** Peak resident set size of a live process so far (VmHWM), in MiB; 0 when it is gone. */
-function peakRssMiB(pid: number): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function run(
-  cmd: string,
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ ms: number; code: number; out: string; peakRssMiB: number }> {
-  return new Promise((res, rej) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let peak = 0;
-    // VmHWM only grows: the last reading before the process ends is its peak (polled, so a last-moment rise is missed)
-    const poll = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid ?? 0))), 20);
-    // keep only the end of what it prints (an exec of large outputs prints a lot)
-    const keep = (d: Buffer): void => {
-      out = (out + d.toString()).slice(-20_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', rej);
-    child.on('close', (code) => {
-      clearInterval(poll);
-      res({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code: code ?? -1, out, peakRssMiB: peak });
-    });
-  });
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 async function main(): Promise<number> {
   // SHLVL=1: the endpoints' bash skips ~/.bashrc for ssh sessions. On the machines this project is developed on,
   // root's .bashrc runs `pyenv init` (~90 ms of CPU per session): a cost of the endpoint, the same for both
   // tools, that would otherwise be most of what is measured. Real lab nodes have a plain .bashrc.
-  const fleet = await startSshdFleet(N, { extraConfig: ['SetEnv SHLVL=1'] });
+  const fleet = await startSshdFleet(Math.max(N, CLASS_ENDPOINTS), { extraConfig: ['SetEnv SHLVL=1'] });
   const dir = mkdtempSync(join(tmpdir(), 'kubelab-bench-'));
   try {
-    const nodes = fleet.endpoints.map((e, i) => ({
+    const nodes = fleet.endpoints.slice(0, N).map((e, i) => ({
       name: `n${String(i).padStart(2, '0')}`,
       role: i === 0 ? 'control-plane' : 'worker',
       // labels on the host-only network, never contacted: SSH goes to 127.0.0.1:<port>
@@ -156,7 +116,8 @@ async function main(): Promise<number> {
         `daemon ${daemonPeak.toFixed(0)} MiB (its peak since it started)`,
     );
     console.log(`  KUBELAB_PERSIST=0 (direct):    ${(direct.ms / 1000).toFixed(1)} s, peak RSS CLI ${direct.peakRssMiB.toFixed(0)} MiB`);
-    return ratio <= 1 / 3 ? 0 : 1;
+    const classOk = await classPlanBench(fleet, dir, KUBELAB);
+    return ratio <= 1 / 3 && classOk ? 0 : 1;
   } finally {
     await fleet.stop();
     rmSync(dir, { recursive: true, force: true });

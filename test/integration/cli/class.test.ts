@@ -43,7 +43,7 @@ describe('kubelab class against real sshd', { skip }, () => {
   before(async () => {
     base = await consecutivePorts(6);
     sshd = await startSshd({ fixedPorts: [base, base + 1, base + 2, base + 3, base + 4, base + 5] });
-    [closed] = await freePorts(1);
+    closed = (await freePorts(1))[0]!;
     dir = mkdtempSync(join(tmpdir(), 'kubelab-class-'));
     writeFileSync(
       join(dir, 'room.yaml'),

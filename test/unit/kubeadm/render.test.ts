@@ -68,6 +68,13 @@ describe('renderInitConfig for Kubernetes 1.35 (v1beta4)', () => {
     });
   });
 
+  it('a lab without workers leaves the control plane untainted (taints: []), so workloads run there', () => {
+    const single = testInventory({ nodes: [{ name: 'solo', role: 'control-plane', address: '192.168.56.10' }] });
+    const docs = byKind(renderInitConfig(single, single.spec.nodes[0]!, { kubernetesVersion: 'v1.35.2' }));
+    assert.deepEqual(docs['InitConfiguration']!.nodeRegistration.taints, []);
+    assert.match(kubeadmYaml(renderInitConfig(single, single.spec.nodes[0]!, { kubernetesVersion: 'v1.35.2' })), /^ {2}taints: \[\]$/m);
+  });
+
   it('sets version, endpoint, networking and registry; no dns override on registry.k8s.io', () => {
     assert.equal(cluster!.kubernetesVersion, 'v1.35.2');
     assert.equal(cluster!.controlPlaneEndpoint, 'master:6443');
