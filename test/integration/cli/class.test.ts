@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { parseInventory } from '../../../scripts/inventory/load.js';
 import { kubelab } from '../../support/cli.js';
@@ -34,6 +35,27 @@ async function consecutivePorts(n: number): Promise<number> {
 }
 
 const skip = sshdSkipReason();
+
+/** Chromium from Debian, run headless in a network namespace of its own (no traffic leaves it: only file://). */
+const CHROMIUM = '/usr/bin/chromium';
+function browserSkipReason(): string | undefined {
+  if (spawnSync(CHROMIUM, ['--version']).status !== 0) return 'needs chromium (apt-get install chromium; .ci/run installs it)';
+  if (spawnSync('unshare', ['--net', 'true']).status !== 0) return 'needs unshare --net (root) to keep the browser off the network';
+  return undefined;
+}
+function chromium(args: string[], profile: string): string {
+  return execFileSync('unshare', ['--net', CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 60_000,
+  });
+}
+/** A PNG's width and height (its IHDR chunk). */
+function pngSize(file: string): { width: number; height: number } {
+  const b = readFileSync(file);
+  assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG', `${file} is a PNG`);
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
 
 describe('kubelab class against real sshd', { skip }, () => {
   let sshd: Sshd;
@@ -108,6 +130,24 @@ spec:
     // each student's cluster has its own logs; the class run its own
     assert.ok(readdirSync(join(dir, '.kubelab', 'k101-alice', 'logs')).length >= 1);
     assert.ok(readdirSync(summary.logs).includes('dave.log'));
+  });
+
+  it('the report, loaded in a real headless browser: every row, its state and the failure are in the page; a screenshot is taken', { skip: browserSkipReason() }, async () => {
+    const report = join(dir, '.kubelab', 'class', 'k101', 'report.html');
+    const dom = chromium(['--dump-dom', `file://${report}`], join(dir, 'chromium'));
+    const rows = [...dom.matchAll(/<tr class="([a-z-]+)" data-student="(\w+)" data-state="([a-z ]+)">/g)].map((m) => `${m[2]}:${m[3]}`);
+    assert.deepEqual(rows, ['alice:green', 'bob:green', 'carol:green', 'dave:not green']);
+    assert.match(dom, /<td class="problem">worker1 unreachable: [^<]*127\.0\.0\.1:\d+/);
+    assert.match(dom, /<p id="summary">3 of 4 labs green;/);
+    const shot = join(dir, 'report.png');
+    chromium([`--screenshot=${shot}`, '--window-size=1200,900', `file://${report}`], join(dir, 'chromium'));
+    assert.deepEqual(pngSize(shot), { width: 1200, height: 900 });
+    // a blank page of the same size compresses to far less than a page of tables and text
+    const blank = join(dir, 'blank.html');
+    writeFileSync(blank, '<!DOCTYPE html><html><body></body></html>');
+    const blankShot = join(dir, 'blank.png');
+    chromium([`--screenshot=${blankShot}`, '--window-size=1200,900', `file://${blank}`], join(dir, 'chromium'));
+    assert.ok(statSync(shot).size > 4 * statSync(blankShot).size, `report screenshot ${statSync(shot).size} B vs blank ${statSync(blankShot).size} B`);
   });
 
   it('--students runs only those; status shows every student\'s last run without connecting', async () => {
