@@ -94,6 +94,7 @@ async function classRun(args: string[], ctx: CliContext): Promise<number> {
     case 'up': {
       const { applyCommand } = await import('./apply.js');
       const offline = values.offline === true ? ['--offline'] : [];
+      if (sub === 'up') await classBaseImages(students, ctx, output);
       const bundles =
         sub === 'up' && values['no-bundle'] !== true && typeof values.bundle !== 'string'
           ? await classBundles(room, students, { offline: values.offline === true, ctx, output })
@@ -258,6 +259,25 @@ async function classBundles(
     for (const s of g.students) out.set(s, dir);
   }
   return out;
+}
+
+/**
+ * `class up` with labs that kubelab makes itself (spec.provider): each distinct base image is built (or found in
+ * the image cache) once, before the clusters start, so that they do not all build it at the same time.
+ */
+async function classBaseImages(students: readonly ClassStudent[], ctx: CliContext, output: OutputMode): Promise<void> {
+  const labs = students.filter((s) => s.inventory.spec.provider);
+  if (!labs.length) return;
+  const { ensureBaseImage } = await import('../providers/qemu/index.js');
+  const seen = new Set<string>();
+  for (const s of labs) {
+    const key = JSON.stringify(s.inventory.spec.provider!.image);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await ensureBaseImage(s.inventory, ctx.settings.imageCacheDir, (msg) => {
+      if (output !== 'json') ctx.stderr.write(printable(`${msg}\n`));
+    });
+  }
 }
 
 /**
