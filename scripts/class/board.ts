@@ -37,6 +37,8 @@ export interface BoardRow {
   unreachable: string[];
   /** What went wrong, one line each (the first ones: see MAX_FAILURES). */
   failures: string[];
+  /** The changes of the steps that changed (or would change, for plan), one line per step (the first MAX_CHANGES). */
+  changes: string[];
   checks: CheckRow[];
   outputs: HostOutput[];
   /** From `kubelab kubeconfig`: the cluster's kubeconfig file, its server, and whether the API server answered. */
@@ -47,6 +49,7 @@ export interface BoardRow {
 }
 
 const MAX_FAILURES = 20;
+const MAX_CHANGES = 200;
 /** A message on one line (a multi-line error's lines joined), at most 300 characters. */
 const firstLine = (s: unknown): string => {
   const text = String(s ?? '').trim().replace(/\s*\n\s*/g, ' ');
@@ -68,6 +71,7 @@ export class Board {
       steps: { ok: 0, changed: 0, failed: 0, skipped: 0 },
       unreachable: [],
       failures: [],
+      changes: [],
       checks: [],
       outputs: [],
     }));
@@ -109,6 +113,9 @@ export class Board {
         const outcome = String(e['outcome']) as keyof BoardRow['steps'];
         if (outcome in r.steps) r.steps[outcome]++;
         if (outcome === 'failed') this.fail(r, `${String(e['phase'])}/${String(e['step'])} on ${String(e['host'])}: ${firstLine(e['error'])}`);
+        if (outcome === 'changed' && r.changes.length < MAX_CHANGES && Array.isArray(e['changes'])) {
+          r.changes.push(`${String(e['phase'])}/${String(e['step'])} on ${String(e['host'])}: ${(e['changes'] as unknown[]).map(firstLine).join('; ')}`);
+        }
         break;
       }
       case 'check': {
@@ -187,7 +194,7 @@ export function progress(r: BoardRow): string {
   const checks = r.checks.length ? ` checks ${r.checks.filter((c) => c.status === 'passed').length}/${r.checks.filter((c) => c.status !== 'skipped').length}` : '';
   if (r.state === 'running') {
     const i = r.phase !== undefined ? r.phases.indexOf(r.phase) : -1;
-    return `${r.phase !== undefined ? `${i >= 0 ? `${i + 1}/${r.phases.length} ` : ''}${r.phase}` : 'connecting'}${checks}`;
+    return `${r.phase !== undefined ? `${i >= 0 ? `${i + 1}/${r.phases.length} ` : ''}${r.phase}` : 'running'}${checks}`;
   }
   return `${r.state}${checks}`;
 }

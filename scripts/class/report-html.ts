@@ -50,6 +50,9 @@ function studentSection(r: BoardRow, input: ReportInput): string {
     for (const p of phases) parts.push(`<tr><td>${esc(p)}</td><td>${esc(duration(r.phaseMs[p]))}</td></tr>`);
     parts.push('</table>');
   }
+  if (r.changes.length) {
+    parts.push(`<h3>Changes (${r.steps.changed} steps)</h3><ul class="changes">`, ...r.changes.map((c) => `<li>${esc(c)}</li>`), '</ul>');
+  }
   if (r.checks.length) {
     parts.push('<h3>Checks</h3><table class="checks"><tr><th>check</th><th>result</th><th>time</th><th>detail / diagnosis</th></tr>');
     for (const c of r.checks) {

@@ -34,6 +34,7 @@ describe('class board', () => {
     assert.equal(alice.phase, 'runtime');
     assert.deepEqual(alice.steps, { ok: 0, changed: 1, failed: 0, skipped: 0 });
     assert.equal(alice.phaseMs['os'], 65_000);
+    assert.deepEqual(alice.changes, ['os/swap on master: swapoff']);
     const bob = board.row('bob');
     assert.equal(bob.state, 'not green');
     assert.deepEqual(bob.unreachable, ['worker1']);
@@ -89,6 +90,7 @@ describe('class board', () => {
     assert.match(html, /<li class="fail">os\/hosts on master: write \/etc\/hosts: &lt;b&gt;denied&lt;\/b&gt;<\/li>/);
     assert.match(html, /<tr data-check="dns" data-status="failed">.*<strong>diagnosis:<\/strong> CoreDNS not running/);
     assert.match(html, /<td>os<\/td><td>1m05s<\/td>/);
+    assert.match(html, /<h3>Changes \(1 steps\)<\/h3><ul class="changes">\n<li>os\/swap on master: swapoff<\/li>/);
     assert.match(html, /<a href="kubeconfigs\/bob\.kubeconfig">kubeconfigs\/bob\.kubeconfig<\/a> \(context bob\)/);
     assert.match(html, /# &lt;creds&gt;/);
     assert.equal(esc(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
