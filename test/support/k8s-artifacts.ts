@@ -143,3 +143,16 @@ export async function startRegistry(): Promise<TestRegistry> {
     },
   };
 }
+
+/**
+ * Loads into `registry` the images of `refs` from the unpacked artifacts (asserting each is there), under their
+ * repository path without the registry host (the registry stands in as the mirror of registry.k8s.io and ghcr.io).
+ */
+export async function loadImages(registry: TestRegistry, k8sDir: string, refs: readonly string[]): Promise<void> {
+  const index = await imageIndex(k8sDir);
+  for (const ref of refs) {
+    const i = index.find((x) => x.ref === ref);
+    if (!i) throw new Error(`${ref} is not in ${k8sDir}/images/index.txt`);
+    await registry.load(join(k8sDir, 'images', i.archive), ref.slice(ref.indexOf('/') + 1));
+  }
+}

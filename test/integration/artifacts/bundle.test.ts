@@ -25,7 +25,7 @@ import { RegistryClient } from '../../../scripts/artifacts/registry.js';
 import { SMOKE_IMAGE } from '../../../scripts/checks/smoke-pods.js';
 import { loadLock, lockedFiles } from '../../../scripts/manifests/lock.js';
 import { KubelabError } from '../../../scripts/util/errors.js';
-import { imageIndex, k8sTestDir, K8S_SKIP, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../../support/k8s-artifacts.js';
+import { imageIndex, k8sTestDir, loadImages, K8S_SKIP, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../../support/k8s-artifacts.js';
 import { NO_SEED, testSeedDir } from '../../support/seed.js';
 
 const run = promisify(execFile);
@@ -58,13 +58,7 @@ describe('kubelab bundle build against a local mirror and registry', { skip: !K8
     work = await mkdtemp(join(tmpdir(), 'kubelab-bundle-'));
     mirror = await serveDir(join(K8S!, 'mirror'));
     registry = await startRegistry();
-    const index = await imageIndex(K8S!);
-    const wanted = [...controlPlaneImages('1.35.4', 'registry.k8s.io'), 'ghcr.io/flannel-io/flannel:v0.28.9', 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3', SMOKE_IMAGE, METRICS_IMAGE];
-    for (const ref of wanted) {
-      const i = index.find((x) => x.ref === ref);
-      assert.ok(i, `${ref} in ${K8S}/images/index.txt`);
-      await registry.load(join(K8S!, 'images', i.archive), ref.slice(ref.indexOf('/') + 1));
-    }
+    await loadImages(registry, K8S!, [...controlPlaneImages('1.35.4', 'registry.k8s.io'), 'ghcr.io/flannel-io/flannel:v0.28.9', 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3', SMOKE_IMAGE, METRICS_IMAGE]);
     inventory = join(work, 'lab.yaml');
     await writeFile(
       inventory,
