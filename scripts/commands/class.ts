@@ -357,7 +357,8 @@ function makeView(output: OutputMode, board: Board, ctx: CliContext, sub: Sub): 
         if (r.outputs.length) write(`${outputs(r)}\n`);
         write(`${endLine(r)}\n`);
       },
-      close: () => {},
+      // at the end, the board as a table
+      close: () => write(`${boardLines(board.rows, FALLBACK_COLUMNS * 2).join('\n')}\n`),
     };
   }
   // tty: the board redrawn in place; exec outputs after it
