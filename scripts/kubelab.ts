@@ -5,7 +5,7 @@ import { PHASE_NAMES } from './phases/names.js';
 import type { CliContext } from './commands/cli-context.js';
 import { askSecret } from './commands/prompt.js';
 import { readSettings } from './commands/settings.js';
-import { describeError } from './util/error-text.js';
+import { describeError } from './commands/error-text.js';
 
 const COMMANDS: Record<string, (args: string[], ctx: CliContext) => Promise<number>> = {
   plan: async (args, ctx) => (await import('./commands/apply.js')).applyCommand('plan', args, ctx),

@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { CliContext } from '../commands/cli-context.js';
-import { describeError } from '../util/error-text.js';
+import { describeError } from '../commands/error-text.js';
 import type { ClassStudent } from './roster.js';
 
 /** A line a cluster's command printed with --output json (a RunEvent, a check, an exec result, a summary ...). */

@@ -13,7 +13,7 @@ import { pruneRunLogs, runId } from '../engine/host-log.js';
 import type { Inventory } from '../inventory/types.js';
 import { kubeconfigYaml, renameKubeconfig, writeFileAtomic } from '../k8s/kubeconfig-file.js';
 import { defaultOutput, type OutputMode } from '../report/index.js';
-import { describeError } from '../util/error-text.js';
+import { describeError } from './error-text.js';
 import { UsageError } from '../util/errors.js';
 import { printable } from '../util/terminal-text.js';
 import { Board, boardLines, endLine, type BoardRow } from '../class/board.js';

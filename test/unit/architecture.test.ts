@@ -12,6 +12,7 @@ import { ROOT } from '../support/seed.js';
 export const LEVELS: Readonly<Record<string, number>> = {
   'kubelab.ts': 1,
   commands: 1,
+  class: 1,
   report: 2,
   doctor: 2,
   heal: 2,

@@ -1,7 +1,7 @@
 import { InventoryError } from '../inventory/errors.js';
 import { TransportError } from '../transport/types.js';
-import { KubelabError } from './errors.js';
-import { printable } from './terminal-text.js';
+import { KubelabError } from '../util/errors.js';
+import { printable } from '../util/terminal-text.js';
 
 /**
  * What the user is told about an error a command threw, and the exit code it means: inventory problems (2) one per
