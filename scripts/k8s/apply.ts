@@ -6,6 +6,7 @@
  * Rendered sets carry the hash of the whole set (RENDER_HASH) so a re-run compares one annotation per object.
  */
 import { createHash } from 'node:crypto';
+import { retryTransient, type RetryOptions } from './transient.js';
 import { ApiException, HttpMethod, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 
 import { StepError } from '../engine/errors.js';
@@ -30,6 +31,8 @@ export interface ApplyResult {
 export interface ApplyOptions {
   /** Default "kubelab". */
   fieldManager?: string;
+  /** How transient API errors are retried (tests: no waiting). */
+  retry?: RetryOptions;
 }
 
 /** The HTTP status of a client-node API error (undefined for other errors). */
@@ -99,14 +102,15 @@ export async function applyObjects(
     delete spec.metadata.resourceVersion;
     let before: string | undefined;
     try {
-      const current = await client.read({ apiVersion: spec.apiVersion!, kind: spec.kind!, metadata: spec.metadata });
+      const current = await retryTransient(() => client.read({ apiVersion: spec.apiVersion!, kind: spec.kind!, metadata: spec.metadata }), opts.retry);
       before = current.metadata?.resourceVersion;
     } catch (err) {
       if (httpStatus(err) !== 404) throw new StepError(`reading ${describeObject(input)} failed: ${apiMessage(err)}`);
     }
     let after: KubernetesObject;
     try {
-      after = await client.serverSideApply(spec, opts.fieldManager ?? FIELD_MANAGER);
+      // server-side apply is idempotent: a request the API server dropped under load is sent again
+      after = await retryTransient(() => client.serverSideApply(spec, opts.fieldManager ?? FIELD_MANAGER), opts.retry);
     } catch (err) {
       throw new StepError(`server-side apply of ${describeObject(input)} failed: ${apiMessage(err)}`);
     }

@@ -1,0 +1,40 @@
+/** Transient API errors are tried again; other errors and the last try's error go through. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ApiException } from '@kubernetes/client-node';
+import { isTransient, retryTransient } from '../../../scripts/k8s/transient.js';
+
+// the message the real kube-apiserver v1.35.4 answered a server-side apply with on the e2e lab when etcd was slow
+// ("server-side apply of Deployment kube-system/metrics-server failed: etcdserver: request timed out"), in a Status body
+const etcdTimeout = new ApiException(500, 'HTTP-Code: 500', JSON.stringify({ kind: 'Status', status: 'Failure', message: 'etcdserver: request timed out', code: 500 }), {});
+
+describe('transient API errors', () => {
+  it('tells a dropped request from a refusal', () => {
+    assert.equal(isTransient(etcdTimeout), true);
+    assert.equal(isTransient(new ApiException(503, 'x', '{}', {})), true);
+    assert.equal(isTransient(new ApiException(422, 'x', JSON.stringify({ message: 'Deployment.apps "m" is invalid' }), {})), false);
+    assert.equal(isTransient(new ApiException(404, 'x', '{}', {})), false);
+    assert.equal(isTransient(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })), true);
+    assert.equal(isTransient(new Error('cannot parse')), false);
+  });
+
+  it('tries again after a transient error with growing waits, up to the attempts; a refusal at once', async () => {
+    const waits: number[] = [];
+    const sleep = async (ms: number): Promise<void> => void waits.push(ms);
+    let calls = 0;
+    const ok = await retryTransient(async () => {
+      if (++calls < 3) throw etcdTimeout;
+      return 'applied';
+    }, { sleep });
+    assert.deepEqual([ok, calls, waits], ['applied', 3, [3000, 6000]]);
+
+    calls = 0;
+    await assert.rejects(retryTransient(async () => { calls++; throw etcdTimeout; }, { sleep, attempts: 4 }), (e) => e === etcdTimeout);
+    assert.equal(calls, 4);
+
+    calls = 0;
+    const invalid = new ApiException(422, 'x', '{}', {});
+    await assert.rejects(retryTransient(async () => { calls++; throw invalid; }, { sleep }), (e) => e === invalid);
+    assert.equal(calls, 1);
+  });
+});
