@@ -5,12 +5,11 @@
  * of the roster, and of each student's inventory, is reported at once, at its line and column in the roster (or in
  * the student's own file).
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { formatPath, InventoryError, renderValue, type Finding, type PathSegment, type Problem } from '../inventory/errors.js';
 import { issueToFindings, valueAt } from '../inventory/issues.js';
-import { inventoryFindings, loadInventory, placeFindings, readYamlMapping, type YamlSource } from '../inventory/load.js';
+import { inventoryFindings, loadInventory, placeFindings, readConfigText, readYamlMapping, type YamlSource } from '../inventory/load.js';
 import { formatIPv4, parseIPv4 } from '../inventory/net.js';
 import { normalise } from '../inventory/normalise.js';
 import { API_VERSION, DEFAULTS, dnsLabel, host, KIND } from '../inventory/schema.js';
@@ -184,15 +183,7 @@ function rosterRules(room: ParsedRoster): Finding[] {
  * student's own inventory file's, at theirs). Nothing is written.
  */
 export async function loadRoster(file: string): Promise<Classroom> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(err));
-    throw new InventoryError(file, [{ file, line: 0, column: 0, path: '', message: `cannot read the roster: ${why}` }]);
-  }
-  return parseRoster(text, file);
+  return parseRoster(await readConfigText(file, 'roster'), file);
 }
 
 /** Validates roster text (see loadRoster); `file` is used in messages and to find students' own inventory files. */

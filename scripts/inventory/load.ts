@@ -109,15 +109,18 @@ export function parseInventory(text: string, file: string): Inventory {
   return normalise(parsed);
 }
 
-/** Reads and validates an inventory file; throws InventoryError (also when the file cannot be read). */
-export async function loadInventory(file: string): Promise<Inventory> {
-  let text: string;
+/** The text of a configuration file (`noun`: "inventory", "roster"); InventoryError when it cannot be read. */
+export async function readConfigText(file: string, noun: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(err));
-    throw new InventoryError(file, [{ file, line: 0, column: 0, path: '', message: `cannot read the inventory: ${why}` }]);
+    throw new InventoryError(file, [{ file, line: 0, column: 0, path: '', message: `cannot read the ${noun}: ${why}` }]);
   }
-  return parseInventory(text, file);
+}
+
+/** Reads and validates an inventory file; throws InventoryError (also when the file cannot be read). */
+export async function loadInventory(file: string): Promise<Inventory> {
+  return parseInventory(await readConfigText(file, 'inventory'), file);
 }
