@@ -7,8 +7,10 @@
  *    mirror gone: every image imported into containerd; a second run changes and transfers nothing;
  * 3. `up --bundle` with every phase (kubeadm init and join, flannel on the host-only NIC, the addons, the smoke
  *    checks), then the lab checked from outside; `check` and `doctor` diagnose a stopped kubelet, flannel on the NAT
- *    NIC (repaired by `up --only network`) and swap back after a reboot (repaired by `heal`); both VMs
- *    reboot and the lab comes back by itself, `check` passes, `up` changes nothing.
+ *    NIC (repaired by `up --only network`) and swap back after a reboot (repaired by `heal`); before those, both
+ *    VMs reboot and the lab comes back by itself, `check` passes, `up` changes nothing (the nodes' state is kept in
+ *    a file when it does not). The VMs get 3 GiB each (the provider's default is 2 GiB): the control plane node
+ *    runs etcd, the control plane, the NFS server, Docker and every addon.
  * Prints its timings. Needs KUBELAB_TEST_K8S_DIR (a folder made by ../shared/k8s/unpack.sh) and the pinned
  * manifests (KUBELAB_MANIFEST_SEED or ../shared/upstream). Traffic: only 127.0.0.1 (forwarded SSH, the mirror,
  * the registry) and the VMs' own private segment. The VMs' NAT adapter is isolated (spec.provider.isolated: qemu
@@ -185,6 +187,43 @@ async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boo
   }
 }
 
+/**
+ * What each node looked like, written to <work>/evidence-<label>.txt when a wait after a reboot fails (the VMs may be
+ * gone by the time anyone looks): load, memory, the containers, kubelet's journal, the API server's and etcd's logs.
+ */
+async function keepEvidence(label: string): Promise<string> {
+  const script = [
+    'uptime; free -m; vmstat 1 3',
+    'top -b -n 1 -o %CPU | head -25',
+    'crictl ps -a 2>&1 | head -40',
+    'journalctl -u kubelet -n 60 --no-pager 2>&1',
+    'for c in kube-apiserver etcd; do id=$(crictl ps -a --name "$c" -q 2>/dev/null | head -1); [ -n "$id" ] && { echo "== $c $id"; crictl logs --tail 40 "$id" 2>&1; }; done',
+    'dmesg | tail -20',
+  ].join('; echo; ');
+  let out = '';
+  for (const n of inv.spec.nodes) {
+    try {
+      const r = await ssh.get(n.name)!.exec(['sh', '-c', script], { timeoutMs: 180_000 });
+      out += `##### ${n.name}\n${r.stdout}\n${r.stderr}\n`;
+    } catch (err) {
+      out += `##### ${n.name}: ${(err as Error).message}\n`;
+    }
+  }
+  const file = join(work, `evidence-${label.replace(/\W+/g, '-')}.txt`);
+  writeFileSync(file, out);
+  return file;
+}
+
+/** `waitFor`, and the nodes' evidence kept when it fails. */
+async function waitOrKeepEvidence(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<number> {
+  try {
+    return await waitFor(what, timeoutMs, probe);
+  } catch (err) {
+    const file = await keepEvidence(what);
+    throw new Error(`${(err as Error).message} (the nodes' state: ${file})`);
+  }
+}
+
 /** `kubelab check` as json: its exit code and each check's status and diagnosis. */
 async function checkRun(args: string[] = []): Promise<{ run: CliRun; results: Map<string, { status: string; diagnosis?: string; detail?: string }> }> {
   const run = await kubelab(['check', '-i', invFile, '--output', 'json', ...args]);
@@ -313,7 +352,7 @@ function writeInventories(): void {
   const doc = parse(readFileSync(join(repo, 'inventory', 'qemu-lab.yaml'), 'utf8'));
   doc.metadata.name = 'e2e';
   doc.spec.ssh.identityFile = '.kubelab/e2e/id_ed25519';
-  doc.spec.provider = { ...doc.spec.provider, sshPortBase: 2320, isolated: true, diskCache: 'unsafe' };
+  doc.spec.provider = { ...doc.spec.provider, sshPortBase: 2320, isolated: true, diskCache: 'unsafe', memory: 3072 };
   doc.spec.kubernetes = { ...doc.spec.kubernetes, install: 'binaries' };
   doc.spec.mirrors = { kubernetesReleases: `${mirror!.url}/dl.k8s.io`, githubReleases: `${mirror!.url}/github.com` };
   Object.assign(doc.spec, E2E_CLUSTER_SETTINGS);
@@ -537,6 +576,25 @@ spec:
     await waitFor('the worker Ready again', 600_000, async () => / Ready /.test(await kubectl(`get node ${worker()}`)));
   });
 
+  it('after both VMs reboot, the lab comes back by itself: check passes, up changes nothing', { skip: !CLUSTER && NO_CLUSTER }, async () => {
+    const t0 = Date.now();
+    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m) });
+    await connectAll();
+    await waitOrKeepEvidence('kubelet, containerd active; swap off', 900_000, async () => {
+      for (const n of inv.spec.nodes) {
+        if ((await sh(n.name, 'systemctl is-active kubelet containerd || true')).trim() !== 'active\nactive') return false;
+        if ((await sh(n.name, 'swapon --show --noheadings')).trim() !== '') return false;
+      }
+      return true;
+    });
+    await waitOrKeepEvidence('every check green after the reboot', 1_800_000, async () => (await checkRun()).run.code === 0);
+    timings['reboot to green'] = Date.now() - t0;
+    const r = await kubelab(['up', '-i', invFile, '--bundle', bundleDir, '--output', 'json']);
+    timings['up after reboot (no-op)'] = r.ms;
+    assert.equal(r.code, 0, failures(r));
+    assert.equal(summaryOf(r).changed, 0, changedLines(r));
+  });
+
   it('flannel without --iface picks the NAT NIC: check and doctor name it, up --only network puts it back', { skip: !CLUSTER && NO_CLUSTER }, async () => {
     const ds = JSON.parse(await kubectl('-n kube-flannel get ds kube-flannel-ds -o json')) as { spec: { template: { spec: { containers: { name: string; args: string[] }[] } } } };
     const i = ds.spec.template.spec.containers.findIndex((c) => c.name === 'kube-flannel');
@@ -597,24 +655,6 @@ spec:
     await waitFor('doctor finds nothing', 600_000, async () => (await doctorRun()).codes.length === 0);
   });
 
-  it('after both VMs reboot, the lab comes back by itself: check passes, up changes nothing', { skip: !CLUSTER && NO_CLUSTER }, async () => {
-    const t0 = Date.now();
-    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m) });
-    await connectAll();
-    await waitFor('kubelet, containerd active; swap off', 900_000, async () => {
-      for (const n of inv.spec.nodes) {
-        if ((await sh(n.name, 'systemctl is-active kubelet containerd || true')).trim() !== 'active\nactive') return false;
-        if ((await sh(n.name, 'swapon --show --noheadings')).trim() !== '') return false;
-      }
-      return true;
-    });
-    await waitFor('every check green after the reboot', 1_800_000, async () => (await checkRun()).run.code === 0);
-    timings['reboot to green'] = Date.now() - t0;
-    const r = await kubelab(['up', '-i', invFile, '--bundle', bundleDir, '--output', 'json']);
-    timings['up after reboot (no-op)'] = r.ms;
-    assert.equal(r.code, 0, failures(r));
-    assert.equal(summaryOf(r).changed, 0, changedLines(r));
-  });
   it('the NFS export removed from /etc/exports: check storage and doctor name it, heal puts it back', { skip: !CLUSTER && NO_CLUSTER }, async () => {
     const server = inv.spec.nfs!.server;
     await sh(server, `set -e; { grep -v "^${inv.spec.nfs!.path} " /etc/exports || true; } > /etc/exports.e2e; cat /etc/exports.e2e > /etc/exports; rm /etc/exports.e2e; exportfs -ra`);
