@@ -1,5 +1,5 @@
 import { StepError, tail } from '../engine/errors.js';
-import type { HostContext, Step } from '../engine/types.js';
+import type { Change, HostContext, Step } from '../engine/types.js';
 import { kubeNode, type KubeNode } from '../facts/kube-node.js';
 import { BOOTSTRAP_KUBELET_CONF, CLUSTER_CA, KUBELET_CONF, kubeadmFiles } from '../facts/kubeadm-files.js';
 import { clusterCaCertHash, JOIN_TOKEN_TTL_MINUTES, joinToken } from '../k8s/join-token.js';
@@ -10,6 +10,7 @@ import { waitMs } from '../inventory/timing.js';
 import { assumedVersion } from '../inventory/versions.js';
 import { redact } from '../transport/redact.js';
 import { installedKubeadm, KUBELAB_KUBEADM_DIR, resetHint } from './kubeadm-init.js';
+import { forgetUnfinished, markFinished, markStarted, resetUnfinished, unfinishedFact } from './kubeadm-unfinished.js';
 
 /** The JoinConfiguration holds the bootstrap token: uploaded 0600 just before the join, removed right after. */
 export const JOIN_CONFIG = `${KUBELAB_KUBEADM_DIR}/kubeadm-join.yaml`;
@@ -31,13 +32,15 @@ async function join(h: HostContext): Promise<void> {
   let failure: unknown;
   try {
     await h.transport.put(content, JOIN_CONFIG, { mode: 0o600, secrets });
+    await markStarted(h, 'join');
     const r = await h.transport.exec(['kubeadm', 'join', '--config', JOIN_CONFIG], { timeoutMs: waitMs(h.inv, JOIN_TIMEOUT_MS), secrets });
     if (r.code !== 0) {
       throw new StepError(
         `kubeadm join on ${name} exited ${r.code}: ${redact(tail(r.stderr || r.stdout), secrets)}`,
-        `the host log has kubeadm's full output; ${name} may now be half-joined: ${resetHint(name)}`,
+        `the host log has kubeadm's full output; once its cause is fixed, kubelab up resets ${name} and joins it again`,
       );
     }
+    await markFinished(h, 'join');
   } catch (err) {
     failure = err;
     throw err;
@@ -74,15 +77,34 @@ export const kubeadmJoinStep: Step = {
     const name = host.node.name;
     const cp = initNode(host.inv);
     const files = await host.facts.get(kubeadmFiles);
+    const joinChange = (version: string | null): Change => ({
+      description:
+        `join ${name} to the cluster at ${apiServerEndpoint(host.inv)}` +
+        `${version === null ? ' (after kubeadm is installed)' : ''}` +
+        ` (a bootstrap token with a ${JOIN_TOKEN_TTL_MINUTES}m TTL is created on ${cp.name} when applying)`,
+      apply: join,
+    });
+    // a join kubelab started and that did not finish (interrupted or failed): reset and join again, unless the
+    // Node got registered all the same (then the join did its work)
+    const unfinished = files.has(KUBELET_CONF) || files.has(BOOTSTRAP_KUBELET_CONF) || files.has(CLUSTER_CA) ? await host.facts.get(unfinishedFact('join')) : null;
+    const again = async (record: string): Promise<Change[] | null> => {
+      const version = await installedKubeadm(host);
+      return version === null ? null : [resetUnfinished(name, 'join', record), joinChange(version)];
+    };
     if (files.has(KUBELET_CONF)) {
       const node = await remoteFact(host, cp, kubeNode(name));
+      if (unfinished !== null && !node.registered) {
+        const changes = await again(unfinished);
+        if (changes) return changes;
+      }
       if (!node.registered) {
         throw new StepError(
           `${name} has ${KUBELET_CONF} but the cluster on ${cp.name} has no Node ${name} (joined to an earlier cluster?)`,
           resetHint(name),
         );
       }
-      if (node.ready === 'True' || waitsForNetwork(node)) return [];
+      // the join got through, though its end was not seen: the record goes, so that it cannot reset this node later
+      if (node.ready === 'True' || waitsForNetwork(node)) return unfinished !== null ? [forgetUnfinished(name, 'join')] : [];
       throw new StepError(
         `${name} is joined but not Ready (${node.ready}${node.reason ? `, ${node.reason}` : ''}${node.message ? `: ${node.message}` : ''})`,
         `look at the kubelet on ${name} (systemctl status kubelet; journalctl -u kubelet); if it cannot be repaired, ${resetHint(name)}`,
@@ -90,17 +112,10 @@ export const kubeadmJoinStep: Step = {
     }
     const leftovers = [BOOTSTRAP_KUBELET_CONF, CLUSTER_CA].filter((p) => files.has(p));
     if (leftovers.length) {
+      const changes = unfinished !== null ? await again(unfinished) : null;
+      if (changes) return changes;
       throw new StepError(`${name} is half-joined: found ${leftovers.join(', ')} but no ${KUBELET_CONF}`, resetHint(name));
     }
-    const version = await installedKubeadm(host);
-    return [
-      {
-        description:
-          `join ${name} to the cluster at ${apiServerEndpoint(host.inv)}` +
-          `${version === null ? ' (after kubeadm is installed)' : ''}` +
-          ` (a bootstrap token with a ${JOIN_TOKEN_TTL_MINUTES}m TTL is created on ${cp.name} when applying)`,
-        apply: join,
-      },
-    ];
+    return [joinChange(await installedKubeadm(host))];
   },
 };

@@ -2,12 +2,14 @@
  * End to end on real VMs: a class of three one-VM labs (qemu provider, software emulation here), all from one
  * bundle. First the three labs one after another (`kubelab up` each, os..nfs), then, on fresh VMs, the same three
  * as a class (`kubelab class up`, os..nfs); both timed, with the bytes each VM received. Then one student's lab
- * through the whole cluster as a single-node lab (control plane untainted), its checks green through `class
- * check`, its kubeconfig through `class kubeconfig`, and `class status`.
+ * through the whole cluster as a single-node lab (control plane untainted): first an `up` interrupted with Ctrl-C
+ * during kubeadm init, then `class up` completing it (reset, init again), its checks green through `class check`,
+ * its kubeconfig through `class kubeconfig`, and `class status`.
  * Runs with KUBELAB_E2E_CLASS=1 (about an hour and a quarter here: three emulated VMs on two cores). Needs
  * KUBELAB_TEST_K8S_DIR and the pinned manifests, as the lab suite. Traffic: 127.0.0.1 and the VMs' own segments.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +19,8 @@ import { SMOKE_IMAGE } from '../../scripts/checks/smoke-pods.js';
 import { loadRoster } from '../../scripts/class/roster.js';
 import { stateDir } from '../../scripts/inventory/load.js';
 import { vmDown } from '../../scripts/providers/qemu/index.js';
-import { kubelab as cli } from '../support/cli.js';
+import { unfinishedPath } from '../../scripts/steps/kubeadm-unfinished.js';
+import { CLI, kubelab as cli } from '../support/cli.js';
 import { k8sTestDir, K8S_SKIP, loadImages, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../support/k8s-artifacts.js';
 import { NO_SEED, testSeedDir } from '../support/seed.js';
 
@@ -55,6 +58,29 @@ function bytesByHost(events: Record<string, unknown>[], key: (e: Record<string, 
     }
   }
   return out;
+}
+
+/**
+ * `kubelab up -i <inventory> -o json` interrupted with SIGINT `afterMs` after its `phase` started (the phase's first
+ * step with changes is then running); its exit code and output.
+ */
+function interruptedUp(inventory: string, phase: string, afterMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, 'up', '-i', inventory, '--bundle', 'bundle', '-o', 'json'], { cwd: work, env: { ...process.env, SSH_AUTH_SOCK: '', ...env() } });
+    let stdout = '';
+    let stderr = '';
+    let armed = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!armed && stdout.includes(`"type":"phase-start","phase":"${phase}"`)) {
+        armed = true;
+        setTimeout(() => child.kill('SIGINT'), afterMs);
+      }
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 let mirror: Served | undefined;
@@ -162,10 +188,18 @@ describe('e2e: a class of three one-VM labs', { timeout: 120 * 60_000, skip: !CL
     for (const s of STUDENTS) assert.match(html, new RegExp(`data-student="${s}" data-state="green"`));
   });
 
-  it("one student's lab through the whole cluster as a single-node lab; class check green; class kubeconfig; status", async () => {
+  it("one student's lab through the whole cluster as a single-node lab, after an up interrupted during kubeadm init; class check green; class kubeconfig; status", async () => {
+    // Ctrl-C while kubeadm init runs (it takes minutes here): exit 130, the record of an unfinished init stays
+    const interrupted = await interruptedUp(join('inventories', 'ann.yaml'), 'control-plane', 90_000);
+    assert.equal(interrupted.code, 130, interrupted.stdout.slice(-2000) + interrupted.stderr.slice(-2000));
+    const record = await kubelab(['exec', '-i', join('inventories', 'ann.yaml'), '--', 'test', '-e', unfinishedPath('init')]);
+    assert.equal(record.code, 0, `the interrupt came during kubeadm init: ${record.stdout}${record.stderr}`);
+    // the class run completes that node: reset, then init again
     const up = await kubelab(['class', 'up', '-f', 'room.yaml', '--students', 'ann', '--bundle', 'bundle', '-o', 'json']);
-    timings['single-node lab (whole up)'] = up.ms;
+    timings['single-node lab (whole up, after the interrupted init)'] = up.ms;
     assert.equal(up.code, 0, JSON.stringify(lines(up.stdout).filter((e) => e['type'] === 'student-end' || e['outcome'] === 'failed' || e['status'] === 'failed')));
+    const changes = lines(up.stdout).flatMap((e) => (e['type'] === 'step' && Array.isArray(e['changes']) ? (e['changes'] as string[]) : []));
+    assert.ok(changes.some((c) => /^kubeadm reset on solo: kubelab's kubeadm init there did not finish/.test(c)), changes.join('\n'));
     const check = await kubelab(['class', 'check', '-f', 'room.yaml', '--students', 'ann', '-o', 'json']);
     assert.equal(check.code, 0, check.stdout.slice(-3000));
     const checks = lines(check.stdout).filter((e) => e['type'] === 'check');

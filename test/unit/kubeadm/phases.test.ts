@@ -12,8 +12,9 @@ import { remoteFactsKey } from '../../../scripts/engine/remote-facts.js';
 import { controlPlanePhase } from '../../../scripts/phases/control-plane.js';
 import { joinPhase } from '../../../scripts/phases/join.js';
 import { caCertHash } from '../../../scripts/render/kubeadm.js';
-import { INIT_CONFIG, RESET_COMMAND } from '../../../scripts/steps/kubeadm-init.js';
+import { INIT_CONFIG } from '../../../scripts/steps/kubeadm-init.js';
 import { JOIN_CONFIG, kubeadmJoinStep } from '../../../scripts/steps/kubeadm-join.js';
+import { startedAt, unfinishedPath } from '../../../scripts/steps/kubeadm-unfinished.js';
 import { TransportError, type ExecOptions, type ExecResult, type PutOptions } from '../../../scripts/transport/types.js';
 import { testInventory } from '../../support/inventory.js';
 import { RecordingPool } from '../../support/plan-fixture.js';
@@ -85,7 +86,10 @@ describe('joining a fresh worker', () => {
     assert.deepEqual(caCertHashes, [caCertHash(CA_PEM)]);
     assert.equal(apiServerEndpoint, 'master:6443');
 
-    assert.deepEqual(worker.commands, [`put ${JOIN_CONFIG} 600`, `kubeadm join --config ${JOIN_CONFIG}`, `rm -f -- ${JOIN_CONFIG}`]);
+    // the record of an unfinished join lives exactly as long as kubeadm join runs, and holds no token
+    const record = unfinishedPath('join');
+    assert.deepEqual(worker.commands, [`put ${JOIN_CONFIG} 600`, `put ${record} 600`, `kubeadm join --config ${JOIN_CONFIG}`, `rm -f -- ${record}`, `rm -f -- ${JOIN_CONFIG}`]);
+    assert.deepEqual(Object.keys(JSON.parse(worker.puts.get(record)!.content.toString()) as object), ['command', 'startedAt']);
     assert.deepEqual(worker.putOpts.get(JOIN_CONFIG)?.secrets, [token]);
     const joinCall = worker.calls.find((c) => c.argv[0] === 'kubeadm')!;
     assert.deepEqual(joinCall.opts.secrets, [token]);
@@ -121,7 +125,7 @@ describe('joining a fresh worker', () => {
     assert.match((parse(pool.get({ name: 'worker2' }).puts.get(JOIN_CONFIG)!.content) as { nodeRegistration: { kubeletExtraArgs: { value: string }[] } }).nodeRegistration.kubeletExtraArgs[0]!.value, /^192\.168\.56\.12$/);
   });
 
-  it('a failed join is an error with the reset command, redacts the token, and still removes the file', async () => {
+  it('a failed join is an error saying the next up starts it over, redacts the token, still removes the file and keeps the record of an unfinished join', async () => {
     const inv = testInventory();
     const pool = new RecordingPool((n) => {
       const t = new OptsTransport(n);
@@ -139,10 +143,13 @@ describe('joining a fresh worker', () => {
     await assert.rejects(change!.apply(host), (err: StepError) => {
       assert.ok(err instanceof StepError);
       assert.match(err.message, /kubeadm join on worker1 exited 1: .*token <redacted> rejected/);
-      assert.ok(err.hint?.includes(RESET_COMMAND));
+      assert.match(err.hint ?? '', /once its cause is fixed, kubelab up resets worker1 and joins it again/);
       return true;
     });
-    assert.equal(pool.get({ name: 'worker1' }).commands.at(-1), `rm -f -- ${JOIN_CONFIG}`);
+    const worker = pool.get({ name: 'worker1' });
+    assert.equal(worker.commands.at(-1), `rm -f -- ${JOIN_CONFIG}`);
+    assert.match(worker.puts.get(unfinishedPath('join'))!.content.toString(), /"startedAt":"\d{4}-/);
+    assert.ok(!worker.commands.includes(`rm -f -- ${unfinishedPath('join')}`), 'the record stays: the next up resets and joins again');
   });
 
   it('a control plane that cannot be reached is an error naming it, not the worker taken for unreachable', async () => {
@@ -235,7 +242,7 @@ describe('control-plane phase', () => {
     await assert.rejects(steps[0]!.plan(host), /cp2: joining a second control-plane node is not supported yet/);
   });
 
-  it('a failed kubeadm init says the node is now half-initialised and how to reset it', async () => {
+  it('a failed kubeadm init keeps the record of an unfinished init and says the next up starts it over', async () => {
     const inv = testInventory();
     const master = inv.spec.nodes[0]!;
     const t = new OptsTransport('master');
@@ -251,10 +258,20 @@ describe('control-plane phase', () => {
       (async () => {
         for (const c of changes) await c.apply(host);
       })(),
-      (err: StepError) => err instanceof StepError && /kubeadm init failed on master/.test(err.message) && err.hint!.includes(RESET_COMMAND),
+      (err: StepError) => err instanceof StepError && /kubeadm init failed on master/.test(err.message) && /kubelab up resets master and runs kubeadm init again/.test(err.hint!),
     );
+    assert.equal(t.putOpts.get(unfinishedPath('init'))?.mode, 0o600);
+    assert.ok(!t.commands.includes(`rm -f -- ${unfinishedPath('init')}`), 'the record stays after a failed init');
     const init = t.calls.find((c) => c.argv[1] === 'init')!;
     assert.equal(init.opts.timeoutMs, 15 * 60_000);
     assert.equal(t.putOpts.get(INIT_CONFIG)?.mode, 0o600);
+  });
+});
+
+describe('the record of an unfinished kubeadm run', () => {
+  it('says when the run started, and is still a record when the interrupt cut it short', () => {
+    assert.equal(startedAt('{"command":"kubeadm init","startedAt":"2026-12-01T15:02:11.000Z"}\n'), 'started 2026-12-01T15:02:11.000Z');
+    assert.equal(startedAt('{"command":"kubeadm in'), 'started at an unknown time');
+    assert.equal(startedAt(''), 'started at an unknown time');
   });
 });
