@@ -9,6 +9,7 @@ import { loadReachable, openSession, type Session } from './session.js';
 
 /** The longest a node's batched read may take (a healthy node answers in about a second; a hung command ends it). */
 const NODE_READ_TIMEOUT_MS = 60_000;
+const DOCTOR_API_RETRY = { attempts: 2, baseDelayMs: 2000 };
 
 /** One doctor run over the session's nodes and the API (shared by `doctor` and `heal`). */
 export async function diagnose(session: Session, ctx: CliContext, inventoryFile: string, concurrency: number): Promise<DoctorResult> {
@@ -19,7 +20,8 @@ export async function diagnose(session: Session, ctx: CliContext, inventoryFile:
     nodes: session.nodes,
     concurrency,
     readNode: (node, facts) => readFactBatch(session.transports.get(node), facts, { timeoutMs: NODE_READ_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
-    openApi: async () => (await import('../k8s/client-node-api.js')).openClusterApi(session.inv, session.transports),
+    // one more try after a transient API error, soon: a down API server is the doctor's finding, not something to wait out
+    openApi: async () => (await import('../k8s/client-node-api.js')).openClusterApi(session.inv, session.transports, { retry: DOCTOR_API_RETRY }),
   });
 }
 

@@ -29,6 +29,7 @@ import type { ClusterApi } from './cluster-api.js';
 import { ApiError, type KApiService, type KEvent, type KNode, type KNodeMetrics, type KPod, type KPv, type KPvc, type KService, type KStorageClass, type ProxyResponse } from './api.js';
 import { connectClusterApi, type ApiConnection } from './connect.js';
 import { approveCsr, listCsrs } from './csr.js';
+import { retryTransient, type RetryOptions } from './transient.js';
 import { waitDaemonSetReady, waitDeploymentAvailable } from './wait.js';
 
 /** Default cap on a pod log read (from the start of the log). */
@@ -40,7 +41,8 @@ function toApiError(err: unknown, what: string): ApiError {
   return new ApiError(`${what}: ${apiMessage(err)}`, httpStatus(err));
 }
 
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+/** `fn` once; its error as ApiError. */
+async function callOnce<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -48,14 +50,41 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The object, or null on 404. */
-async function readOrNull<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (httpStatus(err) === 404) return null;
-    throw toApiError(err, what);
-  }
+/**
+ * The calls of one ClusterApi: reads tried again after a transient error (etcd timing out under load, a dropped
+ * connection: see transient.ts); a read's 404 is null where asked for.
+ */
+function calls(retry: RetryOptions | undefined) {
+  const call = <T>(what: string, fn: () => Promise<T>): Promise<T> => callOnce(what, () => retryTransient(fn, retry));
+  return {
+    call,
+    /** The object, or null on 404. */
+    readOrNull: <T>(what: string, fn: () => Promise<T>): Promise<T | null> =>
+      call(what, async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          if (httpStatus(err) === 404) return null;
+          throw err;
+        }
+      }),
+    /**
+     * A create tried again after a transient error. The API server may have stored the object before the error
+     * reached us (etcd answered late): a later try's "already exists" then reads the object back instead of failing.
+     */
+    create<T>(what: string, fn: () => Promise<T>, readBack: () => Promise<T>): Promise<T> {
+      let tries = 0;
+      return call(what, async () => {
+        tries++;
+        try {
+          return await fn();
+        } catch (err) {
+          if (tries > 1 && httpStatus(err) === 409) return readBack();
+          throw err;
+        }
+      });
+    },
+  };
 }
 
 const asPlain = <T>(v: unknown): T => v as T;
@@ -82,13 +111,19 @@ async function rawGet(kc: KubeConfig, path: string, timeoutMs = PROXY_TIMEOUT_MS
 
 const SERVICE_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
 
-/** admin.conf from the inventory's first control-plane node, and the API behind it (close() closes the forward). */
-export async function openClusterApi(inv: Inventory, transports: TransportPool): Promise<ClusterApi> {
-  return clientNodeApi(await connectClusterApi(inv, transports));
+export interface ClientNodeApiOptions {
+  /** How reads and creates are tried again after a transient API error (default: retryTransient's); { attempts: 1 }: never. */
+  retry?: RetryOptions;
 }
 
-export function clientNodeApi(conn: Pick<ApiConnection, 'kc' | 'via' | 'close'>): ClusterApi {
+/** admin.conf from the inventory's first control-plane node, and the API behind it (close() closes the forward). */
+export async function openClusterApi(inv: Inventory, transports: TransportPool, o: ClientNodeApiOptions = {}): Promise<ClusterApi> {
+  return clientNodeApi(await connectClusterApi(inv, transports), o);
+}
+
+export function clientNodeApi(conn: Pick<ApiConnection, 'kc' | 'via' | 'close'>, o: ClientNodeApiOptions = {}): ClusterApi {
   const { kc } = conn;
+  const { call, readOrNull, create } = calls(o.retry);
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const storage = kc.makeApiClient(StorageV1Api);
@@ -122,7 +157,7 @@ export function clientNodeApi(conn: Pick<ApiConnection, 'kc' | 'via' | 'close'>)
     },
     async createNamespace(name, labels) {
       const body: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
-      await call(`create namespace ${name}`, () => core.createNamespace({ body }));
+      await create(`create namespace ${name}`, async () => void (await core.createNamespace({ body })), async () => undefined);
     },
     async serviceAccountExists(namespace, name) {
       return (await readOrNull(`read serviceaccount ${namespace}/${name}`, () => core.readNamespacedServiceAccount({ namespace, name }))) !== null;
@@ -134,7 +169,11 @@ export function clientNodeApi(conn: Pick<ApiConnection, 'kc' | 'via' | 'close'>)
       call(`list pods in ${namespace}`, async () => asPlain<KPod[]>((await core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) })).items)),
     getPod: (namespace, name) => readOrNull(`read pod ${namespace}/${name}`, async () => asPlain<KPod>(await core.readNamespacedPod({ namespace, name }))),
     createPod: (namespace, pod) =>
-      call(`create pod ${namespace}/${pod.metadata.name}`, async () => asPlain<KPod>(await core.createNamespacedPod({ namespace, body: pod as unknown as V1Pod }))),
+      create(
+        `create pod ${namespace}/${pod.metadata.name}`,
+        async () => asPlain<KPod>(await core.createNamespacedPod({ namespace, body: pod as unknown as V1Pod })),
+        async () => asPlain<KPod>(await core.readNamespacedPod({ namespace, name: pod.metadata.name })),
+      ),
     podLogs: (namespace, name, opts = {}) =>
       call(`logs of ${namespace}/${name}`, () =>
         core.readNamespacedPodLog({
@@ -151,21 +190,26 @@ export function clientNodeApi(conn: Pick<ApiConnection, 'kc' | 'via' | 'close'>)
         ),
       ),
     createService: (namespace, svc) =>
-      call(`create service ${namespace}/${svc.metadata.name}`, async () =>
-        asPlain<KService>(await core.createNamespacedService({ namespace, body: svc as unknown as V1Service })),
+      create(
+        `create service ${namespace}/${svc.metadata.name}`,
+        async () => asPlain<KService>(await core.createNamespacedService({ namespace, body: svc as unknown as V1Service })),
+        async () => asPlain<KService>(await core.readNamespacedService({ namespace, name: svc.metadata.name })),
       ),
     listStorageClasses: () => call('list storage classes', async () => asPlain<KStorageClass[]>((await storage.listStorageClass()).items)),
     createPvc: (namespace, pvc) =>
-      call(`create PVC ${namespace}/${pvc.metadata.name}`, async () =>
-        asPlain<KPvc>(await core.createNamespacedPersistentVolumeClaim({ namespace, body: pvc as unknown as V1PersistentVolumeClaim })),
+      create(
+        `create PVC ${namespace}/${pvc.metadata.name}`,
+        async () => asPlain<KPvc>(await core.createNamespacedPersistentVolumeClaim({ namespace, body: pvc as unknown as V1PersistentVolumeClaim })),
+        async () => asPlain<KPvc>(await core.readNamespacedPersistentVolumeClaim({ namespace, name: pvc.metadata.name })),
       ),
     getPvc: (namespace, name) =>
       readOrNull(`read PVC ${namespace}/${name}`, async () => asPlain<KPvc>(await core.readNamespacedPersistentVolumeClaim({ namespace, name }))),
     listPvs: () => call('list persistent volumes', async () => asPlain<KPv[]>((await core.listPersistentVolume()).items)),
     getPv: (name) => readOrNull(`read PV ${name}`, async () => asPlain<KPv>(await core.readPersistentVolume({ name }))),
     getApiService: (name) => readOrNull(`read APIService ${name}`, async () => asPlain<KApiService>(await registration.readAPIService({ name }))),
+    // once: 503 here is the metrics check's diagnosis (the APIService unavailable), not a moment's trouble
     nodeMetrics: () =>
-      call('metrics.k8s.io nodes', async () => {
+      callOnce('metrics.k8s.io nodes', async () => {
         const list = (await custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items?: KNodeMetrics[] };
         return list.items ?? [];
       }),

@@ -170,7 +170,7 @@ export async function vmUp(lab: QemuLab, opts: VmUpOptions): Promise<VmUpResult[
     const address = hostonlyAddress(node.address, lab.spec.network.nodeCidr);
     let boot: QemuVmSpec['boot'];
     if (base.kind === 'kernel') {
-      boot = { kind: 'kernel', kernel: base.kernel, initrd: base.initrd, append: kernelCmdline({ hostname: name, address, publicKey: key.publicKey }) };
+      boot = { kind: 'kernel', kernel: base.kernel, initrd: base.initrd, append: kernelCmdline({ hostname: name, address, publicKey: key.publicKey, accel: accel!.accel }) };
     } else {
       await writeSeedImage(
         p.seed,

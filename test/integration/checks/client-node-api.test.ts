@@ -14,7 +14,7 @@ import { connectApi, type ApiConnection } from '../../../scripts/k8s/connect.js'
 import { FakeApi } from '../../support/fake-api.js';
 import { fakeClock, FakeSshPool, loadScenario, scenarioInventory, TEST_SETTINGS } from '../../support/check-scenario.js';
 import { adminConf, makePki, type TestPki } from '../k8s/fake-apiserver.js';
-import { startRestServer, type RestServer } from './rest-server.js';
+import { startRestServer, type RestFault, type RestServer } from './rest-server.js';
 import { noTransport } from '../../support/recording-transport.js';
 
 
@@ -32,14 +32,47 @@ describe('ClusterApi on client-node (the smoke checks part)', () => {
     await pki?.cleanup();
   });
 
-  async function serve(scenario: string) {
+  async function serve(scenario: string, faults: RestFault[] = []) {
     const s = loadScenario(scenario);
     const fake = new FakeApi(s);
-    const server = await startRestServer(pki, fake);
+    const server = await startRestServer(pki, fake, faults);
     const conn = await connectApi({ kubeconfigYaml: adminConf(pki, `https://master:${server.port}`), controlPlane: { address: '127.0.0.1', transport: noTransport } });
     open.push({ server, conn });
-    return { s, fake, server, api: clientNodeApi(conn) };
+    return { s, fake, server, api: clientNodeApi(conn, { retry: { sleep: async () => undefined } }) };
   }
+
+  async function runAll(s: ReturnType<typeof loadScenario>, api: ReturnType<typeof clientNodeApi>) {
+    const clock = fakeClock();
+    return runChecks({
+      inv: scenarioInventory(s),
+      api,
+      transports: new FakeSshPool(s.ssh),
+      checks: CHECKS,
+      settings: TEST_SETTINGS,
+      runId: s.runId,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+  }
+
+  it('etcd timing out under load: a create is tried again, and one stored despite its error is read back', async () => {
+    // the messages the real kube-apiserver v1.35.4 answered on the emulated e2e lab (a Service create: 422)
+    const etcd = 'etcdserver: request timed out';
+    const { s, server, api } = await serve('passing', [
+      { method: 'POST', path: /\/services$/, code: 422, message: `Service "web" is invalid: spec.clusterIPs: Invalid value: [""]: failed to allocate IP: ${etcd}` },
+      { method: 'POST', path: /\/pods$/, code: 500, message: etcd, afterCommit: true },
+      { method: 'GET', path: /^\/api\/v1\/nodes$/, code: 500, message: etcd },
+    ]);
+    const { results } = await runAll(s, api);
+    assert.deepEqual(results.map((r) => `${r.name} ${r.status}`), CHECKS.map((c) => `${c.name} passed`), JSON.stringify(results, null, 2));
+    const posts = (re: RegExp) => server.requests.filter((r) => r.method === 'POST' && re.test(r.path)).map((r) => (r.body as { metadata: { name: string } }).metadata.name);
+    const services = posts(/\/services$/);
+    assert.equal(services[0], services[1], 'the Service create refused with the etcd timeout is sent again');
+    const pods = posts(/\/pods$/);
+    assert.equal(pods[0], pods[1], 'the pod create answered with the etcd timeout is sent again');
+    const readBack = server.requests.find((r) => r.method === 'GET' && r.path === `/api/v1/namespaces/${SMOKE_NAMESPACE}/pods/${pods[0]}`);
+    assert.ok(readBack, 'the pod stored despite the error ("already exists" on the second try) is read back');
+  });
 
   it('a whole run on the healthy scenario passes through the real client', async () => {
     const { s, fake, server, api } = await serve('passing');

@@ -18,6 +18,16 @@ export interface RestRequest {
   body?: unknown;
 }
 
+/** An error answered once, to the first request that matches, instead of (or after) the fake API's answer. */
+export interface RestFault {
+  method: string;
+  path: RegExp;
+  code: number;
+  message: string;
+  /** The fake API takes the request first (the object is stored), then the error is answered: etcd answered late. */
+  afterCommit?: boolean;
+}
+
 export interface RestServer {
   port: number;
   requests: RestRequest[];
@@ -93,8 +103,12 @@ async function route(api: FakeApi, method: string, p: string, q: URLSearchParams
   return status(res, 404, `no route for ${method} ${p}`);
 }
 
-export async function startRestServer(pki: TestPki, api: FakeApi): Promise<RestServer> {
+/** A response whose writes go nowhere (a fault's request that still reaches the fake API). */
+const discard = { writeHead: () => undefined, end: () => undefined } as unknown as ServerResponse;
+
+export async function startRestServer(pki: TestPki, api: FakeApi, faults: RestFault[] = []): Promise<RestServer> {
   const requests: RestRequest[] = [];
+  const pending = [...faults];
   const server = https.createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: true }, (req: IncomingMessage, res) => {
     let raw = '';
     req.setEncoding('utf8');
@@ -103,10 +117,15 @@ export async function startRestServer(pki: TestPki, api: FakeApi): Promise<RestS
       const url = new URL(req.url ?? '/', 'https://fake');
       const body = raw ? (JSON.parse(raw) as Json) : undefined;
       requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), ...(body ? { body } : {}) });
-      route(api, req.method ?? '', url.pathname, url.searchParams, body, res).catch((err: unknown) => {
-        if (err instanceof ApiError) status(res, err.status ?? 500, err.message);
-        else status(res, 500, String(err));
-      });
+      const answer = (out: ServerResponse): Promise<void> =>
+        route(api, req.method ?? '', url.pathname, url.searchParams, body, out).catch((err: unknown) => {
+          if (err instanceof ApiError) status(out, err.status ?? 500, err.message);
+          else status(out, 500, String(err));
+        });
+      const f = pending.findIndex((x) => x.method === req.method && x.path.test(url.pathname));
+      if (f < 0) return void answer(res);
+      const [fault] = pending.splice(f, 1);
+      void (fault!.afterCommit ? answer(discard) : Promise.resolve()).then(() => status(res, fault!.code, fault!.message));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

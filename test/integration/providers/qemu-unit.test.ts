@@ -176,6 +176,10 @@ describe('qemu arguments', () => {
     assert.equal(Buffer.from(b64, 'base64').toString('utf8'), KEY);
     assert.ok(!/\s/.test(b64));
     assert.ok(c.length < 2048, 'fits the x86 kernel command line');
+    assert.doesNotMatch(c, /clocksource|tsc=/, 'under KVM (or unknown) the kernel picks its clock (kvm-clock)');
+    const tcg = kernelCmdline({ hostname: 'master', address: '192.168.56.10/24', publicKey: KEY, accel: 'tcg' }).split(' ');
+    assert.deepEqual(tcg.slice(-2), ['clocksource=tsc', 'tsc=reliable'], 'under TCG the clock stays on the TSC, not the HPET');
+    assert.equal(kernelCmdline({ hostname: 'master', address: '192.168.56.10/24', publicKey: KEY, accel: 'kvm' }), c);
     assert.throws(() => kernelCmdline({ hostname: 'a b', address: '192.168.56.10/24', publicKey: KEY }), /hostname/);
     assert.throws(() => kernelCmdline({ hostname: 'm', address: '192.168.56.10', publicKey: KEY }), /address/);
   });

@@ -13,6 +13,10 @@ describe('transient API errors', () => {
     assert.equal(isTransient(etcdTimeout), true);
     assert.equal(isTransient(new ApiException(503, 'x', '{}', {})), true);
     assert.equal(isTransient(new ApiException(422, 'x', JSON.stringify({ message: 'Deployment.apps "m" is invalid' }), {})), false);
+    // a Service create on the emulated e2e lab: etcd's timeout inside a 422
+    const allocate = 'Service "web" is invalid: spec.clusterIPs: Invalid value: [""]: failed to allocate IP: etcdserver: request timed out';
+    assert.equal(isTransient(new ApiException(422, 'x', JSON.stringify({ kind: 'Status', message: allocate, code: 422 }), {})), true);
+    assert.equal(isTransient(new ApiException(409, 'x', JSON.stringify({ message: 'pods "a" already exists' }), {})), false);
     assert.equal(isTransient(new ApiException(404, 'x', '{}', {})), false);
     assert.equal(isTransient(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })), true);
     assert.equal(isTransient(new Error('cannot parse')), false);
