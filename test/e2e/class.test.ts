@@ -14,14 +14,12 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { controlPlaneImages } from '../../scripts/artifacts/image-list.js';
-import { SMOKE_IMAGE } from '../../scripts/checks/smoke-pods.js';
 import { loadRoster } from '../../scripts/class/roster.js';
 import { stateDir } from '../../scripts/inventory/load.js';
 import { vmDown } from '../../scripts/providers/qemu/index.js';
 import { unfinishedPath } from '../../scripts/steps/kubeadm-unfinished.js';
 import { CLI, kubelab as cli } from '../support/cli.js';
-import { k8sTestDir, K8S_SKIP, loadImages, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../support/k8s-artifacts.js';
+import { k8sTestDir, K8S_SKIP, loadAllImages, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../support/k8s-artifacts.js';
 import { NO_SEED, testSeedDir } from '../support/seed.js';
 
 const repo = resolve('.');
@@ -100,7 +98,8 @@ describe('e2e: a class of three one-VM labs', { timeout: 120 * 60_000, skip: !CL
     process.chdir(work);
     mirror = await serveDir(join(k8sDir!, 'mirror'));
     registry = await startRegistry();
-    await loadImages(registry, k8sDir!, [...controlPlaneImages('1.35.4', 'registry.k8s.io'), 'ghcr.io/flannel-io/flannel:v0.28.9', 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3', SMOKE_IMAGE, METRICS_IMAGE]);
+    // every image of ../shared/k8s: the bundle holds the control plane's, flannel's, the addons' and the checks' images
+    await loadAllImages(registry, k8sDir!);
     const template = {
       kubernetes: { version: '1.35', install: 'binaries' },
       network: { nodeCidr: '192.168.56.0/24' },

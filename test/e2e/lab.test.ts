@@ -28,7 +28,7 @@ import { reachableInventory } from '../../scripts/providers/lab.js';
 import { vmDown, vmReboot } from '../../scripts/providers/qemu/index.js';
 import { SshTransport } from '../../scripts/transport/ssh.js';
 import type { RunEvent, Summary } from '../../scripts/engine/types.js';
-import { imageIndex, k8sTestDir, K8S_SKIP, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../support/k8s-artifacts.js';
+import { k8sTestDir, K8S_SKIP, loadAllImages, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../support/k8s-artifacts.js';
 import { NO_SEED, testSeedDir } from '../support/seed.js';
 
 const repo = resolve('.');
@@ -377,7 +377,8 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 150 * 60_000, skip: !k8s
     mkdirSync(work, { recursive: true });
     mirror = await serveDir(join(k8sDir!, 'mirror'));
     registry = await startRegistry();
-    for (const i of await imageIndex(k8sDir!)) await registry.load(join(k8sDir!, 'images', i.archive), i.ref.slice(i.ref.indexOf('/') + 1));
+    // every image of ../shared/k8s: the bundle holds the control plane's, flannel's, the addons' and the checks' images
+    await loadAllImages(registry, k8sDir!);
     writeInventories();
     process.chdir(work);
     const loaded = await loadInventory(invFile);

@@ -148,6 +148,11 @@ export async function startRegistry(): Promise<TestRegistry> {
  * Loads into `registry` the images of `refs` from the unpacked artifacts (asserting each is there), under their
  * repository path without the registry host (the registry stands in as the mirror of registry.k8s.io and ghcr.io).
  */
+/** Every image archive of ../shared/k8s into the registry, under its own name. */
+export async function loadAllImages(registry: TestRegistry, k8sDir: string): Promise<void> {
+  for (const i of await imageIndex(k8sDir)) await registry.load(join(k8sDir, 'images', i.archive), i.ref.slice(i.ref.indexOf('/') + 1));
+}
+
 export async function loadImages(registry: TestRegistry, k8sDir: string, refs: readonly string[]): Promise<void> {
   const index = await imageIndex(k8sDir);
   for (const ref of refs) {
