@@ -36,6 +36,20 @@ export interface DoctorResult {
   /** Sources that could not finish (an API error halfway), with why: their findings may be missing. */
   incomplete: { source: string; error: string }[];
   durationMs: number;
+  /** Where the time went (wall clock, ms): what to look at when a doctor run is slow. */
+  timings: DoctorTimings;
+}
+
+export interface DoctorTimings {
+  /** The first read of every node (in parallel), and the slowest node's. */
+  nodesMs: number;
+  slowestNode?: { node: string; ms: number };
+  /** The second read (journals of units found down); 0 when no node needed one. */
+  moreMs: number;
+  /** From the start until the API answered its first read or was given up. */
+  apiMs: number;
+  /** Each source's diagnosis (API reads included), in DOCTOR_SOURCES order. */
+  sources: { source: string; ms: number }[];
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
@@ -76,7 +90,10 @@ export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
   const sources = o.sources ?? DOCTOR_SOURCES;
   const reads = new Map<string, NodeReads>();
 
-  const apiPromise = o.openApi().then(
+  let apiMs = 0;
+  const apiPromise = o
+    .openApi()
+    .then(
     async (api) => {
       try {
         // one cheap read proves the connection (and its credentials) before the sources rely on it
@@ -89,7 +106,8 @@ export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
       }
     },
     (err: unknown) => ({ error: message(err) }),
-  );
+    )
+    .finally(() => (apiMs = now() - started));
 
   await forEachLimit(o.nodes, o.concurrency ?? 10, async (node) => {
     const facts = sources.flatMap((s) => s.facts(node, o.inv));
@@ -101,9 +119,12 @@ export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
       reads.set(node.name, { node, answers: new Map(), error: message(err), sentAtMs, answeredAtMs: now() });
     }
   });
+  const nodesMs = now() - started;
   const conn = await apiPromise;
   const api = 'api' in conn ? conn.api : undefined;
-  await readMore(o, sources, reads, api !== undefined);
+  const moreStarted = now();
+  const needMore = await readMore(o, sources, reads, api !== undefined);
+  const moreMs = needMore ? now() - moreStarted : 0;
 
   const ctx: DoctorContext = {
     inv: o.inv,
@@ -116,14 +137,17 @@ export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
   };
   const findings: Finding[] = [];
   const incomplete: DoctorResult['incomplete'] = [];
+  const sourceMs: DoctorTimings['sources'] = [];
   try {
     // sources run one after the other: their findings keep DOCTOR_SOURCES order, and the API sees one request at a time
     for (const s of sources) {
+      const t0 = now();
       try {
         findings.push(...(await s.diagnose(ctx)));
       } catch (err) {
         incomplete.push({ source: s.name, error: message(err) });
       }
+      sourceMs.push({ source: s.name, ms: Math.round(now() - t0) });
     }
   } finally {
     await api?.close().catch(() => undefined);
@@ -135,17 +159,35 @@ export async function runDoctor(o: DoctorRunOptions): Promise<DoctorResult> {
     api: api ? { reachable: true, via: api.via } : { reachable: false, ...(ctx.apiError ? { error: ctx.apiError } : {}) },
     incomplete,
     durationMs: Math.round(now() - started),
+    timings: {
+      nodesMs: Math.round(nodesMs),
+      ...slowest(reads),
+      moreMs: Math.round(moreMs),
+      apiMs: Math.round(apiMs),
+      sources: sourceMs,
+    },
   };
 }
 
-/** The second round: on each node read, the facts the sources want for what the first round found. */
-async function readMore(o: DoctorRunOptions, sources: readonly DoctorSource[], reads: Map<string, NodeReads>, apiReachable: boolean): Promise<void> {
+function slowest(reads: ReadonlyMap<string, NodeReads>): Pick<DoctorTimings, 'slowestNode'> {
+  let out: DoctorTimings['slowestNode'];
+  for (const r of reads.values()) {
+    const ms = Math.round(r.answeredAtMs - r.sentAtMs);
+    if (!out || ms > out.ms) out = { node: r.node.name, ms };
+  }
+  return out ? { slowestNode: out } : {};
+}
+
+/** The second round: on each node read, the facts the sources want for what the first round found. True when any node needed one. */
+async function readMore(o: DoctorRunOptions, sources: readonly DoctorSource[], reads: Map<string, NodeReads>, apiReachable: boolean): Promise<boolean> {
+  let any = false;
   await forEachLimit(o.nodes, o.concurrency ?? 10, async (node) => {
     const r = reads.get(node.name);
     if (!r || r.error) return;
     const first: FirstRead = { value: (fact) => answerValue(r.answers, fact), apiReachable };
     const more = sources.flatMap((s) => s.more?.(node, first) ?? []).filter((f) => !r.answers.has(f.key));
     if (!more.length) return;
+    any = true;
     let answers: ReadonlyMap<string, FactAnswer<unknown>>;
     try {
       answers = await o.readNode(node, more);
@@ -155,6 +197,7 @@ async function readMore(o: DoctorRunOptions, sources: readonly DoctorSource[], r
     }
     reads.set(node.name, { ...r, answers: new Map([...r.answers, ...answers]) });
   });
+  return any;
 }
 
 /** Only DoctorApi's reads of `api`, bound to it (the doctor cannot reach a writing method through it). */

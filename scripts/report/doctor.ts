@@ -4,7 +4,7 @@
  * plain: each finding with its cause and fix, then one summary line. Remote text (journals, API messages) has its
  * control characters escaped.
  */
-import type { DoctorResult } from '../doctor/run.js';
+import type { DoctorResult, DoctorTimings } from '../doctor/run.js';
 import type { Finding } from '../doctor/types.js';
 import { printable } from '../util/terminal-text.js';
 import type { OutputMode } from './index.js';
@@ -21,6 +21,8 @@ export interface DoctorSummary {
   apiError?: string;
   incomplete: { source: string; error: string }[];
   durationMs: number;
+  /** Where the time went (absent when nothing ran). */
+  timings?: DoctorTimings;
   error?: string;
 }
 
@@ -36,6 +38,7 @@ export function doctorSummary(r: DoctorResult): DoctorSummary {
     ...(r.api.error ? { apiError: r.api.error } : {}),
     incomplete: r.incomplete,
     durationMs: r.durationMs,
+    timings: r.timings,
   };
 }
 
@@ -55,7 +58,21 @@ export function summaryText(s: DoctorSummary): string {
   const found = s.findings ? `${s.findings} finding${s.findings === 1 ? '' : 's'} (${s.codes.join(', ')})` : 'nothing found';
   const api = s.api === 'reachable' ? `API reachable${s.apiVia ? ` (${s.apiVia})` : ''}` : 'API unreachable';
   const partial = s.incomplete.length ? `; incomplete: ${s.incomplete.map((i) => `${i.source} (${i.error})`).join(', ')}` : '';
-  return printable(`doctor: ${found} on ${s.nodes} node${s.nodes === 1 ? '' : 's'}${s.unreachable ? ` (${s.unreachable} unreachable)` : ''}; ${api}${partial}; ${(s.durationMs / 1000).toFixed(1)} s\n`);
+  return printable(`doctor: ${found} on ${s.nodes} node${s.nodes === 1 ? '' : 's'}${s.unreachable ? ` (${s.unreachable} unreachable)` : ''}; ${api}${partial}; ${(s.durationMs / 1000).toFixed(1)} s${s.timings ? ` (${timingsText(s.timings)})` : ''}\n`);
+}
+
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** "nodes 3.1 s (slowest: w1), API 2.0 s, sources 4.2 s (pods 3.0 s)": the first read, the API, the diagnoses and the slowest of them. */
+export function timingsText(t: DoctorTimings): string {
+  const total = t.sources.reduce((a, x) => a + x.ms, 0);
+  const top = t.sources.reduce<DoctorTimings['sources'][number] | undefined>((a, x) => (!a || x.ms > a.ms ? x : a), undefined);
+  return [
+    `nodes ${sec(t.nodesMs)}${t.slowestNode && t.slowestNode.ms > 0 ? ` (slowest: ${t.slowestNode.node})` : ''}`,
+    ...(t.moreMs ? [`journals ${sec(t.moreMs)}`] : []),
+    `API ${sec(t.apiMs)}`,
+    `sources ${sec(total)}${top && top.ms > 0 ? ` (${top.source} ${sec(top.ms)})` : ''}`,
+  ].join(', ');
 }
 
 /** Writes the findings and the summary in the --output mode. */

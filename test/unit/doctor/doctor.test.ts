@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { runDoctor, type DoctorResult } from '../../../scripts/doctor/run.js';
+import { summaryText, timingsText } from '../../../scripts/report/doctor.js';
 import { DOCTOR_SOURCES } from '../../../scripts/doctor/index.js';
 import { FINDING_CODES, type FirstRead } from '../../../scripts/doctor/types.js';
 import type { Fact } from '../../../scripts/engine/types.js';
@@ -336,6 +337,55 @@ describe('kubelab doctor is read-only', () => {
       assert.doesNotMatch(s, /\b(rm|mv|cp|tee|install|chmod|chown|swapoff|swapon|mount|umount|kill|restart|start|stop|mask|exportfs -r|delete|apply)\b/, s);
       assert.doesNotMatch(s, /sed -i/, s);
     }
+  });
+
+  it('timings say where the time went: the slowest node, the API, each source', async () => {
+    const inv = scenarioInventory(loadScenario('passing'));
+    const lab = new SimLab(inv);
+    const api = fakeApi();
+    // a clock that moves only when the simulated lab does: worker1 answers in 4 s, master in 1 s, the API's first
+    // read takes 2 s, and every later API read 0.5 s
+    let clock = LAB_NOW_MS;
+    const slow = { master: 1000, worker1: 4000 } as Record<string, number>;
+    let firstApiRead = true;
+    const timedApi = Object.assign(Object.create(Object.getPrototypeOf(api) as object) as FakeApi, api, {
+      listNodes: async () => {
+        clock += firstApiRead ? 2000 : 500;
+        firstApiRead = false;
+        return api.listNodes();
+      },
+      listPods: async (ns: string, sel?: string) => ((clock += 500), api.listPods(ns, sel)),
+    });
+    const r = await runDoctor({
+      inv,
+      inventoryFile: 'lab.yaml',
+      nodes: inv.spec.nodes,
+      concurrency: 1,
+      readNode: async (node, facts) => {
+        clock += slow[node.name]!;
+        return lab.readNode(node, facts);
+      },
+      openApi: async () => timedApi,
+      now: () => clock,
+    });
+    assert.deepEqual(codes(r), []);
+    assert.deepEqual(r.timings.slowestNode, { node: 'worker1', ms: 4000 });
+    assert.equal(r.timings.moreMs, 0, 'no second read on a healthy lab');
+    assert.deepEqual(
+      r.timings.sources.map((x) => x.source),
+      DOCTOR_SOURCES.map((x) => x.name),
+    );
+    const apiSources = r.timings.sources.filter((x) => x.ms > 0);
+    assert.ok(apiSources.length > 0 && apiSources.every((x) => x.ms % 500 === 0), JSON.stringify(r.timings.sources));
+    assert.equal(r.durationMs, r.timings.nodesMs + r.timings.sources.reduce((a, x) => a + x.ms, 0));
+  });
+
+  it('the summary line ends with the timings: nodes (slowest), journals when read, API, sources (slowest)', () => {
+    const t = { nodesMs: 3140, slowestNode: { node: 'worker1', ms: 3000 }, moreMs: 0, apiMs: 2000, sources: [{ source: 'swap', ms: 0 }, { source: 'pods', ms: 2500 }, { source: 'nfs', ms: 700 }] };
+    assert.equal(timingsText(t), 'nodes 3.1 s (slowest: worker1), API 2.0 s, sources 3.2 s (pods 2.5 s)');
+    assert.equal(timingsText({ ...t, moreMs: 1200 }), 'nodes 3.1 s (slowest: worker1), journals 1.2 s, API 2.0 s, sources 3.2 s (pods 2.5 s)');
+    const line = summaryText({ type: 'summary', findings: 0, codes: [], nodes: 2, unreachable: 0, api: 'reachable', incomplete: [], durationMs: 6340, timings: t });
+    assert.equal(line, 'doctor: nothing found on 2 nodes; API reachable; 6.3 s (nodes 3.1 s (slowest: worker1), API 2.0 s, sources 3.2 s (pods 2.5 s))\n');
   });
 
   it('a node is read with one command (the batch) and nothing else', async () => {
