@@ -56,6 +56,10 @@ describe('kubelab doctor against real sshd', { skip }, () => {
     assert.equal(summary.nodes, 2);
     assert.equal(summary.unreachable, 0);
     assert.equal(summary.api, 'unreachable');
+    const timings = summary.timings as { nodesMs: number; apiMs: number; slowestNode?: { node: string; ms: number }; sources: { source: string; ms: number }[] };
+    assert.ok(timings.nodesMs >= 0 && timings.apiMs >= 0 && timings.nodesMs <= (summary.durationMs as number), JSON.stringify(timings));
+    assert.ok(['master', 'worker1'].includes(timings.slowestNode!.node), JSON.stringify(timings));
+    assert.ok(timings.sources.some((t) => t.source === 'addresses'), JSON.stringify(timings));
     // a bound that catches a hang (a read waiting out its 60 s deadline), not a speed test: speed is measured on
     // the VMs (README). Here the doctor's own run takes 2.5-4 s on an idle machine, 17 s once with VMs beside it.
     console.log(`doctor against real sshd: ${String(summary.durationMs)} ms`);
@@ -85,7 +89,8 @@ describe('kubelab doctor against real sshd', { skip }, () => {
     assert.match(r.stdout, /^address-changed worker1: no interface holds the inventory address 192\.168\.56\.11/m);
     assert.match(r.stdout, /^ {2}cause: /m);
     assert.match(r.stdout, /^ {2}fix: {3}/m);
-    assert.match(r.stdout, /^doctor: \d+ findings? \(.*address-changed.*\) on 1 node; API unreachable; \d+\.\d s$/m);
+    // the summary line ends with where the time went: the node read (its slowest node), the API, the diagnoses
+    assert.match(r.stdout, /^doctor: \d+ findings? \(.*address-changed.*\) on 1 node; API unreachable; \d+\.\d s \(nodes \d+\.\d s \(slowest: worker1\), .*API \d+\.\d s, sources \d+\.\d s( \(\S+ \d+\.\d s\))?\)$/m);
   });
 
   it('bad input: exit 2 before any connection, the JSON summary says why', async () => {
