@@ -16,13 +16,44 @@ export function markSourcesChanged(host: HostContext): void {
 
 const TRANSIENT = /Could not get lock|Unable to acquire the dpkg frontend lock|Temporary failure resolving|Failed to fetch|Connection timed out|Hash Sum mismatch|Could not connect/i;
 
-/** Runs apt-get noninteractively; transient failures (locks, downloads) are retried with backoff. */
+const ENV = ['env', 'DEBIAN_FRONTEND=noninteractive', 'NEEDRESTART_MODE=a'];
+
+/**
+ * What an install that an earlier run left halfway (an interrupted `up`, a VM powered off during an install) makes
+ * apt-get say, and what completes it: dpkg stopped with packages unpacked but not configured, or packages installed
+ * without their dependencies. Each is run at most once per call.
+ */
+const RECOVERIES: readonly { said: RegExp; what: string; argv: readonly string[] }[] = [
+  {
+    said: /dpkg was interrupted, you must manually run '[^']*dpkg --configure -a'/,
+    what: 'dpkg --configure -a',
+    argv: [...ENV, 'dpkg', '--force-confdef', '--force-confold', '--configure', '-a'],
+  },
+  {
+    said: /Unmet dependencies\. Try '(?:apt|apt-get) (?:--fix-broken|-f) install'|You might want to run '(?:apt|apt-get) (?:--fix-broken|-f) install'/,
+    what: 'apt-get --fix-broken install',
+    argv: [...ENV, 'apt-get', '-y', '-q', ...APT_OPTS, '--fix-broken', 'install'],
+  },
+];
+
+/**
+ * Runs apt-get noninteractively; transient failures (locks, downloads) are retried with backoff, and an install that
+ * an earlier run left halfway is completed first (RECOVERIES).
+ */
 export async function aptGet(host: HostContext, args: readonly string[]): Promise<void> {
-  const argv = ['env', 'DEBIAN_FRONTEND=noninteractive', 'NEEDRESTART_MODE=a', 'apt-get', '-y', '-q', ...APT_OPTS, ...args];
+  const argv = [...ENV, 'apt-get', '-y', '-q', ...APT_OPTS, ...args];
+  const recovered = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     const r = await host.transport.exec(argv);
     if (r.code === 0) return;
     const out = `${r.stderr}\n${r.stdout}`;
+    const recovery = RECOVERIES.find((x) => !recovered.has(x.what) && x.said.test(out));
+    if (recovery) {
+      recovered.add(recovery.what);
+      const c = await host.transport.exec(recovery.argv);
+      if (c.code !== 0) throw new StepError(`${recovery.what} (an earlier install did not finish) exited ${c.code}: ${tail(c.stderr || c.stdout)}`);
+      continue;
+    }
     if (attempt >= 4 || !TRANSIENT.test(out)) {
       throw new StepError(`apt-get ${args.filter((a) => !a.startsWith('-')).join(' ')} exited ${r.code}: ${tail(r.stderr || r.stdout)}`);
     }

@@ -1,8 +1,9 @@
 /**
  * End to end on real VMs: the whole lab. Builds (or reuses) the Debian 12 base image and boots 2 qemu VMs with
  * the VirtualBox topology, then through the real CLI:
- * 1. `up --only os,runtime,packages,nfs` with install: binaries from a release mirror served on 127.0.0.1 (the
- *    workstation downloads, verifies and uploads; the VMs never see the mirror);
+ * 1. `up --only os,runtime` interrupted with Ctrl-C while dpkg installs the runtime's packages (exit 130), then
+ *    `up --only os,runtime,packages,nfs`, which completes that install, with install: binaries from a release
+ *    mirror served on 127.0.0.1 (the workstation downloads, verifies and uploads; the VMs never see the mirror);
  * 2. `bundle build` from that mirror and a real registry on 127.0.0.1, and `up --only packages --bundle` with the
  *    mirror gone: every image imported into containerd; a second run changes and transfers nothing;
  * 3. `up --bundle` with every phase (kubeadm init and join, flannel on the host-only NIC, the addons, the smoke
@@ -61,20 +62,37 @@ function recordEnv(args: string[]): Record<string, string> {
   return { KUBELAB_RECORD: join(resolve(dir), `${String(runCount).padStart(2, '0')}-${label}`) };
 }
 
-function kubelab(args: string[]): Promise<CliRun> {
+/** The CLI in the work folder. `interruptWhen`, asked every second with the output so far: true sends SIGINT (Ctrl-C), once. */
+function kubelab(args: string[], opts: { interruptWhen?: (stdout: string) => Promise<boolean> } = {}): Promise<CliRun> {
   return new Promise((res, rej) => {
     const t0 = Date.now();
     const env = { ...process.env, KUBELAB_IMAGE_CACHE: cache, ...(seed ? { KUBELAB_MANIFEST_SEED: seed } : {}), ...recordEnv(args) };
     const child = spawn(process.execPath, [cli, ...args], { cwd: work, env });
     let stdout = '';
     let stderr = '';
+    let closed = false;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr += d;
       process.stderr.write(d);
     });
     child.on('error', rej);
-    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 }));
+    child.on('close', (code) => {
+      closed = true;
+      res({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 });
+    });
+    const when = opts.interruptWhen;
+    if (when) {
+      void (async () => {
+        while (!closed) {
+          if (await when(stdout).catch(() => false)) {
+            child.kill('SIGINT');
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      })();
+    }
   });
 }
 
@@ -417,6 +435,28 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 150 * 60_000, skip: !k8s
         'set -e; if [ ! -f /swapfile ]; then dd if=/dev/zero of=/swapfile bs=1M count=64 status=none; chmod 600 /swapfile; mkswap /swapfile >/dev/null; echo "/swapfile none swap sw 0 0" >> /etc/fstab; fi; swapon /swapfile 2>/dev/null || true; swapon --show',
       );
     }
+  });
+
+  it("up interrupted (Ctrl-C) while dpkg installs the runtime's packages exits 130; the next up completes the install", async () => {
+    // SIGINT two seconds after a dpkg process shows up on the control plane during the runtime phase
+    let seen = '';
+    const r = await kubelab(['up', '-i', invFile, '--only', 'os,runtime', '--output', 'json'], {
+      interruptWhen: async (out) => {
+        if (!out.includes('"type":"phase-start","phase":"runtime"')) return false;
+        const p = await ssh.get(master())!.exec(['sh', '-c', 'pgrep -a -x dpkg || true'], { timeoutMs: 20_000 });
+        if (!p.stdout.trim()) return false;
+        seen = p.stdout.trim();
+        await new Promise((w) => setTimeout(w, 2000));
+        return true;
+      },
+    });
+    timings['up interrupted during dpkg'] = r.ms;
+    assert.equal(r.code, 130, `${failures(r)}\n${r.stderr.slice(-1500)}`);
+    assert.ok(seen, 'a dpkg process was running when the interrupt came');
+    assert.match(summaryOf(r).interrupted ?? '', /SIGINT/);
+    // what the interrupt left: dpkg's own audit (packages unpacked but not configured, when it stopped dpkg halfway)
+    const audit = await ssh.get(master())!.exec(['sh', '-c', 'dpkg --audit; dpkg-query -W -f="\\${db:Status-Abbrev} \\${Package}\\n" | grep -v "^ii " || true']);
+    console.log(`interrupted during: ${seen}; left behind on master:\n${(audit.stdout + audit.stderr).trim() || '(nothing: dpkg had finished)'}`);
   });
 
   it('up --only os,runtime,packages,nfs installs the release binaries through the mirror', async () => {
