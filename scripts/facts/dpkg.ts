@@ -1,22 +1,45 @@
 import type { Fact } from '../engine/types.js';
 
-/** Installed version of each package (absent when not installed). */
-export function installedPackages(names: readonly string[]): Fact<Map<string, string>> {
+/** What dpkg says of some packages: the installed ones with their version, and those an install left halfway. */
+export interface PackageStates {
+  /** "ii": wanted and installed; name -> version. */
+  installed: Map<string, string>;
+  /**
+   * Left halfway by an install that did not finish (dpkg killed, the VM powered off): half-installed (H), unpacked
+   * (U), half-configured (F), awaiting or pending triggers (W, t), or reinstall required (R); name -> status.
+   */
+  unfinished: Map<string, string>;
+}
+
+const FORMAT = '-f=${Package} ${db:Status-Abbrev} ${Version}\\n';
+
+/** The state of each package (absent from both maps when not installed). */
+export function installedPackages(names: readonly string[]): Fact<PackageStates> {
   return {
     key: `dpkg:${names.join(',')}`,
     // exit 1 when some package is unknown to dpkg: still a valid answer
-    argv: ['dpkg-query', '-W', '-f=${Package} ${db:Status-Abbrev} ${Version}\\n', ...names],
+    argv: ['dpkg-query', '-W', FORMAT, ...names],
     okCodes: [0, 1],
     parse: (r) => parseDpkgQuery(r.stdout),
   };
 }
 
-export function parseDpkgQuery(text: string): Map<string, string> {
-  const out = new Map<string, string>();
+/** Every package dpkg knows, in the same shape (to find what an interrupted install left, whatever it was). */
+export const allPackages: Fact<PackageStates> = {
+  key: 'dpkg:*',
+  argv: ['dpkg-query', '-W', FORMAT],
+  parse: (r) => parseDpkgQuery(r.stdout),
+};
+
+export function parseDpkgQuery(text: string): PackageStates {
+  const out: PackageStates = { installed: new Map(), unfinished: new Map() };
   for (const line of text.split('\n')) {
-    const [name, status, version] = line.trim().split(/\s+/);
-    // "ii" = wanted install, installed; anything else (rc, un, iF) is not a usable install
-    if (name && status === 'ii' && version) out.set(name.replace(/:\w+$/, ''), version);
+    const [raw, status, version] = line.trim().split(/\s+/);
+    if (!raw || !status) continue;
+    const name = raw.replace(/:\w+$/, '');
+    // "ii" = wanted install, installed; "rc", "un" and the like are not installed
+    if (status.startsWith('ii') && status[2] !== 'R' && version) out.installed.set(name, version);
+    else if (/^.[HUFWt]|^..R/.test(status)) out.unfinished.set(name, status);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { StepError, tail } from '../engine/errors.js';
 import type { Change, HostContext } from '../engine/types.js';
-import { installedPackages } from '../facts/dpkg.js';
+import { allPackages, installedPackages } from '../facts/dpkg.js';
 
 const SOURCES_CHANGED = 'apt:sources-changed';
 const LISTS_FRESH = 'apt:lists-fresh';
@@ -18,40 +18,32 @@ const TRANSIENT = /Could not get lock|Unable to acquire the dpkg frontend lock|T
 
 const ENV = ['env', 'DEBIAN_FRONTEND=noninteractive', 'NEEDRESTART_MODE=a'];
 
-/**
- * What an install that an earlier run left halfway (an interrupted `up`, a VM powered off during an install) makes
- * apt-get say, and what completes it: dpkg stopped with packages unpacked but not configured, or packages installed
- * without their dependencies. Each is run at most once per call.
- */
-const RECOVERIES: readonly { said: RegExp; what: string; argv: readonly string[] }[] = [
-  {
-    said: /dpkg was interrupted, you must manually run '[^']*dpkg --configure -a'/,
-    what: 'dpkg --configure -a',
-    argv: [...ENV, 'dpkg', '--force-confdef', '--force-confold', '--configure', '-a'],
-  },
-  {
-    said: /Unmet dependencies\. Try '(?:apt|apt-get) (?:--fix-broken|-f) install'|You might want to run '(?:apt|apt-get) (?:--fix-broken|-f) install'/,
-    what: 'apt-get --fix-broken install',
-    argv: [...ENV, 'apt-get', '-y', '-q', ...APT_OPTS, '--fix-broken', 'install'],
-  },
-];
+/** apt-get's words (Debian 12, apt 2.6; recorded on a VM whose dpkg was killed while unpacking containerd). */
+const DPKG_INTERRUPTED = /dpkg was interrupted, you must manually run '[^']*dpkg --configure -a'/;
+const UNMET = /Unmet dependencies\. Try '(?:apt|apt-get) (?:--fix-broken|-f) install'|You might want to run '(?:apt|apt-get) (?:--fix-broken|-f) install'/;
 
 /**
- * Runs apt-get noninteractively; transient failures (locks, downloads) are retried with backoff, and an install that
- * an earlier run left halfway is completed first (RECOVERIES).
+ * Runs apt-get noninteractively; transient failures (locks, downloads) are retried with backoff. An install that an
+ * earlier run left halfway is completed first, once each: when apt says dpkg was interrupted, `dpkg --configure -a`
+ * and a reinstall of every package dpkg still holds halfway (a half-unpacked package stays so after --configure -a,
+ * and apt-get install then does nothing for it); when apt says dependencies are unmet, `--fix-broken install`.
  */
 export async function aptGet(host: HostContext, args: readonly string[]): Promise<void> {
   const argv = [...ENV, 'apt-get', '-y', '-q', ...APT_OPTS, ...args];
-  const recovered = new Set<string>();
+  let configured = false;
+  let fixed = false;
   for (let attempt = 1; ; attempt++) {
     const r = await host.transport.exec(argv);
     if (r.code === 0) return;
     const out = `${r.stderr}\n${r.stdout}`;
-    const recovery = RECOVERIES.find((x) => !recovered.has(x.what) && x.said.test(out));
-    if (recovery) {
-      recovered.add(recovery.what);
-      const c = await host.transport.exec(recovery.argv);
-      if (c.code !== 0) throw new StepError(`${recovery.what} (an earlier install did not finish) exited ${c.code}: ${tail(c.stderr || c.stdout)}`);
+    if (!configured && DPKG_INTERRUPTED.test(out)) {
+      configured = true;
+      await completeInterrupted(host);
+      continue;
+    }
+    if (!fixed && UNMET.test(out)) {
+      fixed = true;
+      await recovery(host, 'apt-get --fix-broken install', [...ENV, 'apt-get', '-y', '-q', ...APT_OPTS, '--fix-broken', 'install']);
       continue;
     }
     if (attempt >= 4 || !TRANSIENT.test(out)) {
@@ -59,6 +51,20 @@ export async function aptGet(host: HostContext, args: readonly string[]): Promis
     }
     await new Promise((res) => setTimeout(res, 2000 * attempt));
   }
+}
+
+async function recovery(host: HostContext, what: string, argv: readonly string[]): Promise<void> {
+  const r = await host.transport.exec(argv);
+  if (r.code !== 0) throw new StepError(`${what} (an earlier install did not finish) exited ${r.code}: ${tail(r.stderr || r.stdout)}`);
+}
+
+/** `dpkg --configure -a`, then a reinstall of whatever dpkg still holds halfway. */
+async function completeInterrupted(host: HostContext): Promise<void> {
+  await recovery(host, 'dpkg --configure -a', [...ENV, 'dpkg', '--force-confdef', '--force-confold', '--configure', '-a']);
+  const left = await host.transport.exec(allPackages.argv);
+  if (left.code !== 0) throw new StepError(`dpkg-query -W exited ${left.code}: ${tail(left.stderr || left.stdout)}`);
+  const names = [...allPackages.parse(left).unfinished.keys()];
+  if (names.length) await recovery(host, `apt-get install --reinstall ${names.join(' ')}`, [...ENV, 'apt-get', '-y', '-q', ...APT_OPTS, 'install', '--reinstall', ...names]);
 }
 
 /** `apt-get update`, at most once per host per run, and only when sources changed or lists were never fetched. */
@@ -75,34 +81,50 @@ export async function aptUpdate(host: HostContext, force = false): Promise<void>
 
 /**
  * Changes that install the packages missing on the host. `pins` maps a package to an exact version
- * (installed as name=version); a pinned package installed at another version counts as missing.
+ * (installed as name=version); a pinned package installed at another version counts as missing. A package that an
+ * install left halfway is reinstalled (apt-get install alone leaves a half-installed package as it is).
  */
 export async function packageChanges(
   host: HostContext,
   names: readonly string[],
   pins: ReadonlyMap<string, string> = new Map(),
 ): Promise<Change[]> {
-  const installed = await host.facts.get(installedPackages(names));
+  const states = await host.facts.get(installedPackages(names));
+  const spec = (n: string): string => (pins.has(n) ? `${n}=${pins.get(n)}` : n);
+  const held = pins.size ? ['--allow-change-held-packages'] : [];
+  const unfinished = names.filter((n) => states.unfinished.has(n));
   const missing = names.filter((n) => {
-    const have = installed.get(n);
+    if (states.unfinished.has(n)) return false;
+    const have = states.installed.get(n);
     return have === undefined || (pins.has(n) && pins.get(n) !== have);
   });
-  if (!missing.length) return [];
-  const specs = missing.map((n) => (pins.has(n) ? `${n}=${pins.get(n)}` : n));
-  return [
-    {
+  const changes: Change[] = [];
+  if (unfinished.length) {
+    const specs = unfinished.map(spec);
+    changes.push({
+      description: `apt-get install --reinstall ${specs.join(' ')} (left halfway: ${unfinished.map((n) => `${n} ${states.unfinished.get(n)!}`).join(', ')})`,
+      apply: async (h) => {
+        await aptUpdate(h);
+        await aptGet(h, ['install', '--reinstall', '--no-install-recommends', ...held, ...specs]);
+      },
+    });
+  }
+  if (missing.length) {
+    const specs = missing.map(spec);
+    changes.push({
       description: `apt-get install ${specs.join(' ')}`,
       apply: async (h) => {
         await aptUpdate(h);
         try {
-          await aptGet(h, ['install', '--no-install-recommends', ...(pins.size ? ['--allow-change-held-packages'] : []), ...specs]);
+          await aptGet(h, ['install', '--no-install-recommends', ...held, ...specs]);
         } catch (err) {
           // stale lists (a package moved to a new version on the mirror): refresh once and try again
           if (h.runState.get(LISTS_FRESH)) throw err;
           await aptUpdate(h, true);
-          await aptGet(h, ['install', '--no-install-recommends', ...(pins.size ? ['--allow-change-held-packages'] : []), ...specs]);
+          await aptGet(h, ['install', '--no-install-recommends', ...held, ...specs]);
         }
       },
-    },
-  ];
+    });
+  }
+  return changes;
 }

@@ -24,8 +24,7 @@ export const kubernetesPackagesStep: Step = {
   appliesTo: (_node, inv) => inv.spec.kubernetes.install === 'packages',
   async plan(host) {
     const wanted = host.inv.spec.kubernetes.version;
-    const installed = await host.facts.get(installedPackages(KUBE_PACKAGES));
-    const current = installed.get('kubeadm');
+    const current = (await host.facts.get(installedPackages(KUBE_PACKAGES))).installed.get('kubeadm');
     const minor = minorOf(wanted);
     // a node already on a matching version stays there (no surprise upgrades on re-runs)
     const keep =

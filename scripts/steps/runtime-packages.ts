@@ -22,7 +22,7 @@ export const runtimePackagesStep: Step = {
     const pkgs = runtimePackages(host.inv);
     const need = minimumContainerdMajor(host.inv.spec.kubernetes.version);
     if (need > 1) {
-      const installed = (await host.facts.get(installedPackages([pkgs.containerd]))).get(pkgs.containerd);
+      const installed = (await host.facts.get(installedPackages([pkgs.containerd]))).installed.get(pkgs.containerd);
       const version = installed ?? (await host.facts.get(availableVersions(pkgs.containerd)))[0];
       if (version && parseContainerdVersion(version).major < need) {
         throw new StepError(

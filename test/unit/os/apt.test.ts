@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HostContext } from '../../../scripts/engine/types.js';
-import { aptGet } from '../../../scripts/host/apt.js';
+import type { Fact, HostContext } from '../../../scripts/engine/types.js';
+import { installedPackages, parseDpkgQuery } from '../../../scripts/facts/dpkg.js';
+import { aptGet, packageChanges } from '../../../scripts/host/apt.js';
 import type { ExecResult } from '../../../scripts/transport/types.js';
 
-/** A host whose commands answer from a script, in order; each command line is kept. */
-function scripted(answers: Partial<ExecResult>[]): { host: HostContext; commands: string[] } {
+/** A host whose commands answer from a script, in order (each command line is kept), and whose facts parse `facts`. */
+function scripted(answers: Partial<ExecResult>[], facts: Record<string, string> = {}): { host: HostContext; commands: string[] } {
   const commands: string[] = [];
   const transport = {
     exec: async (argv: readonly string[]): Promise<ExecResult> => {
@@ -15,38 +16,62 @@ function scripted(answers: Partial<ExecResult>[]): { host: HostContext; commands
       return { stdout: '', stderr: '', code: 0, durationMs: 1, ...a };
     },
   };
-  // aptGet uses the transport only
-  return { host: { transport, runState: new Map() } as unknown as HostContext, commands };
+  const factsOf = {
+    get: async <T>(f: Fact<T>): Promise<T> => {
+      assert.ok(f.key in facts, `unexpected fact: ${f.key}`);
+      return f.parse({ stdout: facts[f.key]!, stderr: '', code: 0, durationMs: 1 });
+    },
+  };
+  // the apt helpers use the transport, the facts and the run state only
+  return { host: { transport, facts: factsOf, runState: new Map() } as unknown as HostContext, commands };
 }
 
-// apt-get's words on Debian 12 (apt 2.6) when dpkg was stopped halfway, and when dependencies were left unmet
-const INTERRUPTED = "E: dpkg was interrupted, you must manually run 'dpkg --configure -a' to correct the problem. \n";
-const UNMET =
-  "You might want to run 'apt --fix-broken install' to correct these.\nThe following packages have unmet dependencies:\n containerd : Depends: runc (>= 1.0.0~rc2~) but it is not going to be installed\nE: Unmet dependencies. Try 'apt --fix-broken install' with no packages (or specify a solution).\n";
+// Recorded on a Debian 12 VM (apt 2.6) whose dpkg was killed (SIGKILL) while unpacking containerd during
+// `apt-get install --reinstall docker.io containerd`; the next `apt-get -y -q install --no-install-recommends containerd`:
+const INTERRUPTED = "E: dpkg was interrupted, you must manually run 'dpkg --configure -a' to correct the problem.\n";
+// dpkg's state of containerd after that (and after `dpkg --configure -a`, which leaves it so): half-installed,
+// reinstall required; `apt-get install containerd` then exits 0 and leaves it half-installed
+const HALF = 'containerd iHR 1.6.20~ds1-1+deb12u3\ndocker.io ii  20.10.24+dfsg1-1+deb12u1+b6\n';
+// apt 2.6's words for dependencies left unmet (its source: apt-private/private-install.cc)
+const UNMET = "E: Unmet dependencies. Try 'apt --fix-broken install' with no packages (or specify a solution).\n";
+
+const kind = (c: string): string =>
+  c.includes('--configure -a') ? 'configure' : c.startsWith('dpkg-query') ? 'query' : c.includes('--reinstall') ? 'reinstall' : c.endsWith('--fix-broken install') ? 'fix-broken' : 'install';
+
+describe('parseDpkgQuery', () => {
+  it('installed (ii) with versions; half-installed, unpacked, half-configured and reinstall-required apart; removed ones nowhere', () => {
+    const s = parseDpkgQuery(`${HALF}runc iU  1.1.5+ds1-1+deb12u1\nnfs-common iF  1:2.6.2-4\nlibc6:amd64 ii  2.36-9\nold rc  1.0\n`);
+    assert.deepEqual([...s.installed], [['docker.io', '20.10.24+dfsg1-1+deb12u1+b6'], ['libc6', '2.36-9']]);
+    assert.deepEqual([...s.unfinished], [['containerd', 'iHR'], ['runc', 'iU'], ['nfs-common', 'iF']]);
+  });
+});
 
 describe('aptGet after an install that did not finish', () => {
-  it("runs dpkg --configure -a once when apt says dpkg was interrupted, then the install again", async () => {
-    const { host, commands } = scripted([{ code: 100, stderr: INTERRUPTED }, { code: 0 }, { code: 0 }]);
+  it('dpkg was interrupted: dpkg --configure -a, a reinstall of what dpkg still holds halfway, then the install again', async () => {
+    const { host, commands } = scripted([{ code: 100, stderr: INTERRUPTED }, {}, { stdout: HALF }, {}, {}]);
     await aptGet(host, ['install', 'containerd']);
-    assert.equal(commands.length, 3);
-    assert.match(commands[0]!, /apt-get .* install containerd$/);
-    assert.match(commands[1]!, /^env DEBIAN_FRONTEND=noninteractive .*dpkg --force-confdef --force-confold --configure -a$/);
-    assert.equal(commands[2], commands[0]);
+    assert.deepEqual(commands.map(kind), ['install', 'configure', 'query', 'reinstall', 'install']);
+    assert.match(commands[1]!, /^env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a dpkg --force-confdef --force-confold --configure -a$/);
+    assert.match(commands[3]!, /apt-get -y -q .* install --reinstall containerd$/);
+    assert.equal(commands[4], commands[0]);
   });
 
-  it('completes unmet dependencies with --fix-broken install, after dpkg --configure -a when both are needed', async () => {
-    const { host, commands } = scripted([{ code: 100, stderr: INTERRUPTED }, { code: 0 }, { code: 100, stdout: UNMET }, { code: 0 }, { code: 0 }]);
+  it('nothing left halfway after --configure -a: no reinstall', async () => {
+    const { host, commands } = scripted([{ code: 100, stderr: INTERRUPTED }, {}, { stdout: 'containerd ii  1.6.20~ds1-1+deb12u3\n' }, {}]);
     await aptGet(host, ['install', 'containerd']);
-    assert.deepEqual(
-      commands.map((c) => (c.includes('--configure -a') ? 'configure' : c.endsWith('--fix-broken install') ? 'fix-broken' : 'install')),
-      ['install', 'configure', 'install', 'fix-broken', 'install'],
-    );
+    assert.deepEqual(commands.map(kind), ['install', 'configure', 'query', 'install']);
+  });
+
+  it('unmet dependencies: --fix-broken install once, then the install again', async () => {
+    const { host, commands } = scripted([{ code: 100, stderr: UNMET }, {}, {}]);
+    await aptGet(host, ['install', 'containerd']);
+    assert.deepEqual(commands.map(kind), ['install', 'fix-broken', 'install']);
   });
 
   it('does not loop: the same complaint after its recovery fails the step with apt-get\'s words', async () => {
-    const { host, commands } = scripted([{ code: 100, stderr: INTERRUPTED }, { code: 0 }, { code: 100, stderr: INTERRUPTED }]);
+    const { host, commands } = scripted([{ code: 100, stderr: INTERRUPTED }, {}, { stdout: '' }, { code: 100, stderr: INTERRUPTED }]);
     await assert.rejects(aptGet(host, ['install', 'containerd']), /apt-get install containerd exited 100: .*dpkg was interrupted/s);
-    assert.equal(commands.length, 3);
+    assert.equal(commands.length, 4);
   });
 
   it('a recovery that fails names itself and why', async () => {
@@ -58,5 +83,27 @@ describe('aptGet after an install that did not finish', () => {
     const { host, commands } = scripted([{ code: 100, stderr: 'E: Unable to locate package nosuch\n' }]);
     await assert.rejects(aptGet(host, ['install', 'nosuch']), /apt-get install nosuch exited 100: E: Unable to locate package nosuch/);
     assert.equal(commands.length, 1);
+  });
+});
+
+describe('packageChanges', () => {
+  const key = installedPackages(['containerd', 'docker.io', 'runc']).key;
+
+  it('a package left halfway is reinstalled (apt-get install alone would leave it so), missing ones installed', async () => {
+    const { host, commands } = scripted([{}, {}], { [key]: HALF });
+    host.runState.set('apt:lists-fresh', true);
+    const changes = await packageChanges(host, ['containerd', 'docker.io', 'runc']);
+    assert.deepEqual(
+      changes.map((c) => c.description),
+      ['apt-get install --reinstall containerd (left halfway: containerd iHR)', 'apt-get install runc'],
+    );
+    for (const c of changes) await c.apply(host);
+    assert.deepEqual(commands.map(kind), ['reinstall', 'install']);
+    assert.match(commands[0]!, / install --reinstall --no-install-recommends containerd$/);
+  });
+
+  it('everything installed: no change', async () => {
+    const { host } = scripted([], { [key]: `${HALF.replace('iHR', 'ii ')}runc ii  1.1.5\n` });
+    assert.deepEqual(await packageChanges(host, ['containerd', 'docker.io', 'runc']), []);
   });
 });
