@@ -471,6 +471,8 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 150 * 60_000, skip: !k8s
     assert.ok(mirror!.requests.some((p) => p.endsWith('/kubeadm')), 'kubeadm came from the mirror');
     await checkNodes('after first up');
     await checkBinaries();
+    // the install the interrupted run left halfway was completed: dpkg holds nothing halfway
+    for (const n of inv.spec.nodes) assert.equal((await sh(n.name, 'dpkg --audit')).trim(), '', `${n.name}: dpkg --audit`);
   });
 
   it('bundle build from the mirror and the registry; a second build downloads nothing', async () => {
