@@ -26,13 +26,17 @@ function scripted(answers: Partial<ExecResult>[], facts: Record<string, string> 
   return { host: { transport, facts: factsOf, runState: new Map() } as unknown as HostContext, commands };
 }
 
-// Recorded on a Debian 12 VM (apt 2.6) whose dpkg was killed (SIGKILL) while unpacking containerd during
-// `apt-get install --reinstall docker.io containerd`; the next `apt-get -y -q install --no-install-recommends containerd`:
+// Recorded on a Debian 12 VM (apt 2.6.2, dpkg 1.21.23) whose dpkg was killed (SIGKILL) while unpacking containerd during
+// `apt-get install --reinstall docker.io containerd`; then `apt-get -y -q install --no-install-recommends containerd`
+// (exit 100, stderr):
 const INTERRUPTED = "E: dpkg was interrupted, you must manually run 'dpkg --configure -a' to correct the problem.\n";
-// dpkg's state of containerd after that (and after `dpkg --configure -a`, which leaves it so): half-installed,
-// reinstall required; `apt-get install containerd` then exits 0 and leaves it half-installed
+// the fact's command on that VM then (`dpkg-query -W '-f=${Package} ${db:Status-Abbrev} ${Version}\n' containerd
+// docker.io`): containerd half-installed, reinstall required; `dpkg --configure -a` leaves it so, and `apt-get install
+// containerd` then exits 0 and leaves it so too
 const HALF = 'containerd iHR 1.6.20~ds1-1+deb12u3\ndocker.io ii  20.10.24+dfsg1-1+deb12u1+b6\n';
-// apt 2.6's words for dependencies left unmet (its source: apt-private/private-install.cc)
+// the same VM after `dpkg --remove --force-depends runc`, the same install (exit 100; stdout, then stderr)
+const UNMET_OUT =
+  "Reading package lists...\nBuilding dependency tree...\nReading state information...\ncontainerd is already the newest version (1.6.20~ds1-1+deb12u3).\nYou might want to run 'apt --fix-broken install' to correct these.\nThe following packages have unmet dependencies:\n containerd : Depends: runc (>= 0.1.0~) but it is not going to be installed\n docker.io : Depends: runc (>= 1.0.0~rc8~) but it is not going to be installed\n";
 const UNMET = "E: Unmet dependencies. Try 'apt --fix-broken install' with no packages (or specify a solution).\n";
 
 const kind = (c: string): string =>
@@ -63,7 +67,7 @@ describe('aptGet after an install that did not finish', () => {
   });
 
   it('unmet dependencies: --fix-broken install once, then the install again', async () => {
-    const { host, commands } = scripted([{ code: 100, stderr: UNMET }, {}, {}]);
+    const { host, commands } = scripted([{ code: 100, stdout: UNMET_OUT, stderr: UNMET }, {}, {}]);
     await aptGet(host, ['install', 'containerd']);
     assert.deepEqual(commands.map(kind), ['install', 'fix-broken', 'install']);
   });
