@@ -53,11 +53,15 @@ export async function markFinished(h: HostContext, command: KubeadmCommand): Pro
 
 /**
  * How a node is started over: `kubeadm reset`, then what reset leaves (the CNI configuration and, when it cannot
- * read the cluster's configuration on a half-initialised node, etcd's data directory).
+ * read the cluster's configuration on a half-initialised node, etcd's data directory), then a containerd restart:
+ * containerd 1.6 watches /etc/cni/net.d from its start, and once the folder is removed it never sees the network's
+ * new configuration there (the class e2e's node stayed NotReady, "cni plugin not initialized", with flannel's
+ * conflist in place, until containerd restarted).
  */
 export const RESET_ARGV: readonly (readonly string[])[] = [
   ['kubeadm', 'reset', '-f', '--cri-socket', CRI_SOCKET],
   ['rm', '-rf', '/etc/cni/net.d', '/var/lib/etcd'],
+  ['systemctl', 'restart', 'containerd'],
 ];
 
 /**
