@@ -2,6 +2,7 @@
 import { addressesSource } from './addresses.js';
 import { apiSource } from './api.js';
 import { certificatesSource } from './certificates.js';
+import { cniSource } from './cni.js';
 import { clockSource } from './clock.js';
 import { containerdConfigSource } from './containerd-config.js';
 import { diskSource } from './disk.js';
@@ -22,6 +23,7 @@ export const DOCTOR_SOURCES: readonly DoctorSource[] = [
   containerdConfigSource,
   addressesSource,
   flannelSource,
+  cniSource,
   certificatesSource,
   nfsSource,
   diskSource,

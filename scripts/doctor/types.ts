@@ -21,6 +21,7 @@ export const FINDING_CODES = [
   'node-not-registered',
   'node-ip-wrong',
   'flannel-wrong-iface',
+  'cni-not-loaded',
   'address-changed',
   'cert-expired',
   'cert-expiring',

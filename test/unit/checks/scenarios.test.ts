@@ -133,6 +133,11 @@ describe('diagnoses from failing recorded clusters', () => {
     assert.equal(r.api.createdPods.has('dns-worker1'), false, 'no pod is pinned to a NotReady node');
   });
 
+  it("nodes: NotReady with no pod network although flannel's pod there runs -> containerd did not load the CNI config", async () => {
+    const r = await run('cni-not-loaded', ['nodes']);
+    failedWith(r.by('nodes'), /worker1 is NotReady with no pod network \(container runtime network not ready: .*cni plugin not initialized\) although its flannel pod kube-flannel-ds-w2h9k runs/, /containerd has not loaded it.*systemctl restart containerd/);
+  });
+
   it('nodes: a node without a Node object has not joined', async () => {
     const r = await run('node-missing', ['nodes']);
     failedWith(r.by('nodes'), /worker1 has not joined the cluster/);

@@ -176,6 +176,19 @@ describe('kubelab doctor (simulated lab)', () => {
     assert.match(annotation.findings[0]!.fix, /rollout restart daemonset\/kube-flannel-ds/);
   });
 
+  it("a Node without pod network while its flannel pod runs: containerd did not load the CNI config (cni-not-loaded)", async () => {
+    const r = await doctor({ api: fakeApi('cni-not-loaded') });
+    assert.deepEqual(codes(r), ['cni-not-loaded worker1']);
+    const f = r.findings[0]!;
+    assert.match(f.symptom, /^worker1 is NotReady \(container runtime network not ready: .*cni plugin not initialized\) although its flannel pod kube-flannel-ds-w2h9k runs and is Ready$/);
+    assert.match(f.cause, /containerd 1\.6 watches the folder/);
+    assert.equal(f.fix, 'kubelab exec -i lab.yaml --nodes worker1 -- systemctl restart containerd');
+    assert.deepEqual(f.repair, { commands: [{ node: 'worker1', argv: ['systemctl', 'restart', 'containerd'] }] });
+    // flannel's pod there not running yet: not this finding (the network itself is missing)
+    const initializing = await doctor({ api: fakeApi('network-not-ready') });
+    assert.ok(!codes(initializing).some((c) => c.startsWith('cni-not-loaded')), codes(initializing).join(', '));
+  });
+
   it('the host-only address changed: not on any interface, etcd and the API server advertising the old one, /etc/hosts stale', async () => {
     const r = await doctor({
       lab: (l) => {
