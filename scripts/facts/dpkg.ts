@@ -2,7 +2,7 @@ import type { Fact } from '../engine/types.js';
 
 /** What dpkg says of some packages: the installed ones with their version, and those an install left halfway. */
 export interface PackageStates {
-  /** "ii": wanted and installed; name -> version. */
+  /** "ii" or "hi" (held): installed; name -> version. */
   installed: Map<string, string>;
   /**
    * Left halfway by an install that did not finish (dpkg killed, the VM powered off): half-installed (H), unpacked
@@ -37,8 +37,9 @@ export function parseDpkgQuery(text: string): PackageStates {
     const [raw, status, version] = line.trim().split(/\s+/);
     if (!raw || !status) continue;
     const name = raw.replace(/:\w+$/, '');
-    // "ii" = wanted install, installed; "rc", "un" and the like are not installed
-    if (status.startsWith('ii') && status[2] !== 'R' && version) out.installed.set(name, version);
+    // "ii" = wanted install, installed; "hi" = on hold, installed (kubelab holds kubeadm, kubelet and kubectl);
+    // "rc", "un" and the like are not installed
+    if (/^[ih]i/.test(status) && status[2] !== 'R' && version) out.installed.set(name, version);
     else if (/^.[HUFWt]|^..R/.test(status)) out.unfinished.set(name, status);
   }
   return out;

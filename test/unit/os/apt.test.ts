@@ -44,8 +44,9 @@ const kind = (c: string): string =>
 
 describe('parseDpkgQuery', () => {
   it('installed (ii) with versions; half-installed, unpacked, half-configured and reinstall-required apart; removed ones nowhere', () => {
-    const s = parseDpkgQuery(`${HALF}runc iU  1.1.5+ds1-1+deb12u1\nnfs-common iF  1:2.6.2-4\nlibc6:amd64 ii  2.36-9\nold rc  1.0\n`);
-    assert.deepEqual([...s.installed], [['docker.io', '20.10.24+dfsg1-1+deb12u1+b6'], ['libc6', '2.36-9']]);
+    // "hi": on hold and installed, as dpkg says of the Debian image's kernel (and of the kube packages kubelab holds)
+    const s = parseDpkgQuery(`${HALF}runc iU  1.1.5+ds1-1+deb12u1\nnfs-common iF  1:2.6.2-4\nlibc6:amd64 ii  2.36-9\nold rc  1.0\nkubeadm hi  1.35.4-1.1\n`);
+    assert.deepEqual([...s.installed], [['docker.io', '20.10.24+dfsg1-1+deb12u1+b6'], ['libc6', '2.36-9'], ['kubeadm', '1.35.4-1.1']]);
     assert.deepEqual([...s.unfinished], [['containerd', 'iHR'], ['runc', 'iU'], ['nfs-common', 'iF']]);
   });
 });
