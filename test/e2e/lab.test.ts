@@ -183,11 +183,41 @@ async function connectAll(): Promise<void> {
 
 const master = (): string => inv.spec.nodes.find((n) => n.role === 'control-plane')!.name;
 const worker = (): string => inv.spec.nodes.find((n) => n.role === 'worker')!.name;
-const kubectl = (args: string, timeoutMs = 180_000): Promise<string> => sh(master(), `kubectl --kubeconfig /etc/kubernetes/admin.conf ${args}`, timeoutMs);
+/**
+ * The API server's answers when it or etcd is overloaded (the emulated control plane at a load of 20 has given each
+ * of them): the request may or may not have been done, so the suite's own kubectl calls try again.
+ */
+const TRANSIENT_API =
+  /Timeout: request did not complete|etcdserver: request timed out|etcdserver: leader changed|the server was unable to return a response|the server is currently unable to handle the request|TLS handshake timeout|http2: client connection lost|connection refused|i\/o timeout|context deadline exceeded/;
+
+/**
+ * kubectl on the control plane, tried up to 6 times over about 3 minutes after a transient API error (TRANSIENT_API).
+ * A create tried again after such an error may find its object already stored (AlreadyExists), and a delete may find
+ * it gone (NotFound): both count as done, but only on a second try.
+ */
+async function kubectlRun(argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<string> {
+  let last = '';
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    const r = await ssh.get(master())!.exec(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', ...argv], { timeoutMs: opts.timeoutMs ?? 180_000, ...(opts.stdin ? { stdin: opts.stdin } : {}) });
+    if (r.code === 0) return r.stdout;
+    if (attempt > 1 && /\(AlreadyExists\)|\(NotFound\)/.test(r.stderr)) return r.stdout;
+    last = `kubectl ${argv.join(' ')} (try ${attempt}): exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+    if (!TRANSIENT_API.test(r.stderr)) break;
+    console.log(`e2e: ${last.trim()}; trying again in 30 s`);
+    await new Promise((w) => setTimeout(w, 30_000));
+  }
+  return assert.fail(last);
+}
+
+/** `kubectl <args>` (split on spaces outside single quotes, as the shell would). */
+const kubectl = (args: string, timeoutMs = 180_000): Promise<string> =>
+  kubectlRun(
+    (args.match(/'[^']*'|\S+/g) ?? []).map((a) => (a.startsWith("'") ? a.slice(1, -1) : a)),
+    { timeoutMs },
+  );
 
 async function kubectlApply(namespace: string, yaml: string): Promise<void> {
-  const r = await ssh.get(master())!.exec(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '-n', namespace, 'apply', '-f', '-'], { stdin: yaml, timeoutMs: 180_000 });
-  assert.equal(r.code, 0, r.stderr);
+  await kubectlRun(['-n', namespace, 'apply', '-f', '-'], { stdin: yaml });
 }
 
 /** Polls `probe` until it returns true or the time is up; returns the elapsed milliseconds. */
@@ -643,8 +673,7 @@ spec:
     const i = ds.spec.template.spec.containers.findIndex((c) => c.name === 'kube-flannel');
     const args = ds.spec.template.spec.containers[i]!.args.filter((a) => !a.startsWith('--iface'));
     const patch = JSON.stringify([{ op: 'replace', path: `/spec/template/spec/containers/${i}/args`, value: args }]);
-    const r0 = await ssh.get(master())!.exec(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', '-n', 'kube-flannel', 'patch', 'ds', 'kube-flannel-ds', '--type', 'json', '-p', patch], { timeoutMs: 180_000 });
-    assert.equal(r0.code, 0, r0.stderr);
+    await kubectlRun(['-n', 'kube-flannel', 'patch', 'ds', 'kube-flannel-ds', '--type', 'json', '-p', patch]);
     await waitFor('flannel on the NAT address on every node', 900_000, async () => [...(await flannelAddresses()).values()].every((a) => a === '10.0.2.15'));
     await kubectl('-n kube-flannel rollout status ds/kube-flannel-ds --timeout=900s', 960_000);
     const broken = await checkRun(['--only', 'pod-network']);
