@@ -9,7 +9,6 @@
  * KUBELAB_TEST_K8S_DIR and the pinned manifests, as the lab suite. Traffic: 127.0.0.1 and the VMs' own segments.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +17,7 @@ import { loadRoster } from '../../scripts/class/roster.js';
 import { stateDir } from '../../scripts/inventory/load.js';
 import { vmDown } from '../../scripts/providers/qemu/index.js';
 import { unfinishedPath } from '../../scripts/steps/kubeadm-unfinished.js';
-import { CLI, kubelab as cli } from '../support/cli.js';
+import { kubelab as cli, type CliOptions, type CliRun } from '../support/cli.js';
 import { k8sTestDir, K8S_SKIP, loadAllImages, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../support/k8s-artifacts.js';
 import { NO_SEED, testSeedDir } from '../support/seed.js';
 
@@ -33,11 +32,7 @@ const CLASS = process.env.KUBELAB_E2E_CLASS === '1';
 const timings: Record<string, number> = {};
 
 const env = (): NodeJS.ProcessEnv => ({ KUBELAB_IMAGE_CACHE: cache, KUBELAB_PERSIST: '60', ...(seed ? { KUBELAB_MANIFEST_SEED: seed } : {}) });
-async function kubelab(args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  const r = await cli(args, work, env());
-  return { ...r, ms: Date.now() - t0 };
-}
+const kubelab = (args: string[], opts: CliOptions = {}): Promise<CliRun> => cli(args, work, env(), opts);
 const lines = (stdout: string): Record<string, unknown>[] =>
   stdout
     .trim()
@@ -58,51 +53,6 @@ function bytesByHost(events: Record<string, unknown>[], key: (e: Record<string, 
   return out;
 }
 
-/**
- * `kubelab up -i <inventory> -o json` interrupted with SIGINT `afterMs` after `started()` first answers true (asked
- * every two seconds, from the start of `phase`); its exit code and output, and whether the interrupt was sent.
- */
-function interruptedUp(
-  inventory: string,
-  phase: string,
-  started: () => Promise<boolean>,
-  afterMs: number,
-): Promise<{ code: number; stdout: string; stderr: string; interrupted: boolean }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, 'up', '-i', inventory, '--bundle', 'bundle', '-o', 'json'], { cwd: work, env: { ...process.env, SSH_AUTH_SOCK: '', ...env() } });
-    let stdout = '';
-    let stderr = '';
-    let closed = false;
-    let interrupted = false;
-    let watching = false;
-    const watch = async (): Promise<void> => {
-      while (!closed) {
-        if (await started().catch(() => false)) {
-          await new Promise((w) => setTimeout(w, afterMs));
-          if (!closed) {
-            interrupted = true;
-            child.kill('SIGINT');
-          }
-          return;
-        }
-        await new Promise((w) => setTimeout(w, 2000));
-      }
-    };
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (!watching && stdout.includes(`"type":"phase-start","phase":"${phase}"`)) {
-        watching = true;
-        void watch();
-      }
-    });
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', rej);
-    child.on('close', (code) => {
-      closed = true;
-      res({ code: code ?? -1, stdout, stderr, interrupted });
-    });
-  });
-}
 
 let mirror: Served | undefined;
 let registry: TestRegistry | undefined;
@@ -216,7 +166,14 @@ describe('e2e: a class of three one-VM labs', { timeout: 120 * 60_000, skip: !CL
     // init took 72 s on this lab): exit 130, the record of an unfinished init stays
     const inv = join('inventories', 'ann.yaml');
     const initRunning = async (): Promise<boolean> => (await kubelab(['exec', '-i', inv, '--', 'test', '-e', unfinishedPath('init')])).code === 0;
-    const interrupted = await interruptedUp(inv, 'control-plane', initRunning, 15_000);
+    const interrupted = await kubelab(['up', '-i', inv, '--bundle', 'bundle', '-o', 'json'], {
+      pollMs: 2000,
+      interruptWhen: async (out) => {
+        if (!out.includes('"type":"phase-start","phase":"control-plane"') || !(await initRunning())) return false;
+        await new Promise((w) => setTimeout(w, 15_000));
+        return true;
+      },
+    });
     assert.ok(interrupted.interrupted, `the interrupt was sent before up ended: ${interrupted.stdout.slice(-1500)}`);
     assert.equal(interrupted.code, 130, interrupted.stdout.slice(-2000) + interrupted.stderr.slice(-2000));
     assert.ok(await initRunning(), 'the interrupt came during kubeadm init: its record is still on the node');

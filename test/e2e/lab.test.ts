@@ -18,7 +18,6 @@
  * restrict=on): they reach nothing outside, the workstation pushes everything (debs come from the image's apt cache).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,13 +28,13 @@ import { reachableInventory } from '../../scripts/providers/lab.js';
 import { vmDown, vmReboot } from '../../scripts/providers/qemu/index.js';
 import { SshTransport } from '../../scripts/transport/ssh.js';
 import type { RunEvent, Summary } from '../../scripts/engine/types.js';
+import { kubelab as cli, type CliOptions, type CliRun } from '../support/cli.js';
 import { k8sTestDir, K8S_SKIP, loadAllImages, registryToolsMissing, serveDir, startRegistry, type Served, type TestRegistry } from '../support/k8s-artifacts.js';
 import { NO_SEED, testSeedDir } from '../support/seed.js';
 
 const repo = resolve('.');
 const work = resolve(process.env.KUBELAB_E2E_DIR ?? join(repo, '.kubelab-e2e'));
 const cache = resolve(process.env.KUBELAB_IMAGE_CACHE ?? join(repo, '.kubelab', 'images'));
-const cli = join(repo, 'dist', 'scripts', 'kubelab.js');
 const invFile = join(work, 'e2e-lab.yaml');
 const buildInvFile = join(work, 'e2e-build.yaml');
 const bundleDir = join(work, 'bundle');
@@ -43,13 +42,6 @@ const k8sDir = k8sTestDir();
 const seed = testSeedDir();
 const timings: Record<string, number> = {};
 const transfers: string[] = [];
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
 let runCount = 0;
 /** KUBELAB_E2E_RECORD=<dir>: every kubelab run of the suite records into <dir>/<nn>-<command> (record mode). */
@@ -62,38 +54,10 @@ function recordEnv(args: string[]): Record<string, string> {
   return { KUBELAB_RECORD: join(resolve(dir), `${String(runCount).padStart(2, '0')}-${label}`) };
 }
 
-/** The CLI in the work folder. `interruptWhen`, asked every second with the output so far: true sends SIGINT (Ctrl-C), once. */
-function kubelab(args: string[], opts: { interruptWhen?: (stdout: string) => Promise<boolean> } = {}): Promise<CliRun> {
-  return new Promise((res, rej) => {
-    const t0 = Date.now();
-    const env = { ...process.env, KUBELAB_IMAGE_CACHE: cache, ...(seed ? { KUBELAB_MANIFEST_SEED: seed } : {}), ...recordEnv(args) };
-    const child = spawn(process.execPath, [cli, ...args], { cwd: work, env });
-    let stdout = '';
-    let stderr = '';
-    let closed = false;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      process.stderr.write(d);
-    });
-    child.on('error', rej);
-    child.on('close', (code) => {
-      closed = true;
-      res({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 });
-    });
-    const when = opts.interruptWhen;
-    if (when) {
-      void (async () => {
-        while (!closed) {
-          if (await when(stdout).catch(() => false)) {
-            child.kill('SIGINT');
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      })();
-    }
-  });
+/** The CLI in the work folder, with the connection keeper (as a user runs it), its stderr shown as it comes. */
+function kubelab(args: string[], opts: Pick<CliOptions, 'interruptWhen'> = {}): Promise<CliRun> {
+  const env = { KUBELAB_IMAGE_CACHE: cache, KUBELAB_PERSIST: process.env.KUBELAB_PERSIST ?? '', ...(seed ? { KUBELAB_MANIFEST_SEED: seed } : {}), ...recordEnv(args) };
+  return cli(args, work, env, { ...opts, echoStderr: true });
 }
 
 function events(run: CliRun): RunEvent[] {
