@@ -38,7 +38,10 @@ export async function aptGet(host: HostContext, args: readonly string[]): Promis
     const out = `${r.stderr}\n${r.stdout}`;
     if (!configured && DPKG_INTERRUPTED.test(out)) {
       configured = true;
-      await completeInterrupted(host);
+      const reinstalled = await completeInterrupted(host, args);
+      // a reinstall of packages that the recovery has just reinstalled, as asked (versions, held flag): done
+      const asked = reinstallOf(args);
+      if (asked && [...asked.keys()].every((n) => reinstalled.has(n))) return;
       continue;
     }
     if (!fixed && UNMET.test(out)) {
@@ -58,13 +61,27 @@ async function recovery(host: HostContext, what: string, argv: readonly string[]
   if (r.code !== 0) throw new StepError(`${what} (an earlier install did not finish) exited ${r.code}: ${tail(r.stderr || r.stdout)}`);
 }
 
-/** `dpkg --configure -a`, then a reinstall of whatever dpkg still holds halfway. */
-async function completeInterrupted(host: HostContext): Promise<void> {
+/** The packages of an `install --reinstall` (name -> spec as given, name=version when pinned); undefined for other commands. */
+function reinstallOf(args: readonly string[]): Map<string, string> | undefined {
+  if (args[0] !== 'install' || !args.includes('--reinstall')) return undefined;
+  return new Map(args.slice(1).filter((a) => !a.startsWith('-')).map((spec) => [spec.split('=')[0]!, spec]));
+}
+
+/**
+ * `dpkg --configure -a`, then a reinstall of whatever dpkg still holds halfway, with the specs and flags of
+ * `asked` (the apt-get command that met the interrupted dpkg) for the packages it names. Returns the names reinstalled.
+ */
+async function completeInterrupted(host: HostContext, asked: readonly string[]): Promise<ReadonlySet<string>> {
   await recovery(host, 'dpkg --configure -a', [...ENV, 'dpkg', '--force-confdef', '--force-confold', '--configure', '-a']);
   const left = await host.transport.exec(allPackages.argv);
   if (left.code !== 0) throw new StepError(`dpkg-query -W exited ${left.code}: ${tail(left.stderr || left.stdout)}`);
   const names = [...allPackages.parse(left).unfinished.keys()];
-  if (names.length) await recovery(host, `apt-get install --reinstall ${names.join(' ')}`, [...ENV, 'apt-get', '-y', '-q', ...APT_OPTS, 'install', '--reinstall', ...names]);
+  if (!names.length) return new Set();
+  const specs = reinstallOf(['install', '--reinstall', ...asked.filter((a) => a !== 'install' && a !== '--reinstall')])!;
+  const flags = ['--no-install-recommends', '--allow-change-held-packages'].filter((f) => asked.includes(f));
+  const argv = names.map((n) => specs.get(n) ?? n);
+  await recovery(host, `apt-get install --reinstall ${argv.join(' ')}`, [...ENV, 'apt-get', '-y', '-q', ...APT_OPTS, 'install', '--reinstall', ...flags, ...argv]);
+  return new Set(names);
 }
 
 /** `apt-get update`, at most once per host per run, and only when sources changed or lists were never fetched. */

@@ -61,6 +61,21 @@ describe('aptGet after an install that did not finish', () => {
     assert.equal(commands[4], commands[0]);
   });
 
+  it('a reinstall that meets the interrupted dpkg is done by the recovery: one reinstall, with its pinned version and flags', async () => {
+    const { host, commands } = scripted([{ code: 100, stderr: INTERRUPTED }, {}, { stdout: `${HALF}runc iU  1.1.5+ds1-1+deb12u1\n` }, {}]);
+    await aptGet(host, ['install', '--reinstall', '--no-install-recommends', '--allow-change-held-packages', 'containerd=1.6.20~ds1-1+deb12u3']);
+    assert.deepEqual(commands.map(kind), ['reinstall', 'configure', 'query', 'reinstall']);
+    assert.match(commands[3]!, / install --reinstall --no-install-recommends --allow-change-held-packages containerd=1\.6\.20~ds1-1\+deb12u3 runc$/);
+  });
+
+  it('a reinstall naming a package the recovery did not reinstall runs again after it', async () => {
+    const { host, commands } = scripted([{ code: 100, stderr: INTERRUPTED }, {}, { stdout: HALF }, {}, {}]);
+    await aptGet(host, ['install', '--reinstall', 'containerd', 'docker.io']);
+    assert.deepEqual(commands.map(kind), ['reinstall', 'configure', 'query', 'reinstall', 'reinstall']);
+    assert.match(commands[3]!, / install --reinstall containerd$/);
+    assert.equal(commands[4], commands[0]);
+  });
+
   it('nothing left halfway after --configure -a: no reinstall', async () => {
     const { host, commands } = scripted([{ code: 100, stderr: INTERRUPTED }, {}, { stdout: 'containerd ii  1.6.20~ds1-1+deb12u3\n' }, {}]);
     await aptGet(host, ['install', 'containerd']);
