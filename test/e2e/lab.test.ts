@@ -302,6 +302,11 @@ async function healRun(): Promise<{ run: CliRun; phases: string[]; thenPhases: s
 }
 
 const CLUSTER = process.env.KUBELAB_E2E_CLUSTER === '1';
+/**
+ * KUBELAB_E2E_REUSE=1: go on with the lab that an earlier run left running (KUBELAB_E2E_KEEP=1) instead of fresh VMs,
+ * for the tests chosen with --test-name-pattern (those after the lab is built; the earlier ones need the mirror).
+ */
+const REUSE = process.env.KUBELAB_E2E_REUSE === '1';
 const NO_CLUSTER = 'the cluster part runs with npm run e2e:cluster (KUBELAB_E2E_CLUSTER=1)';
 
 /** Everything the os, runtime and nfs phases promise, read from outside. */
@@ -386,6 +391,14 @@ const E2E_CLUSTER_SETTINGS: Record<string, unknown> = {
 
 describe('e2e: the whole lab on 2 qemu VMs', { timeout: 150 * 60_000, skip: !k8sDir ? K8S_SKIP : !seed ? NO_SEED : registryToolsMissing() }, () => {
   before(async () => {
+    if (REUSE) {
+      // the lab an earlier run kept (KUBELAB_E2E_KEEP=1): its inventory, state and bundle as they are; no mirror or registry
+      process.chdir(work);
+      inv = reachableInventory(await loadInventory(invFile), stateDir(await loadInventory(invFile)));
+      assert.ok(readdirSync(bundleDir).length, `KUBELAB_E2E_REUSE: no bundle in ${bundleDir}`);
+      await connectAll();
+      return;
+    }
     mkdirSync(work, { recursive: true });
     mirror = await serveDir(join(k8sDir!, 'mirror'));
     registry = await startRegistry();
