@@ -5,23 +5,27 @@ import { selectByName } from '../util/select.js';
 import { defaultOutput, makeReporter, stoppedSummary, writeSummary, type OutputMode } from '../report/index.js';
 import { endWithSummary } from '../util/end-with-summary.js';
 import type { CliContext } from './cli-context.js';
-import { listOption, parseCommon } from './options.js';
+import { listOption, parseCommon, requestedOutput } from './options.js';
 import { installSettings, withBundle } from './cluster-artifacts.js';
 import { loadReachable, openSession, type Session } from './session.js';
 import { openRecording } from './recording.js';
 
 /** `kubelab plan` (mode plan) and `kubelab up` (mode apply): the phases over the inventory's nodes. */
 export async function applyCommand(mode: RunMode, args: string[], ctx: CliContext): Promise<number> {
-  const { common, values } = parseCommon(args, { only: { type: 'string' }, offline: { type: 'boolean', default: false }, bundle: { type: 'string' } });
+  // a failure before the run (bad options or input, credentials) still ends the output with the summary, saying why
+  const stopped = (why: string): Promise<void> => writeSummary(requestedOutput(args) ?? defaultOutput(ctx.stdout), ctx.stdout, stoppedSummary(why));
+  const { common, values } = await endWithSummary(
+    async () => parseCommon(args, { only: { type: 'string' }, offline: { type: 'boolean', default: false }, bundle: { type: 'string' } }),
+    stopped,
+  );
   const output = common.output ?? defaultOutput(ctx.stdout);
-  // a failure before the run (bad input, credentials) still ends the output with the summary, saying why
   const { phases, session } = await endWithSummary(
     async () => {
       const selected = selectByName(PHASES, listOption(values.only, '--only'), 'phase');
       const inv = withBundle(await loadReachable(common.inventory, ctx, mode === 'apply'), typeof values.bundle === 'string' ? values.bundle : undefined);
       return { phases: selected, session: await openSession(inv, ctx, { connectTimeoutMs: common.connectTimeoutMs }) };
     },
-    (why) => writeSummary(output, ctx.stdout, stoppedSummary(why)),
+    stopped,
   );
   const recorder = openRecording(ctx.settings, [mode === 'apply' ? 'up' : 'plan', ...args], session.secrets);
   try {

@@ -14,7 +14,7 @@ import { endWithSummary } from '../util/end-with-summary.js';
 import { junitXml } from '../report/junit.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
-import { listOption, parseCommon } from './options.js';
+import { listOption, parseCommon, requestedOutput } from './options.js';
 import { loadReachable, openSession } from './session.js';
 import { openRecording } from './recording.js';
 import { recordingApi } from '../k8s/recording-api.js';
@@ -73,11 +73,13 @@ export async function runCheckCommand(o: CheckRunOptions): Promise<number> {
 
 /** `kubelab check [--only a,b] [--junit FILE]`: smoke checks of the cluster, each with a diagnosis on failure. */
 export async function checkCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { common, values, positionals } = parseCommon(args, { only: { type: 'string' }, junit: { type: 'string' } });
-  const output = common.output ?? defaultOutput(ctx.stdout);
-  // a failure before the first check still ends the output with the summary (no check counted, why none ran)
+  // a failure before the first check (bad options or input included) still ends the output with the summary (no
+  // check counted, why none ran)
+  let output = requestedOutput(args) ?? defaultOutput(ctx.stdout);
   const beforeChecks = <T>(fn: () => Promise<T>): Promise<T> =>
     endWithSummary(fn, (why) => writeSummary(output, ctx.stdout, { type: 'summary', passed: 0, failed: 0, skipped: 0, error: why }));
+  const { common, values, positionals } = await beforeChecks(async () => parseCommon(args, { only: { type: 'string' }, junit: { type: 'string' } }));
+  output = common.output ?? output;
   const { checks, junitFile } = await beforeChecks(async () => {
     if (positionals.length) throw new UsageError(`check: unexpected argument ${positionals.join(' ')}`);
     const junit = typeof values.junit === 'string' ? values.junit : undefined;

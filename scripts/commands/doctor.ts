@@ -4,7 +4,7 @@ import { defaultOutput, type OutputMode } from '../report/index.js';
 import { doctorErrorSummary, doctorSummary, writeDoctorReport } from '../report/doctor.js';
 import { UsageError } from '../util/errors.js';
 import type { CliContext } from './cli-context.js';
-import { listOption, parseCommon } from './options.js';
+import { listOption, parseCommon, requestedOutput } from './options.js';
 import { loadReachable, openSession, type Session } from './session.js';
 
 /** The longest a node's batched read may take (a healthy node answers in about a second; a hung command ends it). */
@@ -30,7 +30,7 @@ export async function diagnose(session: Session, ctx: CliContext, inventoryFile:
  * found, 1 when anything is (or a source could not finish), 2 on bad input.
  */
 export async function doctorCommand(args: string[], ctx: CliContext): Promise<number> {
-  let output: OutputMode = defaultOutput(ctx.stdout);
+  let output: OutputMode = requestedOutput(args) ?? defaultOutput(ctx.stdout);
   const write = (text: string): void => void ctx.stdout.write(text);
   let session: Session;
   try {
@@ -49,8 +49,8 @@ export async function doctorCommand(args: string[], ctx: CliContext): Promise<nu
       await session.close();
     }
   } catch (err) {
-    // like `check`: a json reader always gets its summary line, also when nothing could run
-    if (output === 'json') write(`${JSON.stringify(doctorErrorSummary((err instanceof Error ? err.message : String(err)).split('\n')[0]!))}\n`);
+    // like `check`: every output mode ends with its summary line, also when nothing could run
+    writeDoctorReport(output, write, [], doctorErrorSummary((err instanceof Error ? err.message : String(err)).split('\n')[0]!));
     throw err;
   }
 }

@@ -4,7 +4,7 @@ import { defaultOutput } from '../report/index.js';
 import { TransportError, type ExecResult } from '../transport/types.js';
 import type { CliContext } from './cli-context.js';
 import { UsageError } from '../util/errors.js';
-import { listOption, parseCommon, secondsOption } from './options.js';
+import { listOption, parseCommon, requestedOutput, secondsOption } from './options.js';
 import { loadReachable, openSession } from './session.js';
 import { abortReason, raceAbort } from '../util/abort.js';
 import { printable } from '../util/terminal-text.js';
@@ -18,13 +18,8 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
   const dash = args.indexOf('--');
   const ownArgs = dash === -1 ? args : args.slice(0, dash);
   const command = dash === -1 ? [] : args.slice(dash + 1);
-  const { common, values, positionals } = parseCommon(ownArgs, { nodes: { type: 'string' }, timeout: { type: 'string' } });
-  if (positionals.length) throw new UsageError(`exec: put the command after --, e.g. kubelab exec -- ${positionals.join(' ')}`);
-  if (!command.length) throw new UsageError('exec: no command given; usage: kubelab exec [--nodes a,b] -- CMD [ARGS...]');
-  const timeoutMs = secondsOption('--timeout', values.timeout);
-  const nodes = listOption(values.nodes, '--nodes');
-
-  const json = (common.output ?? defaultOutput(ctx.stdout)) === 'json';
+  // the mode asked for, also when the options do not parse (the summary line of a usage error goes out in it)
+  const json = (requestedOutput(ownArgs) ?? defaultOutput(ctx.stdout)) === 'json';
   const print = (text: string): void => {
     ctx.stdout.write(text);
   };
@@ -39,12 +34,18 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
   };
   // a failure before the command ran (bad input, credentials) or one escaping a host (a bug) still ends with the summary
   const onFailure = <T>(fn: () => Promise<T>): Promise<T> => endWithSummary(fn, printSummary);
+  const { common, timeoutMs, nodes } = await onFailure(async () => {
+    const { common, values, positionals } = parseCommon(ownArgs, { nodes: { type: 'string' }, timeout: { type: 'string' } });
+    if (positionals.length) throw new UsageError(`exec: put the command after --, e.g. kubelab exec -- ${positionals.join(' ')}`);
+    if (!command.length) throw new UsageError('exec: no command given; usage: kubelab exec [--nodes a,b] -- CMD [ARGS...]');
+    return { common, timeoutMs: secondsOption('--timeout', values.timeout), nodes: listOption(values.nodes, '--nodes') };
+  });
   const session = await onFailure(async () =>
     openSession(await loadReachable(common.inventory, ctx, false), ctx, { nodes, connectTimeoutMs: common.connectTimeoutMs }),
   );
   try {
     await onFailure(() => forEachLimit(session.nodes, common.concurrency, async (node) => {
-      const tally: HostTally = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false };
+      const tally: HostTally = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false, reached: false };
       summary.hosts[node.name] = tally;
       let result: ExecResult | undefined;
       let error: TransportError | undefined;
@@ -53,6 +54,7 @@ export async function execCommand(args: string[], ctx: CliContext): Promise<numb
         // an interrupt gives up a host still connecting; a running command is interrupted by the transport
         const stopped = (): Error => new TransportError('interrupted', node.name, `interrupted (${abortReason(ctx.signal!)}) before the command started`);
         await raceAbort(transport.connect(), ctx.signal, stopped);
+        tally.reached = true;
         result = await transport.exec(command, { timeoutMs, maxOutputBytes: EXEC_SHOWN_BYTES });
       } catch (err) {
         if (!(err instanceof TransportError)) throw err;

@@ -2,7 +2,7 @@ import { succeeded } from '../engine/run.js';
 import { healPlan, emptyPlan, type HealPlan } from '../heal/plan.js';
 import { PHASES } from '../phases/index.js';
 import { defaultOutput, type OutputMode } from '../report/index.js';
-import { doctorSummary, writeDoctorReport } from '../report/doctor.js';
+import { doctorErrorSummary, doctorSummary, writeDoctorReport } from '../report/doctor.js';
 import { shJoin } from '../transport/quote.js';
 import { UsageError } from '../util/errors.js';
 import { printable } from '../util/terminal-text.js';
@@ -10,7 +10,7 @@ import { runPhasesIn } from './apply.js';
 import type { CliContext } from './cli-context.js';
 import { withBundle } from './cluster-artifacts.js';
 import { diagnose } from './doctor.js';
-import { parseCommon } from './options.js';
+import { parseCommon, requestedOutput } from './options.js';
 import { loadReachable, openSession } from './session.js';
 
 /** A repair command may take this long (kubeadm certs renew, a kubelet restart). */
@@ -32,10 +32,21 @@ function planText(plan: HealPlan, found: number): string {
  * Findings without a safe repair (an address change, a rejoin, the clock, disk space) are left with their fix.
  */
 export async function healCommand(args: string[], ctx: CliContext): Promise<number> {
+  // the mode asked for (what the options say once they parse, read even when they do not)
+  const output: OutputMode = requestedOutput(args) ?? defaultOutput(ctx.stdout);
+  const write = (text: string): void => void ctx.stdout.write(text);
+  try {
+    return await heal(args, ctx, output, write);
+  } catch (err) {
+    // like `doctor`: every output mode ends with its summary line, also when heal could not run or stopped on an error
+    writeDoctorReport(output, write, [], doctorErrorSummary((err instanceof Error ? err.message : String(err)).split('\n')[0]!));
+    throw err;
+  }
+}
+
+async function heal(args: string[], ctx: CliContext, output: OutputMode, write: (text: string) => void): Promise<number> {
   const { common, values, positionals } = parseCommon(args, { bundle: { type: 'string' }, offline: { type: 'boolean', default: false } });
   if (positionals.length) throw new UsageError(`heal: unexpected argument ${positionals.join(' ')}`);
-  const output: OutputMode = common.output ?? defaultOutput(ctx.stdout);
-  const write = (text: string): void => void ctx.stdout.write(text);
   const event = (e: Record<string, unknown>): void => write(`${JSON.stringify(e)}\n`);
   const inv = withBundle(await loadReachable(common.inventory, ctx, true), typeof values.bundle === 'string' ? values.bundle : undefined);
   const session = await openSession(inv, ctx, { connectTimeoutMs: common.connectTimeoutMs });

@@ -54,8 +54,8 @@ Options:
       --junit FILE       check: also write the results as JUnit XML
       --concurrency N    hosts handled at once (default 10)
       --timeout SECONDS  exec: per-command timeout (default: none; at most 2147483)
-      --connect-timeout SECONDS  time to reach a node over SSH, retries included (default:
-                         spec.ssh.connectTimeout, 10)
+      --connect-timeout SECONDS  time to reach a node over SSH, retries included (1-600;
+                         default: spec.ssh.connectTimeout, 10)
   -h, --help             this help
       --version          print the version
 

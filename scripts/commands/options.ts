@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_INVENTORY_FILE } from '../inventory/load.js';
 import { OUTPUT_MODES, type OutputMode } from '../report/index.js';
-import { MAX_TIMER_MS } from '../transport/types.js';
+import { CONNECT_TIMEOUT_RANGE_S, MAX_TIMER_MS } from '../transport/types.js';
 import { UsageError } from '../util/errors.js';
 
 
@@ -45,6 +45,10 @@ export function parseCommon(
     throw new UsageError(`--concurrency ${String(v.concurrency)}: expected a whole number of at least 1`);
   }
   const connectTimeoutMs = secondsOption('--connect-timeout', v['connect-timeout']);
+  const { min, max } = CONNECT_TIMEOUT_RANGE_S;
+  if (connectTimeoutMs !== undefined && (connectTimeoutMs < min * 1000 || connectTimeoutMs > max * 1000)) {
+    throw new UsageError(`--connect-timeout ${String(v['connect-timeout'])}: expected ${min} to ${max} seconds, as spec.ssh.connectTimeout`);
+  }
   return {
     common: {
       inventory: v.inventory as string,
@@ -56,6 +60,23 @@ export function parseCommon(
     values: v,
     positionals: parsed.positionals,
   };
+}
+
+/**
+ * The output mode the command line asks for, read even when its options do not parse, so that a usage error's
+ * summary line goes out in that mode: the last of `-o M`, `--output M`, `--output=M`, `-oM` before `--`; undefined
+ * when none names a mode.
+ */
+export function requestedOutput(args: readonly string[]): OutputMode | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    if (a === '-o' || a === '--output') found = args[i + 1];
+    else if (a.startsWith('--output=')) found = a.slice('--output='.length);
+    else if (/^-o[^-]/.test(a)) found = a.slice(2);
+  }
+  return OUTPUT_MODES.includes(found as OutputMode) ? (found as OutputMode) : undefined;
 }
 
 /**

@@ -59,7 +59,7 @@ export async function runPhases(opts: RunOptions): Promise<Summary> {
   const states = new Map<string, HostState>(
     inv.spec.nodes.map((n) => [
       n.name,
-      { tally: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false }, runState: new Map<string, unknown>() },
+      { tally: { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: false, reached: false }, runState: new Map<string, unknown>() },
     ]),
   );
   const state = (name: string): HostState => states.get(name)!;
@@ -150,6 +150,7 @@ async function runHost(
     if (err instanceof TransportError) return markUnreachable(err);
     throw err;
   }
+  hs.tally.reached = true;
   hs.facts ??= new FactCache(transport);
   const cache = hs.facts;
   const phaseHost = hostContext(cluster, node, transport, cache, hs.runState);

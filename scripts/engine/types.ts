@@ -214,6 +214,8 @@ export interface HostTally {
   failed: number;
   skipped: number;
   unreachable: boolean;
+  /** Connected in this run (false for a host never tried: interrupted while connecting, or skipped for another's failure). */
+  reached: boolean;
 }
 
 export interface Summary {

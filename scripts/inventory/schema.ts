@@ -4,6 +4,7 @@
  * The same schema generates inventory/schema.json (see json-schema.ts).
  */
 import { z } from 'zod';
+import { CONNECT_TIMEOUT_RANGE_S } from '../transport/types.js';
 import { parseCidr, parseIPv4 } from './net.js';
 
 export const API_VERSION = 'kubelab/v1';
@@ -139,8 +140,8 @@ export const port = (description: string) =>
 const connectTimeout = () =>
   z
     .number({ error: (iss) => (iss.input === undefined ? undefined : `expected seconds (a number), got ${q(iss.input)}`) })
-    .min(1, { error: (iss) => `connectTimeout ${q(iss.input)} is too short: at least 1 second` })
-    .max(600, { error: (iss) => `connectTimeout ${q(iss.input)} is too long: at most 600 seconds` })
+    .min(CONNECT_TIMEOUT_RANGE_S.min, { error: (iss) => `connectTimeout ${q(iss.input)} is too short: at least ${CONNECT_TIMEOUT_RANGE_S.min} second` })
+    .max(CONNECT_TIMEOUT_RANGE_S.max, { error: (iss) => `connectTimeout ${q(iss.input)} is too long: at most ${CONNECT_TIMEOUT_RANGE_S.max} seconds` })
     .meta({
       description:
         'Seconds allowed for reaching the node over SSH: TCP connect, handshake and authentication, retries of refused ' +

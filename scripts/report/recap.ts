@@ -1,6 +1,6 @@
 import type { Summary } from '../engine/types.js';
 
-/** The end-of-run table: one row per host, then the totals. */
+/** The end-of-run table: one row per host, then the totals. REACHED: yes, no (unreachable), - (never tried). */
 export function recapTable(summary: Summary): string {
   const header = ['HOST', 'OK', 'CHANGED', 'FAILED', 'SKIPPED', 'REACHED'];
   const rows = Object.entries(summary.hosts).map(([name, t]) => [
@@ -9,7 +9,7 @@ export function recapTable(summary: Summary): string {
     String(t.changed),
     String(t.failed),
     String(t.skipped),
-    t.unreachable ? 'no' : 'yes',
+    t.unreachable ? 'no' : t.reached ? 'yes' : '-',
   ]);
   rows.push([
     'total',
@@ -17,7 +17,7 @@ export function recapTable(summary: Summary): string {
     String(summary.changed),
     String(summary.failed),
     String(summary.skipped),
-    `${Object.keys(summary.hosts).length - summary.unreachable}/${Object.keys(summary.hosts).length}`,
+    `${Object.values(summary.hosts).filter((t) => t.reached).length}/${Object.keys(summary.hosts).length}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

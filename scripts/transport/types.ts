@@ -3,6 +3,8 @@ import { KubelabError } from '../util/errors.js';
 
 /** The default connect deadline (inventory spec.ssh.connectTimeout: 10 seconds). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** The seconds a connect deadline may be, in the inventory (spec.ssh.connectTimeout) and on the command line (--connect-timeout). */
+export const CONNECT_TIMEOUT_RANGE_S = { min: 1, max: 600 } as const;
 /** The longest delay a Node.js timer takes (a longer one fires at once): the cap of every timeout. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -56,8 +56,8 @@ describe('kubelab CLI against real sshd', { skip }, () => {
     assert.deepEqual(lines.at(-1), {
       type: 'summary', ok: 2, changed: 0, failed: 0, skipped: 0, unreachable: 0,
       hosts: {
-        master: { ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: false },
-        worker1: { ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: false },
+        master: { ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: false, reached: true },
+        worker1: { ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: false, reached: true },
       },
     });
     const logs = join(dir, '.kubelab', 'clitest', 'logs');
@@ -198,6 +198,8 @@ describe('kubelab option values', () => {
         [['exec', '--nodes', 'n1,,n2', '--', 'true'], /^kubelab: --nodes n1,,n2: an empty name between commas/],
         [['plan', '--only', ''], /^kubelab: --only "": expected names/],
         [['plan', '--connect-timeout', '0'], /^kubelab: --connect-timeout 0: expected seconds/],
+        [['plan', '--connect-timeout', '700'], /^kubelab: --connect-timeout 700: expected 1 to 600 seconds, as spec\.ssh\.connectTimeout/],
+        [['plan', '--connect-timeout', '0.5'], /^kubelab: --connect-timeout 0\.5: expected 1 to 600 seconds/],
         [['plan', '-i'], /^kubelab: --inventory needs a value/],
         [['plan', '--offline=yes'], /^kubelab: --offline takes no value/],
         [['exec', '--bogus', '--', 'true'], /^kubelab: unknown option --bogus/],

@@ -88,3 +88,54 @@ describe('plan, up and exec end with their summary on failure (real CLI, real ss
     assert.match(r.stdout, /\n1 ok, 0 failed, 1 unreachable\n$/);
   });
 });
+
+describe('a usage error (bad options, a missing inventory) still ends every output mode with the summary line (real CLI)', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kubelab-usage-summary-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const lastJson = (stdout: string): Record<string, unknown> => {
+    const last = stdout.trimEnd().split('\n').at(-1) ?? '';
+    assert.ok(last.startsWith('{'), `stdout ends with a json line: ${JSON.stringify(stdout)}`);
+    return JSON.parse(last) as Record<string, unknown>;
+  };
+
+  // every command with a summary line, each with an option that does not parse and a value that is refused
+  const commands: [string, string[]][] = [
+    ['plan', ['plan']],
+    ['up', ['up']],
+    ['exec', ['exec']],
+    ['check', ['check']],
+    ['doctor', ['doctor']],
+    ['heal', ['heal']],
+  ];
+  for (const [name, cmd] of commands) {
+    it(`${name}: an unknown option and a refused value, asked as --output json, -o json and --output=json: exit 2, the summary last with the error`, async () => {
+      const tail = name === 'exec' ? ['--', 'true'] : [];
+      const cases: [string[], RegExp][] = [
+        [[...cmd, '--output', 'json', '--bogus', ...tail], /unknown option --bogus/],
+        [[...cmd, '-o', 'json', '--concurrency', '0', ...tail], /--concurrency 0/],
+        [[...cmd, '--output=json', '--connect-timeout', '700', ...tail], /--connect-timeout 700: expected 1 to 600 seconds/],
+      ];
+      for (const [args, why] of cases) {
+        const r = await kubelab(args, dir);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        const summary = lastJson(r.stdout);
+        assert.equal(summary.type, 'summary', args.join(' '));
+        assert.match(String(summary.error), why, args.join(' '));
+        assert.match(r.stderr, why, args.join(' '));
+      }
+    });
+  }
+
+  it('heal with no inventory: json ends with the summary saying why, plain with "doctor: not run"', async () => {
+    const json = await kubelab(['heal', '-i', 'missing.yaml', '-o', 'json'], dir);
+    assert.equal(json.code, 2, json.stderr);
+    assert.match(String(lastJson(json.stdout).error), /missing\.yaml/);
+    const plain = await kubelab(['heal', '-i', 'missing.yaml', '-o', 'plain'], dir);
+    assert.equal(plain.code, 2, plain.stderr);
+    assert.match(plain.stdout, /^doctor: not run: .*missing\.yaml.*\n$/m);
+  });
+});

@@ -127,8 +127,8 @@ describe('engine: runPhases', () => {
     const rep = new CollectingReporter();
     const s = await runPhases({ inv, phases: [failing, dependent], mode: 'apply', reporter: rep, transports: pool(sims()), concurrency: 1, logDir: '/x', settings: TEST_SETTINGS });
     assert.equal(s.failed, 1);
-    assert.deepEqual(s.hosts.master, { ok: 0, changed: 0, failed: 1, skipped: 2, unreachable: false });
-    assert.deepEqual(s.hosts.worker1, { ok: 2, changed: 0, failed: 0, skipped: 1, unreachable: false });
+    assert.deepEqual(s.hosts.master, { ok: 0, changed: 0, failed: 1, skipped: 2, unreachable: false, reached: true });
+    assert.deepEqual(s.hosts.worker1, { ok: 2, changed: 0, failed: 0, skipped: 1, unreachable: false, reached: true });
     const failed = rep.steps().find((e) => e.outcome === 'failed')!;
     assert.equal(failed.error, 'master exploded');
     assert.equal(failed.hint, 'try again');
@@ -199,6 +199,8 @@ describe('engine: runPhases', () => {
     );
     assert.ok(!rep.events.some((e) => e.type === 'phase-start' && e.phase === 'two'), 'phase two not started');
     assert.equal(s.interrupted, 'interrupted (SIGINT)');
+    // worker1 was never tried: neither reached nor unreachable (its recap row says "-")
+    assert.deepEqual([s.hosts.master!.reached, s.hosts.worker1!.reached, s.hosts.worker1!.unreachable], [true, false, false]);
     assert.equal(rep.events.at(-1), s);
   });
 
@@ -223,7 +225,7 @@ describe('engine: runPhases', () => {
       { ...last },
       {
         type: 'summary', ok: 6, changed: 0, failed: 0, skipped: 0, unreachable: 0, error: 'hosts of two: boom',
-        hosts: { master: { ok: 3, changed: 0, failed: 0, skipped: 0, unreachable: false }, worker1: { ok: 3, changed: 0, failed: 0, skipped: 0, unreachable: false } },
+        hosts: { master: { ok: 3, changed: 0, failed: 0, skipped: 0, unreachable: false, reached: true }, worker1: { ok: 3, changed: 0, failed: 0, skipped: 0, unreachable: false, reached: true } },
       },
     );
     assert.equal(rep.events.filter((e) => e.type === 'summary').length, 1, 'one summary');

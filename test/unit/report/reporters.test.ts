@@ -12,8 +12,8 @@ const summary: Summary = {
   skipped: 5,
   unreachable: 1,
   hosts: {
-    master: { ok: 7, changed: 4, failed: 1, skipped: 0, unreachable: false },
-    worker1: { ok: 0, changed: 0, failed: 0, skipped: 5, unreachable: true },
+    master: { ok: 7, changed: 4, failed: 1, skipped: 0, unreachable: false, reached: true },
+    worker1: { ok: 0, changed: 0, failed: 0, skipped: 5, unreachable: true, reached: false },
   },
 };
 
@@ -59,6 +59,17 @@ describe('reporters', () => {
     assert.match(out, /^worker1 UNREACHABLE: cannot reach 127\.0\.0\.1:2221/m);
     assert.match(out, /^HOST\s+OK\s+CHANGED\s+FAILED\s+SKIPPED\s+REACHED$/m);
     assert.match(out, /^worker1\s+0\s+0\s+0\s+5\s+no$/m);
+    assert.match(out, /^total\s+7\s+4\s+1\s+5\s+1\/2$/m);
+  });
+
+  it('the recap tells a host never tried (an interrupt while connecting) from one reached or unreachable', async () => {
+    const c = capture();
+    const r = await makeReporter('plain', c.stream, () => 2);
+    const never = { ok: 0, changed: 0, failed: 0, skipped: 5, unreachable: false, reached: false };
+    r.event({ ...summary, unreachable: 0, hosts: { master: summary.hosts.master!, worker1: never }, interrupted: 'interrupted (SIGINT)' });
+    r.close();
+    const out = c.text();
+    assert.match(out, /^worker1\s+0\s+0\s+0\s+5\s+-$/m);
     assert.match(out, /^total\s+7\s+4\s+1\s+5\s+1\/2$/m);
   });
 
@@ -124,7 +135,7 @@ describe('reporters', () => {
       { type: 'check', name: 'dns', status: 'failed', ok: false, durationMs: 2000, detail: 'no answer from worker1', diagnosis: 'CoreDNS is not running' },
       { type: 'step', phase: 'check', host: 'master', step: 'smoke-checks', outcome: 'failed', changes: [], durationMs: 2400, error: '1 smoke check failed: dns: no answer from worker1' },
       { type: 'phase-end', phase: 'check', durationMs: 2500 },
-      { ...summary, hosts: { master: { ok: 0, changed: 0, failed: 1, skipped: 0, unreachable: false } } },
+      { ...summary, hosts: { master: { ok: 0, changed: 0, failed: 1, skipped: 0, unreachable: false, reached: true } } },
     ];
 
     it('json (up --output json): a {"type":"check",...} line per check result, no progress lines', async () => {
