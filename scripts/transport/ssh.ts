@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 
-import { abortReason } from '../util/abort.js';
+import { abortReason, raceAbort } from '../util/abort.js';
 import { KnownHosts } from './known-hosts.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, OutputCapture, type CapturedOutput } from './output.js';
 import { shJoin, shQuote } from './quote.js';
@@ -597,7 +597,8 @@ export class SshTransport implements Transport {
     const elapsed = (): number => Math.round(performance.now() - started);
     let conn: Conn;
     try {
-      conn = await this.getConn();
+      // an interrupt while still connecting (a silent host) gives the command up at once, not at the connect timeout
+      conn = await raceAbort(this.getConn(), opts.signal, () => this.interrupted(opts.signal!, wire, secrets));
     } catch (err) {
       release();
       throw err;

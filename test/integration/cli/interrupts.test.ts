@@ -183,18 +183,31 @@ describe('interrupts and the terminal (real CLI, real sshd, real pty)', { skip }
     await until(`${sleep} gone from the node`, () => !running(sleep), 120_000);
   });
 
-  it('Ctrl-C in a terminal while the spinner shows stops plan (recap printed, exit 130)', async () => {
-    // a sized pty, so that only Ctrl-C is under test here; the host never answers, so the spinner keeps showing
-    const cmd = `stty cols 100 rows 40; exec ${q(process.execPath)} ${q(CLI)} plan -i ${inventory('intrtty', (silent.address() as net.AddressInfo).port)} --only os --offline`;
-    const s = inPty(cmd, dir, { KUBELAB_PERSIST: '0' });
-    await until('the spinner', () => s.out().includes('Prepare the OS'), 300_000);
-    await new Promise((r) => setTimeout(r, 500));
-    s.child.stdin!.write('\u0003');
-    const run = await ended(s, 300_000);
-    assert.equal(run.code, 130, run.stdout.slice(-1000));
-    assert.match(run.stdout, /^HOST +OK +CHANGED +FAILED +SKIPPED +REACHED\r?$/m);
-    assert.match(run.stdout, /^interrupted \(SIGINT\): the steps after it were not started\r?$/m);
-  });
+  // plan and up show the phase's spinner while the host never answers; check shows nothing until it has reached the
+  // control plane: each must stop at Ctrl-C, not at the connect timeout (60 s here), and end with its recap or summary
+  const ttyRuns: [string, string[], string | undefined, RegExp[]][] = [
+    ['plan', ['--only', 'os', '--offline'], 'Prepare the OS', [/^HOST +OK +CHANGED +FAILED +SKIPPED +REACHED\r?$/m, /^master( +0){3} +\d+ +-\r?$/m, /^interrupted \(SIGINT\): the steps after it were not started\r?$/m]],
+    ['up', ['--only', 'os', '--offline'], 'Prepare the OS', [/^HOST +OK +CHANGED +FAILED +SKIPPED +REACHED\r?$/m, /^master( +0){3} +\d+ +-\r?$/m, /^interrupted \(SIGINT\): the steps after it were not started\r?$/m]],
+    ['check', [], undefined, [/^checks: 0 passed, 0 failed, 0 skipped \(none ran: .*interrupted \(SIGINT\)/m]],
+  ];
+  for (const [command, args, spinner, recap] of ttyRuns) {
+    it(`Ctrl-C in a terminal while ${command} waits for a silent host stops it at once (${spinner ? 'spinner showing; ' : ''}recap printed, exit 130)`, async () => {
+      // a sized pty, so that only Ctrl-C is under test here; the host never answers (connect timeout 60 s)
+      const cmd = `stty cols 100 rows 40; exec ${q(process.execPath)} ${q(CLI)} ${command} -i ${inventory(`intrtty${command}`, (silent.address() as net.AddressInfo).port)} --connect-timeout 60 ${args.join(' ')}`;
+      const s = inPty(cmd, dir, { KUBELAB_PERSIST: '0' });
+      // check prints nothing before it connects: its start is seen on the silent host (the connection held there)
+      const before = held.size;
+      await until(spinner ? 'the spinner' : 'the connection to the silent host', () => (spinner ? s.out().includes(spinner) : held.size > before), 300_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const sent = Date.now();
+      s.child.stdin!.write('\u0003');
+      const run = await ended(s, 300_000);
+      assert.equal(run.code, 130, run.stdout.slice(-1000));
+      for (const line of recap) assert.match(run.stdout, line, run.stdout.slice(-1000));
+      // the connect timeout is 60 s: an interrupt that waited for it would show here (a generous bound for a busy machine)
+      assert.ok(Date.now() - sent < 45_000, `${command} ended ${Date.now() - sent} ms after Ctrl-C`);
+    });
+  }
 
   it('a 0-column terminal: plan ends, with a bounded output and its recap', async () => {
     // script's pty has the size of its stdin, which is not a terminal here: 0 columns

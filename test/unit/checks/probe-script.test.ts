@@ -58,7 +58,10 @@ describe('PROBE_SCRIPT (the services and pod-network probe pods)', () => {
     const got = parseProbeReport(r.report).get('nodeport@master');
     assert.equal(got?.ok, false);
     assert.match(got?.error ?? '', /Couldn't connect to server/);
-    assert.ok(r.ms >= 1500 && r.ms < 8000, `${r.ms} ms for a 2 s budget`);
+    // it kept trying for the budget (a lower bound: behaviour); the upper bound only catches a probe that never gives
+    // up, generous for a busy machine (timings are the benchmark's business)
+    assert.ok(r.ms >= 1500, `${r.ms} ms for a 2 s budget: it gave up before the budget`);
+    assert.ok(r.ms < 60_000, `${r.ms} ms for a 2 s budget: it did not give up`);
   });
 
   it('budget 0: each target tried exactly once', () => {
