@@ -5,7 +5,7 @@
  * Then the memory of large outputs: peak RSS of `kubelab exec -- sh -c 'yes | head -c 50000000'` on 10 of the
  * endpoints (the CLI process, and the connection keeper daemon through which it ran; then with KUBELAB_PERSIST=0).
  * Then `kubelab class plan` over 30 clusters x 3 nodes (90 endpoints) against 30 `kubelab plan` runs in a row
- * (class-plan.ts): peak RSS and wall time.
+ * (class-plan.ts): peak RSS and wall time. And start-up: the median of 10 `kubelab --help` (target 0.5 s).
  * Usage: npm run bench [-- --endpoints 50 --rounds 7 --big-hosts 10 --big-mb 50]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -116,12 +116,28 @@ async function main(): Promise<number> {
         `daemon ${daemonPeak.toFixed(0)} MiB (its peak since it started)`,
     );
     console.log(`  KUBELAB_PERSIST=0 (direct):    ${(direct.ms / 1000).toFixed(1)} s, peak RSS CLI ${direct.peakRssMiB.toFixed(0)} MiB`);
+    const startup = await startupBench(dir);
     const classOk = await classPlanBench(fleet, dir, KUBELAB);
-    return ratio <= 1 / 3 && classOk ? 0 : 1;
+    return ratio <= 1 / 3 && classOk && startup ? 0 : 1;
   } finally {
     await fleet.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Start-up: `kubelab --help` as a new process, 10 runs after a warm-up; the median against the 0.5 s target. */
+async function startupBench(dir: string): Promise<boolean> {
+  const target = 500;
+  await run(process.execPath, [KUBELAB, '--help'], dir);
+  const ms: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const r = await run(process.execPath, [KUBELAB, '--help'], dir);
+    if (r.code !== 0) throw new Error(`kubelab --help failed (exit ${r.code}):\n${r.out.slice(-2000)}`);
+    ms.push(r.ms);
+  }
+  const m = median(ms);
+  console.log(`kubelab --help start-up: median ${m.toFixed(0)} ms (target: at most ${target} ms; runs: ${ms.map((t) => t.toFixed(0)).join(', ')})`);
+  return m <= target;
 }
 
 main().then(
