@@ -385,7 +385,9 @@ function writeInventories(): void {
  * under TCG, about ten times slower than a laptop): see the README's "Image overrides" and "Slow labs".
  */
 const E2E_CLUSTER_SETTINGS: Record<string, unknown> = {
-  timing: { profile: 'emulated' },
+  // waitFactor 8 (the emulated profile's default is 4): kubeadm init's wait for the control plane (240 s x factor)
+  // ran out at 960 s here once, with the API server still restarting on etcd timeouts at a load of 17 on 2 vCPUs
+  timing: { profile: 'emulated', waitFactor: 8 },
   addons: { metricsServer: { image: 'registry.k8s.io/metrics-server/metrics-server:v0.8.0' } },
 };
 
