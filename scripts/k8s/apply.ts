@@ -55,7 +55,11 @@ export function apiMessage(err: unknown): string {
   }
   const msg = (parsed as { message?: unknown } | undefined)?.message;
   if (typeof msg === 'string' && msg) return msg;
-  return ((err as Error)?.message ?? String(err)).split('\n')[0] ?? '';
+  const first = ((err as Error)?.message ?? String(err)).split('\n')[0] ?? '';
+  // undici's "fetch failed" says nothing by itself: its cause says what happened (Headers Timeout Error, other side closed, ...)
+  const cause = (err as { cause?: { message?: unknown; code?: unknown } } | null)?.cause;
+  const why = cause && (typeof cause.message === 'string' && cause.message ? cause.message : typeof cause.code === 'string' ? cause.code : '');
+  return why && !first.includes(why) ? `${first} (${why.split('\n')[0]})` : first;
 }
 
 /**

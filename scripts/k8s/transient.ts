@@ -10,12 +10,26 @@ const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
 /** etcd's own trouble, also when the API server wraps it in a 4xx (a Service create answered 422 "failed to allocate IP: etcdserver: request timed out"). */
 const ETCD_MOMENT = /etcdserver: (request timed out|leader changed|too many requests)/i;
 const TRANSIENT_MESSAGE = /etcdserver: (request timed out|leader changed|too many requests)|the server was unable to return a response|Timeout: request did not complete|context deadline exceeded|ECONNRESET|ECONNREFUSED|socket hang up/i;
+/**
+ * A connection that dropped or an answer that never came, as undici (client-node's fetch) reports them: a TypeError
+ * "fetch failed" whose `cause` carries the code. Seen on the emulated lab: a pod create held by an overloaded API
+ * server until undici's 300 s headers timeout. A name that does not resolve or a certificate refused is not one.
+ */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED']);
+
+/** The error and its causes (err.cause, its cause, ...), at most 5 deep. */
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e: unknown = err; e && out.length < 5; e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
+}
 
 /** True for an error that is worth one more try of the same idempotent request. */
 export function isTransient(err: unknown): boolean {
   const status = httpStatus(err);
   if (status !== undefined && TRANSIENT_STATUS.has(status)) return true;
   if (status !== undefined && status < 500) return ETCD_MOMENT.test(apiMessage(err));
+  if (causes(err).some((e) => TRANSIENT_CODES.has(String((e as { code?: unknown }).code)))) return true;
   return TRANSIENT_MESSAGE.test(apiMessage(err)) || TRANSIENT_MESSAGE.test(String((err as Error)?.message ?? ''));
 }
 

@@ -173,10 +173,13 @@ async function kubectlRun(argv: string[], opts: { stdin?: string; timeoutMs?: nu
   return assert.fail(last);
 }
 
-/** `kubectl <args>` (split on spaces outside single quotes, as the shell would). */
+/**
+ * `kubectl <args>`, split into words as the shell would with single quotes only: a word may be partly quoted
+ * (`--overrides='{"spec": ...}'` is one word, its quotes removed).
+ */
 const kubectl = (args: string, timeoutMs = 180_000): Promise<string> =>
   kubectlRun(
-    (args.match(/'[^']*'|\S+/g) ?? []).map((a) => (a.startsWith("'") ? a.slice(1, -1) : a)),
+    (args.match(/(?:[^\s']+|'[^']*')+/g) ?? []).map((a) => a.replace(/'([^']*)'/g, '$1')),
     { timeoutMs },
   );
 

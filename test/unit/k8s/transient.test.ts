@@ -1,7 +1,9 @@
 /** Transient API errors are tried again; other errors and the last try's error go through. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createServer } from 'node:net';
 import { ApiException } from '@kubernetes/client-node';
+import { apiMessage } from '../../../scripts/k8s/apply.js';
 import { isTransient, retryTransient } from '../../../scripts/k8s/transient.js';
 
 // the message the real kube-apiserver v1.35.4 answered a server-side apply with on the e2e lab when etcd was slow
@@ -20,6 +22,28 @@ describe('transient API errors', () => {
     assert.equal(isTransient(new ApiException(404, 'x', '{}', {})), false);
     assert.equal(isTransient(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })), true);
     assert.equal(isTransient(new Error('cannot parse')), false);
+  });
+
+  it("a connection dropped under fetch (undici's \"fetch failed\", the code in its cause) is transient and its message says why", async () => {
+    // a server on 127.0.0.1 that reads the request and closes the connection without an answer
+    const server = createServer((sock) => sock.once('data', () => sock.destroy()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const err = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/x/pods`, { method: 'POST', body: '{}' }).then(
+        () => assert.fail('answered'),
+        (e: unknown) => e,
+      );
+      assert.equal((err as Error).message, 'fetch failed');
+      assert.equal(isTransient(err), true);
+      assert.match(apiMessage(err), /^fetch failed \(.+\)$/);
+    } finally {
+      server.close();
+    }
+    // a name that does not resolve is no moment's trouble
+    const notFound = new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND cp.lab'), { code: 'ENOTFOUND' }) });
+    assert.equal(isTransient(notFound), false);
+    assert.equal(apiMessage(notFound), 'fetch failed (getaddrinfo ENOTFOUND cp.lab)');
   });
 
   it('tries again after a transient error with growing waits, up to the attempts; a refusal at once', async () => {
