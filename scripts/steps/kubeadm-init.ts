@@ -105,7 +105,7 @@ export const kubeadmInitStep: Step = {
       }
     }
     if (files.has(ADMIN_CONF)) {
-      const health = await host.facts.get(kubeApiHealth);
+      const health = await host.facts.get(kubeApiHealth(host.inv));
       if (health.healthy) return [];
       throw new StepError(
         `${name} has ${ADMIN_CONF} but its API server is not healthy (/livez: ${health.detail || 'no answer'})`,

@@ -19,6 +19,7 @@ import { readFixtures, runPlanFixture } from '../../support/plan-fixture.js';
 import { RecordingTransport } from '../../support/recording-transport.js';
 import { KUBEADM_PATCHES_DIR, KUBEADM_TIMEOUT_DEFAULTS_S, kubeadmYaml, renderInitConfig, renderJoinConfig, staticPodProbePatches, type KubeadmDocument } from '../../../scripts/render/kubeadm.js';
 import { parse } from 'yaml';
+import { kubeApiHealth } from '../../../scripts/facts/kube-api-health.js';
 import { testInventory } from '../../support/inventory.js';
 
 type Obj = Record<string, any>;
@@ -45,6 +46,20 @@ describe('kubeadm config for spec.timing', () => {
     assert.deepEqual(argsOf(init.ClusterConfiguration!.controllerManager.extraArgs), { 'bind-address': '0.0.0.0' });
     assert.deepEqual(argsOf(init.ClusterConfiguration!.scheduler.extraArgs), { 'bind-address': '0.0.0.0' });
     assert.equal(init.ClusterConfiguration!.encryptionAlgorithm, undefined, "kubeadm's default RSA-2048 keys");
+    assert.equal(init.ClusterConfiguration!.apiServer, undefined, "the API server's etcd checks keep their 2 s");
+    assert.equal(kubeApiHealth(testInventory({})).argv.at(-1), '5', '/livez read with a 5 s request timeout');
+  });
+
+  it("emulated: the API server's etcd checks wait the waitFactor times 2 s (at most 30 s), and kubelab's /livez read waits for them", () => {
+    const { init } = rendered(EMULATED, 'v1.35.4');
+    assert.deepEqual(argsOf(init.ClusterConfiguration!.apiServer.extraArgs), { 'etcd-healthcheck-timeout': '8s', 'etcd-readycheck-timeout': '8s' });
+    assert.equal(kubeApiHealth(testInventory(EMULATED)).argv.at(-1), '13');
+    const slow = rendered({ timing: { profile: 'emulated', waitFactor: 20 } }, 'v1.35.4').init;
+    assert.equal(argsOf(slow.ClusterConfiguration!.apiServer.extraArgs)['etcd-healthcheck-timeout'], '30s');
+    assert.deepEqual(rendered({ ...EMULATED, kubernetes: { version: '1.30' } }, 'v1.30.14').init.ClusterConfiguration!.apiServer.extraArgs, {
+      'etcd-healthcheck-timeout': '8s',
+      'etcd-readycheck-timeout': '8s',
+    });
   });
 
   it('emulated: kubeadm timeouts four times the defaults on init and join, leader election off', () => {
