@@ -172,6 +172,9 @@ function defaultHint(status: number | undefined, message: string): string | unde
   if (status === 403 && /error looking up service account/.test(message)) {
     return "the namespace's ServiceAccount does not exist yet: kube-controller-manager creates it (is it running? kubectl -n kube-system get pods)";
   }
+  if (status === 403 && /the server was unable to return a response in the time allotted/.test(message)) {
+    return 'the API server is overloaded: a read it needed to admit the request timed out (not a permission problem; try again, or see spec.timing for a slow lab)';
+  }
   if (status === 401 || status === 403) return 'the API server refused the request: the admin kubeconfig lacks the permission';
   if (status === undefined) return 'the API server did not answer (connection lost?)';
   return undefined;

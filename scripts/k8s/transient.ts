@@ -7,8 +7,13 @@
 import { httpStatus, apiMessage } from './apply.js';
 
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
-/** etcd's own trouble, also when the API server wraps it in a 4xx (a Service create answered 422 "failed to allocate IP: etcdserver: request timed out"). */
-const ETCD_MOMENT = /etcdserver: (request timed out|leader changed|too many requests)/i;
+/**
+ * etcd's or the API server's own trouble, also when the API server wraps it in a 4xx: a Service create answered 422
+ * "failed to allocate IP: etcdserver: request timed out", and a PVC create 403 "persistentvolumeclaims "data" is
+ * forbidden: the server was unable to return a response in the time allotted, but may still be processing the
+ * request (get limitranges)" (an admission plugin's read timed out; both on the emulated e2e lab).
+ */
+const SERVER_MOMENT = /etcdserver: (request timed out|leader changed|too many requests)|the server was unable to return a response in the time allotted/i;
 const TRANSIENT_MESSAGE = /etcdserver: (request timed out|leader changed|too many requests)|the server was unable to return a response|Timeout: request did not complete|context deadline exceeded|ECONNRESET|ECONNREFUSED|socket hang up/i;
 /**
  * A connection that dropped or an answer that never came, as undici (client-node's fetch) reports them: a TypeError
@@ -28,7 +33,7 @@ function causes(err: unknown): unknown[] {
 export function isTransient(err: unknown): boolean {
   const status = httpStatus(err);
   if (status !== undefined && TRANSIENT_STATUS.has(status)) return true;
-  if (status !== undefined && status < 500) return ETCD_MOMENT.test(apiMessage(err));
+  if (status !== undefined && status < 500) return SERVER_MOMENT.test(apiMessage(err));
   if (causes(err).some((e) => TRANSIENT_CODES.has(String((e as { code?: unknown }).code)))) return true;
   return TRANSIENT_MESSAGE.test(apiMessage(err)) || TRANSIENT_MESSAGE.test(String((err as Error)?.message ?? ''));
 }

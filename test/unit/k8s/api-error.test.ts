@@ -11,6 +11,13 @@ describe('ApiError hints', () => {
     assert.doesNotMatch(e.hint ?? '', /permission/);
   });
 
+  it("a 403 from an admission read that timed out says the API server is overloaded, not that permissions lack", () => {
+    // the real API server's answer to the storage check's PVC create on the emulated 2-VM lab (guest load 22)
+    const e = new ApiError('create PVC kubelab-smoke/data: persistentvolumeclaims "data" is forbidden: the server was unable to return a response in the time allotted, but may still be processing the request (get limitranges)', 403);
+    assert.match(e.hint ?? '', /overloaded/);
+    assert.doesNotMatch(e.hint ?? '', /lacks the permission/);
+  });
+
   it('other 401/403s are about the kubeconfig; no status means no answer; an explicit hint wins', () => {
     assert.match(new ApiError('pods is forbidden: User "x" cannot list', 403).hint ?? '', /lacks the permission/);
     assert.match(new ApiError('Unauthorized', 401).hint ?? '', /lacks the permission/);

@@ -18,6 +18,10 @@ describe('transient API errors', () => {
     // a Service create on the emulated e2e lab: etcd's timeout inside a 422
     const allocate = 'Service "web" is invalid: spec.clusterIPs: Invalid value: [""]: failed to allocate IP: etcdserver: request timed out';
     assert.equal(isTransient(new ApiException(422, 'x', JSON.stringify({ kind: 'Status', message: allocate, code: 422 }), {})), true);
+    // a PVC create on the same lab: an admission plugin's read timed out, answered as a 403
+    const admission = 'persistentvolumeclaims "data" is forbidden: the server was unable to return a response in the time allotted, but may still be processing the request (get limitranges)';
+    assert.equal(isTransient(new ApiException(403, 'x', JSON.stringify({ kind: 'Status', message: admission, code: 403 }), {})), true);
+    assert.equal(isTransient(new ApiException(403, 'x', JSON.stringify({ kind: 'Status', message: 'pods is forbidden: User "x" cannot create', code: 403 }), {})), false);
     assert.equal(isTransient(new ApiException(409, 'x', JSON.stringify({ message: 'pods "a" already exists' }), {})), false);
     assert.equal(isTransient(new ApiException(404, 'x', '{}', {})), false);
     assert.equal(isTransient(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })), true);
