@@ -6,7 +6,7 @@ import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { StepError } from '../engine/errors.js';
 import { readAdminKubeconfig } from '../k8s/admin-kubeconfig.js';
 import { apiMessage } from '../k8s/apply.js';
-import { API_SERVER_PORT, apiServerIdentity, certNameFor, connectApi, httpsUrl, type ApiConnection } from '../k8s/connect.js';
+import { API_SERVER_PORT, apiServerIdentity, certNameFor, apiConnectTimeouts, connectApi, httpsUrl, type ApiConnection } from '../k8s/connect.js';
 import {
   contextName,
   kubeconfigYaml,
@@ -93,7 +93,8 @@ export async function kubeconfigCommand(args: string[], ctx: CliContext, opts: K
       conn = await connectApi({
         kubeconfigYaml: admin,
         controlPlane: { name: node.name, address: node.address, transport },
-        directTimeoutMs: opts.directTimeoutMs,
+        ...apiConnectTimeouts(inv),
+        ...(opts.directTimeoutMs !== undefined ? { directTimeoutMs: opts.directTimeoutMs } : {}),
         forwardPort: opts.forwardPort,
       });
       version = (await conn.kc.makeApiClient(VersionApi).getCode()).gitVersion;

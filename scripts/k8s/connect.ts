@@ -28,6 +28,7 @@ import { TransportError, type Forward, type Transport } from '../transport/types
 import { readAdminKubeconfig } from './admin-kubeconfig.js';
 import { API_SERVER_PORT, initNode } from '../inventory/topology.js';
 import { parseIPv4, prefixMask } from '../inventory/net.js';
+import { waitMs } from '../inventory/timing.js';
 
 export type ApiVia = 'direct' | 'ssh-forward';
 
@@ -222,6 +223,14 @@ export async function connectApi(opts: ConnectApiOptions): Promise<ApiConnection
   return { kc, via: 'ssh-forward', server, tlsServerName: tunnelName, directError, close: () => fwd.close() };
 }
 
+/**
+ * The handshake waits for the inventory: 2 s direct and 10 s through the forward, times spec.timing.waitFactor (an
+ * emulated control plane at a load of 20 took more than 10 s for one TLS handshake after a reboot).
+ */
+export function apiConnectTimeouts(inv: Pick<Inventory, 'spec'>): Pick<ConnectApiOptions, 'directTimeoutMs' | 'forwardTimeoutMs'> {
+  return { directTimeoutMs: waitMs(inv, 2000), forwardTimeoutMs: waitMs(inv, 10_000) };
+}
+
 /** admin.conf from the inventory's first control-plane node, and a connection to the API server with it. */
 export async function connectClusterApi(
   inv: Inventory,
@@ -231,6 +240,6 @@ export async function connectClusterApi(
   const node = initNode(inv);
   const transport = transports.get(node);
   const adminKubeconfig = await readAdminKubeconfig(transport);
-  const conn = await connectApi({ ...opts, kubeconfigYaml: adminKubeconfig, controlPlane: { name: node.name, address: node.address, transport } });
+  const conn = await connectApi({ ...apiConnectTimeouts(inv), ...opts, kubeconfigYaml: adminKubeconfig, controlPlane: { name: node.name, address: node.address, transport } });
   return { ...conn, adminKubeconfig, node };
 }

@@ -20,6 +20,7 @@ import { RecordingTransport } from '../../support/recording-transport.js';
 import { KUBEADM_PATCHES_DIR, KUBEADM_TIMEOUT_DEFAULTS_S, kubeadmYaml, renderInitConfig, renderJoinConfig, staticPodProbePatches, type KubeadmDocument } from '../../../scripts/render/kubeadm.js';
 import { parse } from 'yaml';
 import { kubeApiHealth } from '../../../scripts/facts/kube-api-health.js';
+import { apiConnectTimeouts } from '../../../scripts/k8s/connect.js';
 import { testInventory } from '../../support/inventory.js';
 
 type Obj = Record<string, any>;
@@ -72,6 +73,11 @@ describe('kubeadm config for spec.timing', () => {
       assert.deepEqual(argsOf(init.ClusterConfiguration![c].extraArgs), { 'bind-address': '0.0.0.0', 'leader-elect': 'false' });
     }
     assert.equal(init.ClusterConfiguration!.encryptionAlgorithm, 'ECDSA-P256', 'cheap TLS handshakes under emulation');
+  });
+
+  it("the API connection's handshake waits (2 s direct, 10 s through the SSH forward) times the factor", () => {
+    assert.deepEqual(apiConnectTimeouts(testInventory({})), { directTimeoutMs: 2000, forwardTimeoutMs: 10_000 });
+    assert.deepEqual(apiConnectTimeouts(testInventory({ timing: { profile: 'emulated', waitFactor: 8 } })), { directTimeoutMs: 16_000, forwardTimeoutMs: 80_000 });
   });
 
   it('an explicit waitFactor wins over the profile default and alone does not touch leader election', () => {
