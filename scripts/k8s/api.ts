@@ -4,6 +4,7 @@
  * own JSON.
  */
 import { KubelabError } from '../util/errors.js';
+import { SERVER_TIMED_OUT } from './transient.js';
 
 export interface KMeta {
   name: string;
@@ -172,7 +173,7 @@ function defaultHint(status: number | undefined, message: string): string | unde
   if (status === 403 && /error looking up service account/.test(message)) {
     return "the namespace's ServiceAccount does not exist yet: kube-controller-manager creates it (is it running? kubectl -n kube-system get pods)";
   }
-  if (status === 403 && /the server was unable to return a response in the time allotted/.test(message)) {
+  if (status === 403 && SERVER_TIMED_OUT.test(message)) {
     return 'the API server is overloaded: a read it needed to admit the request timed out (not a permission problem; try again, or see spec.timing for a slow lab)';
   }
   if (status === 401 || status === 403) return 'the API server refused the request: the admin kubeconfig lacks the permission';

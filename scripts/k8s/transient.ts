@@ -13,8 +13,11 @@ const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
  * forbidden: the server was unable to return a response in the time allotted, but may still be processing the
  * request (get limitranges)" (an admission plugin's read timed out; both on the emulated e2e lab).
  */
-const SERVER_MOMENT = /etcdserver: (request timed out|leader changed|too many requests)|the server was unable to return a response in the time allotted/i;
-const TRANSIENT_MESSAGE = /etcdserver: (request timed out|leader changed|too many requests)|the server was unable to return a response|Timeout: request did not complete|context deadline exceeded|ECONNRESET|ECONNREFUSED|socket hang up/i;
+const ETCD_MOMENT = /etcdserver: (request timed out|leader changed|too many requests)/i;
+/** The API server ran out of time for a read it needed (also inside a 403: not a permission problem). */
+export const SERVER_TIMED_OUT = /the server was unable to return a response in the time allotted/i;
+const SERVER_MOMENT = new RegExp(`${ETCD_MOMENT.source}|${SERVER_TIMED_OUT.source}`, 'i');
+const TRANSIENT_MESSAGE = new RegExp(`${SERVER_MOMENT.source}|Timeout: request did not complete|context deadline exceeded|ECONNRESET|ECONNREFUSED|socket hang up`, 'i');
 /**
  * A connection that dropped or an answer that never came, as undici (client-node's fetch) reports them: a TypeError
  * "fetch failed" whose `cause` carries the code. Seen on the emulated lab: a pod create held by an overloaded API
