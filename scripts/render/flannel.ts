@@ -15,6 +15,8 @@ export interface FlannelSettings {
   image?: string;
   /** spec.network.flannel.cniPluginImage: the CNI plugin's image (install-cni-plugin), used as given. */
   cniPluginImage?: string;
+  /** flanneld `--iptables-resync` in seconds (how often it checks its iptables rules); undefined: flannel's 5 s. */
+  iptablesResyncS?: number;
 }
 
 function find(objs: readonly K8sObject[], kind: string, name: string): Obj {
@@ -30,21 +32,36 @@ function find(objs: readonly K8sObject[], kind: string, name: string): Obj {
 /** `--iface`, `--iface-regex` and the single-dash forms, with the value in the same or the next argument. */
 const IFACE_FLAG = /^--?iface(?:-regex)?(=|$)/;
 
-function withIfaces(args: readonly unknown[], ifaces: readonly string[]): string[] {
+/** `--iptables-resync` and its single-dash form, with the value in the same or the next argument. */
+const RESYNC_FLAG = /^--?iptables-resync(=|$)/;
+
+/** `args` without the flags `flag` matches (and their separate values). */
+function without(args: readonly unknown[], flag: RegExp): string[] {
   const kept: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = String(args[i]);
-    const m = IFACE_FLAG.exec(a);
+    const m = flag.exec(a);
     if (!m) kept.push(a);
     else if (m[1] === '') i++; // "--iface eth1": drop the value too
   }
-  return [...kept, ...[...new Set(ifaces)].map((n) => `--iface=${n}`)];
+  return kept;
+}
+
+function withIfaces(args: readonly unknown[], ifaces: readonly string[]): string[] {
+  return [...without(args, IFACE_FLAG), ...[...new Set(ifaces)].map((n) => `--iface=${n}`)];
+}
+
+function withResync(args: readonly string[], seconds: number | undefined): string[] {
+  if (seconds === undefined) return [...args];
+  if (!Number.isInteger(seconds) || seconds < 1) throw new StepError(`flannel: invalid --iptables-resync ${seconds}`);
+  return [...without(args, RESYNC_FLAG), `--iptables-resync=${seconds}`];
 }
 
 /**
  * The pinned kube-flannel.yml objects set for this cluster: net-conf.json Network = podSubnet (other keys such as
  * Backend kept, 2-space JSON like upstream) and one `--iface=<name>` per distinct interface on the kube-flannel
- * container (replacing any --iface / --iface-regex; other args keep their order); the inventory's image overrides.
+ * container (replacing any --iface / --iface-regex; other args keep their order); `--iptables-resync` when set; the
+ * inventory's image overrides.
  * Pure: returns edited copies.
  */
 export function renderFlannel(objects: readonly K8sObject[], s: FlannelSettings): K8sObject[] {
@@ -74,7 +91,7 @@ export function renderFlannel(objects: readonly K8sObject[], s: FlannelSettings)
   const containers = isObj(podSpec) && Array.isArray(podSpec.containers) ? (podSpec.containers as unknown[]) : [];
   const c = containers.find((x): x is Obj => isObj(x) && x.name === 'kube-flannel');
   if (!c) throw new StepError('flannel manifest: DaemonSet kube-flannel-ds has no container kube-flannel');
-  c.args = withIfaces(Array.isArray(c.args) ? c.args : [], s.ifaces);
+  c.args = withResync(withIfaces(Array.isArray(c.args) ? c.args : [], s.ifaces), s.iptablesResyncS);
   overrideImage(out, ds, 'kube-flannel', s.image, 'flannel');
   overrideImage(out, ds, 'install-cni-plugin', s.cniPluginImage, 'flannel');
   return out;

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { API_SERVER_PORT, apiServerEndpoint, controlPlaneEndpoint, CRI_SOCKET, kubeletServingBootstrap } from '../inventory/topology.js';
 import { emulatedLab, scaledProbe, waitMs } from '../inventory/timing.js';
+import { minorOf } from '../inventory/versions.js';
 import { KubelabError } from '../util/errors.js';
 
 /**
@@ -92,6 +93,19 @@ export const KUBEADM_PATCHES_DIR = '/etc/kubernetes/kubelab/patches';
 const STATIC_POD_TARGETS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
 
 /**
+ * The static pods whose readiness probe kubeadm v1.35 writes with periodSeconds 1 (timeoutSeconds 15,
+ * failureThreshold 3), read off the manifests the real kubeadm v1.35.4 wrote on the e2e lab. An emulated lab probes
+ * them every 10 s instead: each probe of the API server and the scheduler is an HTTPS request with a TLS handshake
+ * of its own, and the API server's /readyz also reads etcd: three probes a second in all, on a control plane whose
+ * kubelet (67 %) and API server (58 % of a vCPU, over a minute after a reboot) were its busiest processes. The readiness of these pods gates no
+ * traffic (the API server publishes its own endpoint). Patched from 1.35 only: a strategic patch on a probe that a
+ * kubeadm release does not write would make one without a handler, and older releases were not read.
+ */
+const READINESS_PROBE_TARGETS = ['etcd', 'kube-apiserver', 'kube-scheduler'] as const;
+const READINESS_PATCH_FROM_MINOR = 35;
+export const EMULATED_READINESS_PERIOD_S = 10;
+
+/**
  * kubeadm's probes of its static pods (cmd/kubeadm/app/util/staticpod/utils.go: timeoutSeconds 15, periodSeconds
  * 10, liveness failureThreshold 8, startup failureThreshold 24). Under emulation the API server needs minutes to
  * answer /livez and was killed by its liveness probe before it could (seen on the qemu lab: attempt 3 after 16
@@ -100,10 +114,20 @@ const STATIC_POD_TARGETS = ['etcd', 'kube-apiserver', 'kube-controller-manager',
  */
 export function staticPodProbePatches(inv: Inventory): { path: string; content: string }[] {
   if (!emulatedLab(inv)) return [];
+  const readiness = minorOf(inv.spec.kubernetes.version) >= READINESS_PATCH_FROM_MINOR ? READINESS_PROBE_TARGETS : [];
   return STATIC_POD_TARGETS.map((name) => ({
     path: `${KUBEADM_PATCHES_DIR}/${name}+strategic.yaml`,
     content: stringify({
-      spec: { containers: [{ name, livenessProbe: scaledProbe(inv, 15, 8), startupProbe: scaledProbe(inv, 15, 24) }] },
+      spec: {
+        containers: [
+          {
+            name,
+            livenessProbe: scaledProbe(inv, 15, 8),
+            ...((readiness as readonly string[]).includes(name) ? { readinessProbe: { periodSeconds: EMULATED_READINESS_PERIOD_S, ...scaledProbe(inv, 15, 3) } } : {}),
+            startupProbe: scaledProbe(inv, 15, 24),
+          },
+        ],
+      },
     }),
   }));
 }

@@ -1,7 +1,7 @@
 import { StepError } from '../engine/errors.js';
 import type { ClusterContext, HostContext, Step } from '../engine/types.js';
 import { ipv4Interfaces, type Ipv4Address } from '../facts/interfaces.js';
-import { waitMs } from '../inventory/timing.js';
+import { flannelIptablesResyncS, waitMs } from '../inventory/timing.js';
 import type { Inventory } from '../inventory/types.js';
 import { clusterApi } from '../k8s/cluster-api.js';
 import { remoteFact } from '../engine/remote-facts.js';
@@ -31,11 +31,18 @@ export function hostOnlyInterfaces(inv: Inventory, addrs: ReadonlyMap<string, re
 
 
 
-/** flannel v0.28.9 as kubelab applies it: Network = podSubnet, --iface for each node's host-only NIC. */
+/** flannel v0.28.9 as kubelab applies it: Network = podSubnet, --iface for each node's host-only NIC (and a slower iptables resync in an emulated lab). */
 export async function desiredFlannel(cluster: Pick<ClusterContext, 'inv' | 'settings'>, ifaces: readonly string[]): Promise<K8sObject[]> {
   const upstream = await pinnedObjects(cluster, 'flannel');
   const { image, cniPluginImage } = cluster.inv.spec.network.flannel;
-  const objs = renderFlannel(upstream, { podSubnet: cluster.inv.spec.kubernetes.podSubnet, ifaces, ...(image ? { image } : {}), ...(cniPluginImage ? { cniPluginImage } : {}) });
+  const iptablesResyncS = flannelIptablesResyncS(cluster.inv);
+  const objs = renderFlannel(upstream, {
+    podSubnet: cluster.inv.spec.kubernetes.podSubnet,
+    ifaces,
+    ...(image ? { image } : {}),
+    ...(cniPluginImage ? { cniPluginImage } : {}),
+    ...(iptablesResyncS ? { iptablesResyncS } : {}),
+  });
   return stampRenderHash(withLabProbes(cluster.inv, objs));
 }
 

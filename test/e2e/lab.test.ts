@@ -139,6 +139,7 @@ async function connectAll(): Promise<void> {
       user: 'root',
       identityFile: n.ssh.identityFile,
       knownHostsFile: join(stateDir(inv), 'known_hosts'),
+      connectTimeoutMs: n.ssh.connectTimeout * 1000,
     });
     await t.connect();
     ssh.set(n.name, t);
@@ -372,6 +373,8 @@ function writeInventories(): void {
   const doc = parse(readFileSync(join(repo, 'inventory', 'qemu-lab.yaml'), 'utf8'));
   doc.metadata.name = 'e2e';
   doc.spec.ssh.identityFile = '.kubelab/e2e/id_ed25519';
+  // the emulated control plane at a load of 20 once took more than 10 s (the default) to finish an SSH handshake
+  doc.spec.ssh.connectTimeout = 60;
   doc.spec.provider = { ...doc.spec.provider, sshPortBase: 2320, isolated: true, diskCache: 'unsafe', memory: 3072 };
   doc.spec.kubernetes = { ...doc.spec.kubernetes, install: 'binaries' };
   doc.spec.mirrors = { kubernetesReleases: `${mirror!.url}/dl.k8s.io`, githubReleases: `${mirror!.url}/github.com` };
@@ -556,6 +559,8 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 150 * 60_000, skip: !k8s
     // a pod on each node; each reaches the other across nodes, and a Service name resolves and answers (curl retries:
     // a run here once saw one refused connection to a pod Ready for minutes, answering again a minute later)
     const image = 'registry.k8s.io/e2e-test-images/agnhost:2.59';
+    // an earlier run's (KUBELAB_E2E_REUSE) is removed first
+    await kubectl('delete namespace e2e-x --ignore-not-found --timeout=900s', 960_000);
     await kubectl('create namespace e2e-x');
     for (const n of inv.spec.nodes) {
       await kubectl(`-n e2e-x run web-${n.name} --image=${image} --image-pull-policy=IfNotPresent --labels=app=web-${n.name} --overrides='{"spec":{"nodeName":"${n.name}"}}' -- netexec --http-port=8080`);

@@ -153,3 +153,35 @@ test('emulated lab: flannel probes relaxed by the wait factor (upstream 1 s, 3 f
     await rm(cacheDir, { recursive: true, force: true });
   }
 });
+
+test('--iptables-resync: set when asked, replacing any other spelling of it; left out otherwise', async (t) => {
+  const objs = await pinnedFlannel();
+  if (!objs) return t.skip(NO_SEED);
+  const plain = flannelArgs(renderFlannel(objs, { podSubnet: '10.244.0.0/16', ifaces: ['eth1'] }));
+  assert.ok(!plain.some((a) => a.includes('iptables-resync')), plain.join(' '));
+  const edited = structuredClone(objs);
+  const c = find(edited, 'DaemonSet').spec.template.spec.containers.find((x: any) => x.name === 'kube-flannel');
+  c.args = ['--ip-masq', '--iptables-resync', '5', '-iptables-resync=7', '--kube-subnet-mgr'];
+  assert.deepEqual(flannelArgs(renderFlannel(edited, { podSubnet: '10.244.0.0/16', ifaces: ['eth1'], iptablesResyncS: 60 })), [
+    '--ip-masq',
+    '--kube-subnet-mgr',
+    '--iface=eth1',
+    '--iptables-resync=60',
+  ]);
+  assert.throws(() => renderFlannel(objs, { podSubnet: '10.244.0.0/16', ifaces: ['eth1'], iptablesResyncS: 0 }), StepError);
+});
+
+test('emulated lab: flanneld checks its iptables rules every 60 s; standard: flannel default (no flag)', async (t) => {
+  if (!testSeedDir()) return t.skip(NO_SEED);
+  const { desiredFlannel } = await import('../../../scripts/steps/flannel.js');
+  const { testInventory } = await import('../../support/inventory.js');
+  const cacheDir = await mkdtemp(join(tmpdir(), 'kubelab-flannel-'));
+  try {
+    const settings = { offline: true, manifestCacheDir: cacheDir, manifestSeedDirs: [testSeedDir()!], artifactCacheDir: cacheDir };
+    const args = async (spec: Record<string, unknown>) => flannelArgs(await desiredFlannel({ inv: testInventory(spec), settings }, ['eth1']));
+    assert.ok(!(await args({})).some((a) => a.includes('iptables-resync')));
+    assert.equal((await args({ timing: { profile: 'emulated' } })).filter((a) => a.startsWith('--iptables-resync')).join(), '--iptables-resync=60');
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+});

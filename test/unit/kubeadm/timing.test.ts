@@ -18,7 +18,7 @@ import type { ExecOptions, ExecResult } from '../../../scripts/transport/types.j
 import { readFixtures, runPlanFixture } from '../../support/plan-fixture.js';
 import { RecordingTransport } from '../../support/recording-transport.js';
 import { KUBEADM_PATCHES_DIR, KUBEADM_TIMEOUT_DEFAULTS_S, kubeadmYaml, renderInitConfig, renderJoinConfig, staticPodProbePatches, type KubeadmDocument } from '../../../scripts/render/kubeadm.js';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { kubeApiHealth } from '../../../scripts/facts/kube-api-health.js';
 import { apiConnectTimeouts } from '../../../scripts/k8s/connect.js';
 import { testInventory } from '../../support/inventory.js';
@@ -208,8 +208,14 @@ describe('emulated: static-pod probe patches', () => {
     assert.deepEqual(apiserver.spec.containers[0], {
       name: 'kube-apiserver',
       livenessProbe: { timeoutSeconds: 60, failureThreshold: 32 },
+      readinessProbe: { periodSeconds: 10, timeoutSeconds: 60, failureThreshold: 12 },
       startupProbe: { timeoutSeconds: 60, failureThreshold: 96 },
     });
+    // kubeadm writes no readiness probe for the controller-manager: a patch would make one without a handler
+    const readiness = (v: string) =>
+      staticPodProbePatches(testInventory({ ...EMULATED, kubernetes: { version: v } })).map((p) => [(parse(p.content) as Obj).spec.containers[0].name, 'readinessProbe' in (parse(p.content) as Obj).spec.containers[0]]);
+    assert.deepEqual(Object.fromEntries(readiness('1.35')), { etcd: true, 'kube-apiserver': true, 'kube-controller-manager': false, 'kube-scheduler': true });
+    assert.deepEqual(Object.fromEntries(readiness('1.34')), { etcd: false, 'kube-apiserver': false, 'kube-controller-manager': false, 'kube-scheduler': false });
     assert.deepEqual(rendered(EMULATED, 'v1.35.4').init.InitConfiguration!.patches, { directory: KUBEADM_PATCHES_DIR });
   });
 
@@ -229,15 +235,22 @@ describe('emulated: static-pod probe patches', () => {
         `mkdir -p "${KUBEADM_PATCHES_DIR}"`,
         `cp "$1"/*+strategic.yaml "${KUBEADM_PATCHES_DIR}/"`,
         '"$2" init phase control-plane apiserver --config "$1/init.yaml" >/dev/null',
+        '"$2" init phase control-plane scheduler --config "$1/init.yaml" >/dev/null',
         'cat /etc/kubernetes/manifests/kube-apiserver.yaml',
+        'echo ---',
+        'cat /etc/kubernetes/manifests/kube-scheduler.yaml',
       ].join('\n');
       const { stdout } = await run(unshare!, ['-m', 'sh', '-c', script, 'sh', dir, kubeadm!], { timeout: 60_000 });
-      const pod = parse(stdout) as Obj;
-      const c = pod.spec.containers.find((x: Obj) => x.name === 'kube-apiserver');
+      const [pod, scheduler] = parseAllDocuments(stdout).map((d) => d.toJS() as Obj);
+      const c = pod!.spec.containers.find((x: Obj) => x.name === 'kube-apiserver');
       assert.equal(c.livenessProbe.failureThreshold, 32);
       assert.equal(c.livenessProbe.timeoutSeconds, 60);
       assert.equal(c.startupProbe.failureThreshold, 96);
       assert.equal(c.livenessProbe.httpGet.path, '/livez', 'the rest of the probe is kubeadm\'s');
+      for (const [p, name] of [[pod!, 'kube-apiserver'], [scheduler!, 'kube-scheduler']] as const) {
+        const r = p.spec.containers.find((x: Obj) => x.name === name).readinessProbe;
+        assert.deepEqual([r.periodSeconds, r.timeoutSeconds, r.failureThreshold, r.httpGet.path], [10, 60, 12, '/readyz'], name);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
