@@ -10,6 +10,7 @@ import { waitMs } from '../inventory/timing.js';
 import { assumedVersion } from '../inventory/versions.js';
 import { redact } from '../transport/redact.js';
 import { installedKubeadm, KUBELAB_KUBEADM_DIR, resetHint } from './kubeadm-init.js';
+import { outdatedNodeIp } from './kubelet-node-ip.js';
 import { forgetUnfinished, markFinished, markStarted, resetUnfinished, unfinishedFact } from './kubeadm-unfinished.js';
 
 /** The JoinConfiguration holds the bootstrap token: uploaded 0600 just before the join, removed right after. */
@@ -104,7 +105,8 @@ export const kubeadmJoinStep: Step = {
         );
       }
       // the join got through, though its end was not seen: the record goes, so that it cannot reset this node later
-      if (node.ready === 'True' || waitsForNetwork(node)) return unfinished !== null ? [forgetUnfinished(name, 'join')] : [];
+      // a kubelet still on its old --node-ip cannot report Ready: the next step (kubelet-node-ip) moves it
+      if (node.ready === 'True' || waitsForNetwork(node) || (await outdatedNodeIp(host))) return unfinished !== null ? [forgetUnfinished(name, 'join')] : [];
       throw new StepError(
         `${name} is joined but not Ready (${node.ready}${node.reason ? `, ${node.reason}` : ''}${node.message ? `: ${node.message}` : ''})`,
         `look at the kubelet on ${name} (systemctl status kubelet; journalctl -u kubelet); if it cannot be repaired, ${resetHint(name)}`,

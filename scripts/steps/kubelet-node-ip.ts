@@ -38,15 +38,26 @@ async function waitInternalIp(h: HostContext): Promise<void> {
  * it), the flag is set to the new address, the kubelet restarted, and the step waits until the Node reports it as
  * its InternalIP. A node kubeadm has not initialised or joined yet is left to kubeadm.
  */
+/**
+ * The kubelet flags file of a node kubeadm has set up, when its --node-ip is not the inventory address (`was`:
+ * the flag's value); undefined when it is, or before kubeadm wrote the file (the address comes from kubelab's
+ * config then). Such a kubelet cannot post its Node's status (its address is gone): the Node is NotReady until
+ * this step has run.
+ */
+export async function outdatedNodeIp(host: HostContext): Promise<{ text: string; was: string | undefined } | undefined> {
+  if (!(await host.facts.get(kubeadmFiles)).has(KUBELET_CONF)) return undefined;
+  const text = await host.facts.get(fileContent(KUBEADM_FLAGS_ENV));
+  if (text === null) return undefined;
+  const was = flagValue(kubeadmFlags(text) ?? [], 'node-ip');
+  return was === host.node.address ? undefined : { text, was };
+}
+
 export const kubeletNodeIpStep: Step = {
   name: 'kubelet-node-ip',
   async plan(host) {
-    // a node kubeadm has not set up yet gets the inventory address from kubelab's config when it does
-    if (!(await host.facts.get(kubeadmFiles)).has(KUBELET_CONF)) return [];
-    const text = await host.facts.get(fileContent(KUBEADM_FLAGS_ENV));
-    if (text === null) return [];
-    const was = flagValue(kubeadmFlags(text) ?? [], 'node-ip');
-    if (was === host.node.address) return [];
+    const outdated = await outdatedNodeIp(host);
+    if (!outdated) return [];
+    const { text, was } = outdated;
     await requireHeldAddress(host, `${host.node.name}'s kubelet (--node-ip ${was ?? 'unset'})`);
     const content = withKubeadmFlag(text, 'node-ip', host.node.address);
     return [

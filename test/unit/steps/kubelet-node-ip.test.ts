@@ -48,8 +48,9 @@ const IP_ADDR = (address: string): string => `1: lo    inet 127.0.0.1/8 scope ho
 
 function setup(opts: { joined: boolean; flags?: string; ips?: string[]; holds?: string }) {
   const base = testInventory();
-  // the 2 min wait for the Node becomes 120 ms (below the schema's minimum factor: a test-only value)
-  const inv = { ...base, spec: { ...base.spec, timing: { ...base.spec.timing, waitFactor: 0.001 } } };
+  // the 2 min wait for the Node becomes 1.2 s, polled every 60 ms (below the schema's minimum factor: a test-only
+  // value; 120 ms was too short for three polls on a loaded machine)
+  const inv = { ...base, spec: { ...base.spec, timing: { ...base.spec.timing, waitFactor: 0.01 } } };
   const node = inv.spec.nodes.find((n) => n.name === 'worker1')!;
   const facts = new RecordedFacts({
     'kubeadm-files': { stdout: opts.joined ? '/etc/kubernetes/kubelet.conf\n/etc/kubernetes/pki/ca.crt\n' : '' },
