@@ -97,9 +97,10 @@ const STATIC_POD_TARGETS = ['etcd', 'kube-apiserver', 'kube-controller-manager',
  * failureThreshold 3), read off the manifests the real kubeadm v1.35.4 wrote on the e2e lab. An emulated lab probes
  * them every 10 s instead: each probe of the API server and the scheduler is an HTTPS request with a TLS handshake
  * of its own, and the API server's /readyz also reads etcd: three probes a second in all, on a control plane whose
- * kubelet (67 %) and API server (58 % of a vCPU, over a minute after a reboot) were its busiest processes. The readiness of these pods gates no
- * traffic (the API server publishes its own endpoint). Patched from 1.35 only: a strategic patch on a probe that a
- * kubeadm release does not write would make one without a handler, and older releases were not read.
+ * kubelet (67 %) and API server (58 % of a vCPU, over a minute after a reboot) were its busiest processes. The
+ * readiness of these pods gates no traffic (the API server publishes its own endpoint). Patched from 1.35 only: a
+ * strategic patch on a probe that a kubeadm release does not write would make one without a handler, and older
+ * releases were not read.
  */
 const READINESS_PROBE_TARGETS = ['etcd', 'kube-apiserver', 'kube-scheduler'] as const;
 const READINESS_PATCH_FROM_MINOR = 35;

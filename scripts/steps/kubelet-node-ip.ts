@@ -33,16 +33,10 @@ async function waitInternalIp(h: HostContext): Promise<void> {
 }
 
 /**
- * The kubelet's --node-ip in kubeadm's flags file is the node's inventory address. kubeadm writes the file once,
- * at init or join, with the address of that day; when the host-only address changed since (and the inventory with
- * it), the flag is set to the new address, the kubelet restarted, and the step waits until the Node reports it as
- * its InternalIP. A node kubeadm has not initialised or joined yet is left to kubeadm.
- */
-/**
  * The kubelet flags file of a node kubeadm has set up, when its --node-ip is not the inventory address (`was`:
  * the flag's value); undefined when it is, or before kubeadm wrote the file (the address comes from kubelab's
- * config then). Such a kubelet cannot post its Node's status (its address is gone): the Node is NotReady until
- * this step has run.
+ * config then). Such a kubelet cannot post its Node's status (its address is gone): the Node stays NotReady until
+ * kubeletNodeIpStep has moved it.
  */
 export async function outdatedNodeIp(host: HostContext): Promise<{ text: string; was: string | undefined } | undefined> {
   if (!(await host.facts.get(kubeadmFiles)).has(KUBELET_CONF)) return undefined;
@@ -52,6 +46,12 @@ export async function outdatedNodeIp(host: HostContext): Promise<{ text: string;
   return was === host.node.address ? undefined : { text, was };
 }
 
+/**
+ * The kubelet's --node-ip in kubeadm's flags file is the node's inventory address. kubeadm writes the file once,
+ * at init or join, with the address of that day; when the host-only address changed since (and the inventory with
+ * it), the flag is set to the new address, the kubelet restarted, and the step waits until the Node reports it as
+ * its InternalIP. A node kubeadm has not initialised or joined yet is left to kubeadm.
+ */
 export const kubeletNodeIpStep: Step = {
   name: 'kubelet-node-ip',
   async plan(host) {
