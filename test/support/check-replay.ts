@@ -1,7 +1,7 @@
 /** The smoke checks replayed on a check scenario (recorded or hand-written): FakeApi, its SSH answers, a fake clock. */
 import assert from 'node:assert/strict';
 import { CHECKS } from '../../scripts/checks/index.js';
-import { runChecks, SMOKE_NAMESPACE } from '../../scripts/checks/runner.js';
+import { runChecks, SMOKE_NAMESPACE, type NamespaceCleanup } from '../../scripts/checks/runner.js';
 import type { CheckName, CheckResult } from '../../scripts/checks/types.js';
 import type { Inventory } from '../../scripts/inventory/types.js';
 import { selectByName } from '../../scripts/util/select.js';
@@ -10,17 +10,19 @@ import { FakeApi } from './fake-api.js';
 
 export interface Replayed {
   results: CheckResult[];
+  cleanup: NamespaceCleanup;
   api: FakeApi;
   ssh: FakeSshPool;
   slept: number;
   by(name: CheckName): CheckResult;
 }
 
-/** Runs the checks (`only`, or all) on the scenario; the smoke namespace must be gone at the end, cleanly. */
+/** Runs the checks (`only`, or all) on the scenario; the smoke namespace must be gone at the end, cleanly (unless namespaceStays). */
 export async function replayChecks(
   scenario: string | Scenario,
   only?: CheckName[],
-  opts: { inv?: (s: Scenario) => Inventory; api?: (api: FakeApi) => void } = {},
+  /** namespaceStays: the scenario's smoke namespace cannot be deleted (recorded stuck Terminating). */
+  opts: { inv?: (s: Scenario) => Inventory; api?: (api: FakeApi) => void; namespaceStays?: boolean } = {},
 ): Promise<Replayed> {
   const s = typeof scenario === 'string' ? loadScenario(scenario) : scenario;
   const api = new FakeApi(s);
@@ -37,7 +39,9 @@ export async function replayChecks(
     now: clock.now,
     sleep: clock.sleep,
   });
-  assert.equal(api.namespaces.has(SMOKE_NAMESPACE), false, 'the smoke namespace is gone at the end');
-  assert.equal(cleanup.error, undefined);
-  return { results, api, ssh, slept: clock.slept(), by: (n) => results.find((r) => r.name === n)! };
+  if (!opts.namespaceStays) {
+    assert.equal(api.namespaces.has(SMOKE_NAMESPACE), false, 'the smoke namespace is gone at the end');
+    assert.equal(cleanup.error, undefined);
+  }
+  return { results, cleanup, api, ssh, slept: clock.slept(), by: (n) => results.find((r) => r.name === n)! };
 }

@@ -67,8 +67,18 @@ export class FakeApi implements ClusterApi {
     const m = o.metadata as { name: string; namespace?: string };
     return `${o.kind}/${m.namespace ?? ''}/${m.name}`;
   }
+  /** The scenario's recorded copy of an object (recording-api.ts: objects/<kind>/<namespace or _cluster>/<name>.json). */
+  private recordedObject(kind: string, namespace: string | undefined, name: string): K8sObject | undefined {
+    return this.file<K8sObject>(`objects/${kind}/${namespace ?? '_cluster'}/${name}.json`);
+  }
   async read(o: K8sObject) {
-    return structuredClone(this.live.get(this.key(o)) ?? null);
+    const m = o.metadata as { name: string; namespace?: string };
+    return structuredClone(this.live.get(this.key(o)) ?? this.recordedObject(String(o.kind), m.namespace, m.name) ?? null);
+  }
+  /** The scenario recorded this namespace Terminating with a deletion failure condition: deleting it does not end. */
+  private deletionBlocked(name: string): boolean {
+    const ns = this.recordedObject('Namespace', undefined, name) as { metadata?: { deletionTimestamp?: string }; status?: { conditions?: { type?: string; status?: string }[] } } | undefined;
+    return !!ns?.metadata?.deletionTimestamp && (ns.status?.conditions ?? []).some((c) => c.status === 'True' && /^NamespaceDeletion\w*Failure$/.test(c.type ?? ''));
   }
   async apply(objs: readonly K8sObject[]) {
     this.applied.push([...objs]);
@@ -137,6 +147,7 @@ export class FakeApi implements ClusterApi {
 
   async deleteNamespace(name: string): Promise<void> {
     this.calls.push(`deleteNamespace ${name}`);
+    if (this.deletionBlocked(name)) return;
     this.namespaces.delete(name);
     this.serviceAccountPolls.delete(name);
   }

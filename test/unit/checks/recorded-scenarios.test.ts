@@ -9,7 +9,8 @@ import { replayChecks } from '../../support/check-replay.js';
 import { scenarioInventory, withAddons } from '../../support/check-scenario.js';
 
 /** The e2e lab: NFS on master from /srv/nfs/k8s (scenarioInventory), monitoring off. */
-const replay = (name: string, only?: CheckName[]) => replayChecks(name, only, { inv: (s) => withAddons(scenarioInventory(s), { monitoring: { enabled: false } }) });
+const replay = (name: string, only?: CheckName[], namespaceStays = false) =>
+  replayChecks(name, only, { inv: (s) => withAddons(scenarioInventory(s), { monitoring: { enabled: false } }), namespaceStays });
 
 describe('checks on recordings of the real lab', () => {
   it('every check of a real run: all pass but system-pods, which names the crash-looping NFS provisioner and the restarts', async () => {
@@ -51,5 +52,34 @@ describe('checks on recordings of the real lab', () => {
         pn.diagnosis,
       );
     }
+  });
+});
+
+describe('checks on a recording of the real lab powered on again (no kubelab run)', () => {
+  it('flannel crash-looping on the control plane: system-pods names it, metrics names the unavailable APIService, the namespace checks name the stuck namespace', async () => {
+    const r = await replay('recorded-after-poweron', undefined, true);
+    assert.deepEqual(
+      r.results.map((x) => [x.name, x.status]),
+      [
+        ['nodes', 'passed'],
+        ['system-pods', 'failed'],
+        ['dns', 'failed'],
+        ['pod-network', 'failed'],
+        ['services', 'failed'],
+        ['storage', 'failed'],
+        ['metrics', 'failed'],
+        ['monitoring', 'skipped'],
+      ],
+    );
+    assert.match(r.by('system-pods').detail, /^1 not Ready of 12 in kube-system, kube-flannel, nfs-provisioner: kube-flannel\/kube-flannel-ds-\S+ on master: CrashLoopBackOff; /);
+    for (const name of ['dns', 'pod-network', 'services', 'storage'] as const) {
+      const c = r.by(name);
+      assert.match(c.detail, /^a leftover namespace kubelab-smoke cannot be removed: NamespaceDeletionDiscoveryFailure: .*metrics\.k8s\.io\/v1beta1.*: an API group it must list does not answer \(see the metrics check; kubectl get apiservices\)$/, name);
+      assert.equal(c.diagnosis, 'namespace kubelab-smoke could not be prepared', name);
+    }
+    assert.match(r.by('metrics').detail, /^APIService v1beta1\.metrics\.k8s\.io not Available \(FailedDiscoveryCheck: /);
+    assert.equal(r.cleanup.removed, false, 'the namespace is still there at the end');
+    assert.match(r.cleanup.error ?? '', /^its deletion is blocked: NamespaceDeletionDiscoveryFailure: .*it goes once that API answers$/);
+    assert.equal(r.slept, 0, 'nothing waited for: the blocked deletion is seen at once');
   });
 });
