@@ -115,7 +115,7 @@ export const EMULATED_READINESS_PERIOD_S = 10;
  */
 export function staticPodProbePatches(inv: Inventory): { path: string; content: string }[] {
   if (!emulatedLab(inv)) return [];
-  const readiness = minorOf(inv.spec.kubernetes.version) >= READINESS_PATCH_FROM_MINOR ? READINESS_PROBE_TARGETS : [];
+  const readiness: readonly string[] = minorOf(inv.spec.kubernetes.version) >= READINESS_PATCH_FROM_MINOR ? READINESS_PROBE_TARGETS : [];
   return STATIC_POD_TARGETS.map((name) => ({
     path: `${KUBEADM_PATCHES_DIR}/${name}+strategic.yaml`,
     content: stringify({
@@ -124,7 +124,7 @@ export function staticPodProbePatches(inv: Inventory): { path: string; content: 
           {
             name,
             livenessProbe: scaledProbe(inv, 15, 8),
-            ...((readiness as readonly string[]).includes(name) ? { readinessProbe: { periodSeconds: EMULATED_READINESS_PERIOD_S, ...scaledProbe(inv, 15, 3) } } : {}),
+            ...(readiness.includes(name) ? { readinessProbe: { periodSeconds: EMULATED_READINESS_PERIOD_S, ...scaledProbe(inv, 15, 3) } } : {}),
             startupProbe: scaledProbe(inv, 15, 24),
           },
         ],

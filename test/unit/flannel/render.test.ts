@@ -128,18 +128,28 @@ test('a manifest without the expected objects or bad interface names is an error
   );
 });
 
+/**
+ * Runs `use` with the flannel step's objects (desiredFlannel, --iface=eth1) for a test inventory of the given spec,
+ * the manifest store seeded from the shared upstream tree into a temporary cache.
+ */
+async function withDesiredFlannel(use: (desired: (spec: Record<string, unknown>) => Promise<K8sObject[]>) => Promise<void>): Promise<void> {
+  const { desiredFlannel } = await import('../../../scripts/steps/flannel.js');
+  const { testInventory } = await import('../../support/inventory.js');
+  const cacheDir = await mkdtemp(join(tmpdir(), 'kubelab-flannel-'));
+  try {
+    const settings = { offline: true, manifestCacheDir: cacheDir, manifestSeedDirs: [testSeedDir()!], artifactCacheDir: cacheDir };
+    await use((spec) => desiredFlannel({ inv: testInventory(spec), settings }, ['eth1']));
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
 test('emulated lab: flannel probes relaxed by the wait factor (upstream 1 s, 3 failures); standard: unchanged', async (t) => {
   const objs = await pinnedFlannel();
   if (!objs) return t.skip(NO_SEED);
-  const { desiredFlannel } = await import('../../../scripts/steps/flannel.js');
-  const { testInventory } = await import('../../support/inventory.js');
-  const seed = testSeedDir()!;
-  const cacheDir = await mkdtemp(join(tmpdir(), 'kubelab-flannel-'));
-  try {
-    const settings = { offline: true, manifestCacheDir: cacheDir, manifestSeedDirs: [seed], artifactCacheDir: cacheDir };
+  await withDesiredFlannel(async (desired) => {
     const probes = async (spec: Record<string, unknown>) => {
-      const ds = find(await desiredFlannel({ inv: testInventory(spec), settings }, ['eth1']), 'DaemonSet');
-      const c = ds.spec.template.spec.containers.find((x: any) => x.name === 'kube-flannel');
+      const c = find(await desired(spec), 'DaemonSet').spec.template.spec.containers.find((x: any) => x.name === 'kube-flannel');
       return { liveness: c.livenessProbe, readiness: c.readinessProbe };
     };
     const upstream = find(objs, 'DaemonSet').spec.template.spec.containers.find((x: any) => x.name === 'kube-flannel');
@@ -149,9 +159,7 @@ test('emulated lab: flannel probes relaxed by the wait factor (upstream 1 s, 3 f
     const emulated = await probes({ timing: { profile: 'emulated' } });
     assert.deepEqual(emulated.liveness, { ...upstream.livenessProbe, timeoutSeconds: 4, failureThreshold: 12 });
     assert.deepEqual(emulated.readiness, { ...upstream.readinessProbe, timeoutSeconds: 4, failureThreshold: 12 });
-  } finally {
-    await rm(cacheDir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--iptables-resync: set when asked, replacing any other spelling of it; left out otherwise', async (t) => {
@@ -173,15 +181,9 @@ test('--iptables-resync: set when asked, replacing any other spelling of it; lef
 
 test('emulated lab: flanneld checks its iptables rules every 60 s; standard: flannel default (no flag)', async (t) => {
   if (!testSeedDir()) return t.skip(NO_SEED);
-  const { desiredFlannel } = await import('../../../scripts/steps/flannel.js');
-  const { testInventory } = await import('../../support/inventory.js');
-  const cacheDir = await mkdtemp(join(tmpdir(), 'kubelab-flannel-'));
-  try {
-    const settings = { offline: true, manifestCacheDir: cacheDir, manifestSeedDirs: [testSeedDir()!], artifactCacheDir: cacheDir };
-    const args = async (spec: Record<string, unknown>) => flannelArgs(await desiredFlannel({ inv: testInventory(spec), settings }, ['eth1']));
+  await withDesiredFlannel(async (desired) => {
+    const args = async (spec: Record<string, unknown>) => flannelArgs(await desired(spec));
     assert.ok(!(await args({})).some((a) => a.includes('iptables-resync')));
     assert.equal((await args({ timing: { profile: 'emulated' } })).filter((a) => a.startsWith('--iptables-resync')).join(), '--iptables-resync=60');
-  } finally {
-    await rm(cacheDir, { recursive: true, force: true });
-  }
+  });
 });
