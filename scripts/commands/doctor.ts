@@ -10,6 +10,12 @@ import { loadReachable, openSession, type Session } from './session.js';
 /** The longest a node's batched read may take (a healthy node answers in about a second; a hung command ends it). */
 const NODE_READ_TIMEOUT_MS = 60_000;
 const DOCTOR_API_RETRY = { attempts: 2, baseDelayMs: 2000 };
+/**
+ * A request the API server has not answered in 30 s is abandoned (and tried once more); all of the doctor's requests
+ * together stop after 2 minutes, and the sources left are reported incomplete. Without them an overloaded API server
+ * held heal's closing doctor for 14 minutes (undici's 300 s per try).
+ */
+const DOCTOR_API_DEADLINES = { requestTimeoutMs: 30_000, budgetMs: 120_000 };
 
 /** One doctor run over the session's nodes and the API (shared by `doctor` and `heal`). */
 export async function diagnose(session: Session, ctx: CliContext, inventoryFile: string, concurrency: number): Promise<DoctorResult> {
@@ -21,7 +27,7 @@ export async function diagnose(session: Session, ctx: CliContext, inventoryFile:
     concurrency,
     readNode: (node, facts) => readFactBatch(session.transports.get(node), facts, { timeoutMs: NODE_READ_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
     // one more try after a transient API error, soon: a down API server is the doctor's finding, not something to wait out
-    openApi: async () => (await import('../k8s/client-node-api.js')).openClusterApi(session.inv, session.transports, { retry: DOCTOR_API_RETRY }),
+    openApi: async () => (await import('../k8s/client-node-api.js')).openClusterApi(session.inv, session.transports, { retry: DOCTOR_API_RETRY, deadlines: DOCTOR_API_DEADLINES }),
   });
 }
 

@@ -29,6 +29,7 @@ import type { ClusterApi } from './cluster-api.js';
 import { ApiError, type KApiService, type KEvent, type KNode, type KNodeMetrics, type KPod, type KPv, type KPvc, type KService, type KStorageClass, type ProxyResponse } from './api.js';
 import { connectClusterApi, type ApiConnection } from './connect.js';
 import { approveCsr, listCsrs } from './csr.js';
+import { withDeadlines, type RequestDeadlines } from './request-deadline.js';
 import { retryTransient, type RetryOptions } from './transient.js';
 import { waitDaemonSetReady, waitDeploymentAvailable } from './wait.js';
 
@@ -114,6 +115,11 @@ const SERVICE_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9]
 export interface ClientNodeApiOptions {
   /** How reads and creates are tried again after a transient API error (default: retryTransient's); { attempts: 1 }: never. */
   retry?: RetryOptions;
+  /**
+   * A deadline per request and a budget for all of them (request-deadline.ts). Default: none, undici's own timeouts
+   * (300 s for the headers). Not applied to the waits (rollouts, CRDs, APIServices), which have their own timeouts.
+   */
+  deadlines?: RequestDeadlines;
 }
 
 /** admin.conf from the inventory's first control-plane node, and the API behind it (close() closes the forward). */
@@ -124,14 +130,19 @@ export async function openClusterApi(inv: Inventory, transports: TransportPool, 
 export function clientNodeApi(conn: Pick<ApiConnection, 'kc' | 'via' | 'close'>, o: ClientNodeApiOptions = {}): ClusterApi {
   const { kc } = conn;
   const { call, readOrNull, create } = calls(o.retry);
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const core = kc.makeApiClient(CoreV1Api);
-  const storage = kc.makeApiClient(StorageV1Api);
-  const registration = kc.makeApiClient(ApiregistrationV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
+  // the clients of the reads and creates below; the waits and applies keep kc (their own timeouts)
+  const timed = withDeadlines(kc, o.deadlines ?? {});
+  const objects = KubernetesObjectApi.makeApiClient(timed.kc);
+  const core = timed.kc.makeApiClient(CoreV1Api);
+  const storage = timed.kc.makeApiClient(StorageV1Api);
+  const registration = timed.kc.makeApiClient(ApiregistrationV1Api);
+  const custom = timed.kc.makeApiClient(CustomObjectsApi);
   return {
     via: conn.via,
-    close: () => conn.close(),
+    close: () => {
+      timed.dispose();
+      return conn.close();
+    },
     async read(obj) {
       const m = (obj.metadata ?? {}) as { name: string; namespace?: string };
       try {

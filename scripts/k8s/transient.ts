@@ -5,6 +5,7 @@
  * Idempotent requests (reads, server-side apply) are tried again a few times before the failure counts.
  */
 import { httpStatus, apiMessage } from './apply.js';
+import { REQUEST_DEADLINE_CODE } from './request-deadline.js';
 
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
 /**
@@ -21,9 +22,10 @@ const TRANSIENT_MESSAGE = new RegExp(`${SERVER_MOMENT.source}|Timeout: request d
 /**
  * A connection that dropped or an answer that never came, as undici (client-node's fetch) reports them: a TypeError
  * "fetch failed" whose `cause` carries the code. Seen on the emulated lab: a pod create held by an overloaded API
- * server until undici's 300 s headers timeout. A name that does not resolve or a certificate refused is not one.
+ * server until undici's 300 s headers timeout; kubelab's own request deadline (request-deadline.ts) is the same. A
+ * name that does not resolve, a certificate refused, or a spent request budget is not one.
  */
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED']);
+const TRANSIENT_CODES = new Set([REQUEST_DEADLINE_CODE, 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED']);
 
 /** The error and its causes (err.cause, its cause, ...), at most 5 deep. */
 function causes(err: unknown): unknown[] {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { ApiError } from '../../../scripts/k8s/api.js';
-import { clientNodeApi } from '../../../scripts/k8s/client-node-api.js';
+import { clientNodeApi, type ClientNodeApiOptions } from '../../../scripts/k8s/client-node-api.js';
 import { CHECKS } from '../../../scripts/checks/index.js';
 import { runChecks, SMOKE_NAMESPACE } from '../../../scripts/checks/runner.js';
 import { connectApi, type ApiConnection } from '../../../scripts/k8s/connect.js';
@@ -32,13 +32,13 @@ describe('ClusterApi on client-node (the smoke checks part)', () => {
     await pki?.cleanup();
   });
 
-  async function serve(scenario: string, faults: RestFault[] = []) {
+  async function serve(scenario: string, faults: RestFault[] = [], o: ClientNodeApiOptions = {}) {
     const s = loadScenario(scenario);
     const fake = new FakeApi(s);
     const server = await startRestServer(pki, fake, faults);
     const conn = await connectApi({ kubeconfigYaml: adminConf(pki, `https://master:${server.port}`), controlPlane: { address: '127.0.0.1', transport: noTransport } });
     open.push({ server, conn });
-    return { s, fake, server, api: clientNodeApi(conn, { retry: { sleep: async () => undefined } }) };
+    return { s, fake, server, api: clientNodeApi(conn, { retry: { sleep: async () => undefined }, ...o }) };
   }
 
   async function runAll(s: ReturnType<typeof loadScenario>, api: ReturnType<typeof clientNodeApi>) {
@@ -72,6 +72,27 @@ describe('ClusterApi on client-node (the smoke checks part)', () => {
     assert.equal(pods[0], pods[1], 'the pod create answered with the etcd timeout is sent again');
     const readBack = server.requests.find((r) => r.method === 'GET' && r.path === `/api/v1/namespaces/${SMOKE_NAMESPACE}/pods/${pods[0]}`);
     assert.ok(readBack, 'the pod stored despite the error ("already exists" on the second try) is read back');
+  });
+
+  it('a request deadline: a read the API server holds is abandoned and tried again, and the next try is answered', async () => {
+    const { server, api } = await serve('passing', [{ method: 'GET', path: /^\/api\/v1\/nodes$/, hang: true }], { deadlines: { requestTimeoutMs: 300 } });
+    const nodes = await api.listNodes();
+    assert.ok(nodes.length > 0);
+    assert.equal(server.requests.filter((r) => r.path === '/api/v1/nodes').length, 2, 'the held request, then one more');
+    await api.close();
+  });
+
+  it('a request budget: once spent, the read in flight fails with it and later reads fail at once, without a request', async () => {
+    const hold = { method: 'GET', path: /^\/api\/v1\/nodes$/, hang: true } as const;
+    const { server, api } = await serve('passing', [hold, hold, hold], { deadlines: { requestTimeoutMs: 60_000, budgetMs: 400 } });
+    const t0 = Date.now();
+    await assert.rejects(api.listNodes(), (err: Error) => err instanceof ApiError && /^list nodes: the API server's answers took more than 0\.4 s in all/.test(err.message));
+    assert.ok(Date.now() - t0 < 30_000, `the budget, not the 60 s request deadline, ended the read (${Date.now() - t0} ms)`);
+    const before = server.requests.length;
+    await assert.rejects(api.listPvs(), /took more than 0\.4 s in all/);
+    await assert.rejects(api.read({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'master' } }), /^StepError: reading Node master failed: .*the API server's answers took more than 0\.4 s in all; no more requests were made$/);
+    assert.equal(server.requests.length, before, 'no request reached the server after the budget was spent');
+    await api.close();
   });
 
   it('a whole run on the healthy scenario passes through the real client', async () => {

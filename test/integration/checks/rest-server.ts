@@ -18,8 +18,13 @@ export interface RestRequest {
   body?: unknown;
 }
 
-/** An error answered once, to the first request that matches, instead of (or after) the fake API's answer. */
-export interface RestFault {
+/**
+ * An error answered once, to the first request that matches, instead of (or after) the fake API's answer; or, with
+ * `hang`, no answer at all (the request is held until the client gives up or the server closes).
+ */
+export type RestFault = { method: string; path: RegExp; hang: true } | ErrorFault;
+
+interface ErrorFault {
   method: string;
   path: RegExp;
   code: number;
@@ -125,6 +130,7 @@ export async function startRestServer(pki: TestPki, api: FakeApi, faults: RestFa
       const f = pending.findIndex((x) => x.method === req.method && x.path.test(url.pathname));
       if (f < 0) return void answer(res);
       const [fault] = pending.splice(f, 1);
+      if ('hang' in fault!) return;
       void (fault!.afterCommit ? answer(discard) : Promise.resolve()).then(() => status(res, fault!.code, fault!.message));
     });
   });

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { ApiException } from '@kubernetes/client-node';
 import { apiMessage } from '../../../scripts/k8s/apply.js';
 import { isTransient, retryTransient } from '../../../scripts/k8s/transient.js';
+import { RequestBudgetError, RequestDeadlineError } from '../../../scripts/k8s/request-deadline.js';
 
 // the message the real kube-apiserver v1.35.4 answered a server-side apply with on the e2e lab when etcd was slow
 // ("server-side apply of Deployment kube-system/metrics-server failed: etcdserver: request timed out"), in a Status body
@@ -26,6 +27,9 @@ describe('transient API errors', () => {
     assert.equal(isTransient(new ApiException(404, 'x', '{}', {})), false);
     assert.equal(isTransient(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })), true);
     assert.equal(isTransient(new Error('cannot parse')), false);
+    // kubelab's own deadlines (request-deadline.ts): one request abandoned is tried again, a spent budget is not
+    assert.equal(isTransient(new RequestDeadlineError(30_000)), true);
+    assert.equal(isTransient(new RequestBudgetError(120_000)), false);
   });
 
   it("a connection dropped under fetch (undici's \"fetch failed\", the code in its cause) is transient and its message says why", async () => {
