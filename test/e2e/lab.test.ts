@@ -419,6 +419,8 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 150 * 60_000, skip: !k8s
     await vmDown(loaded, { stateDir: stateDir(loaded), cacheDir: cache, log: () => {} });
     rmSync(stateDir(loaded), { recursive: true, force: true });
     rmSync(bundleDir, { recursive: true, force: true });
+    // and the workstation's downloads of an earlier run in this folder (the first up must fetch from the mirror)
+    rmSync(join(work, '.kubelab', 'cache', 'artifacts'), { recursive: true, force: true });
     inv = reachableInventory(loaded, stateDir(loaded));
   });
 
