@@ -445,12 +445,27 @@ export const ProviderSchema = z.strictObject({
     .int()
     .min(1700, { error: (iss) => `memory ${q(iss.input)} MiB is too small: kubeadm needs at least 1700 MiB on a control-plane node` })
     .default(DEFAULTS.memory)
-    .meta({ description: 'Memory per VM in MiB' }),
+    .meta({ description: 'Memory per VM in MiB (workers: see workers)' }),
   cpus: z
     .int()
     .min(2, { error: (iss) => `cpus ${q(iss.input)} is too small: kubeadm needs at least 2 CPUs on a control-plane node` })
     .default(DEFAULTS.cpus)
-    .meta({ description: 'CPUs per VM' }),
+    .meta({ description: 'CPUs per VM (workers: see workers)' }),
+  workers: z
+    .strictObject({
+      memory: z
+        .int()
+        .min(1024, { error: (iss) => `memory ${q(iss.input)} MiB is too small for a worker: give it at least 1024 MiB` })
+        .optional()
+        .meta({ description: 'Memory of each worker VM in MiB (default: memory)' }),
+      cpus: z
+        .int()
+        .min(1, { error: (iss) => `cpus ${q(iss.input)} is too small: a worker needs at least 1 CPU` })
+        .optional()
+        .meta({ description: 'CPUs of each worker VM (default: cpus)' }),
+    })
+    .optional()
+    .meta({ description: 'Smaller worker VMs (kubeadm requires 2 CPUs and 1700 MiB on control-plane nodes only); e.g. cpus: 1 leaves the control plane more of an emulating host' }),
   image: ProviderImageSchema.prefault({ type: 'debootstrap' }),
   sshPortBase: port('Node i is reached on 127.0.0.1:sshPortBase+i').default(DEFAULTS.sshPortBase),
   accel: z.enum(['auto', 'kvm', 'tcg']).default(DEFAULTS.accel),

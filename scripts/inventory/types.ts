@@ -137,6 +137,8 @@ export interface ProviderSpec {
   /** MiB per VM. */
   readonly memory: number;
   readonly cpus: number;
+  /** Worker VMs' own size (each field defaults to the one above). */
+  readonly workers?: { readonly memory?: number; readonly cpus?: number };
   readonly image: ProviderImage;
   /** Node i (in spec.nodes order) is reached on 127.0.0.1:sshPortBase+i. */
   readonly sshPortBase: number;

@@ -311,6 +311,12 @@ const CLUSTER = process.env.KUBELAB_E2E_CLUSTER === '1';
  * for the tests chosen with --test-name-pattern (those after the lab is built; the earlier ones need the mirror).
  */
 const REUSE = process.env.KUBELAB_E2E_REUSE === '1';
+/**
+ * How long a rebooted VM may take to answer SSH again: 10 minutes, not the provider's 5. Both VMs booting at once on
+ * this 2-core host (4 emulated vCPUs) once kept the worker in udev for over 5 minutes, its kernel reporting soft
+ * lockups in clear_page_erms while its vCPUs waited for the host (2026-12-03).
+ */
+const REBOOT_TIMEOUT_MS = 10 * 60_000;
 const NO_CLUSTER = 'the cluster part runs with npm run e2e:cluster (KUBELAB_E2E_CLUSTER=1)';
 
 /** Everything the os, runtime and nfs phases promise, read from outside. */
@@ -527,7 +533,7 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 150 * 60_000, skip: !k8s
 
   it('after both VMs reboot, the prepared nodes still hold', async () => {
     const t0 = Date.now();
-    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m) });
+    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m), timeoutMs: REBOOT_TIMEOUT_MS });
     timings['reboot (prepared nodes)'] = Date.now() - t0;
     await connectAll();
     for (const n of inv.spec.nodes) await sh(n.name, 'systemctl is-system-running --wait >/dev/null || true', 300_000);
@@ -640,7 +646,7 @@ spec:
 
   it('after both VMs reboot, the lab comes back by itself: check passes, up changes nothing', { skip: !CLUSTER && NO_CLUSTER }, async () => {
     const t0 = Date.now();
-    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m) });
+    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m), timeoutMs: REBOOT_TIMEOUT_MS });
     await connectAll();
     await waitOrKeepEvidence('kubelet, containerd active; swap off', 900_000, async () => {
       for (const n of inv.spec.nodes) {
@@ -689,7 +695,7 @@ spec:
       worker(),
       'set -e; dd if=/dev/zero of=/swap.img bs=1M count=64 status=none; chmod 600 /swap.img; mkswap /swap.img >/dev/null; echo "/swap.img none swap sw 0 0" >> /etc/fstab',
     );
-    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m) }, worker());
+    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m), timeoutMs: REBOOT_TIMEOUT_MS }, worker());
     await connectAll();
     assert.match(await sh(worker(), 'swapon --show --noheadings'), /\/swap\.img/);
     await waitFor('the worker NotReady', 900_000, async () => /NotReady/.test(await kubectl(`get node ${worker()}`)));

@@ -17,6 +17,8 @@ export interface QemuProviderSpec {
   readonly memory?: number;
   /** vCPUs per VM (default 2). */
   readonly cpus?: number;
+  /** Worker VMs' own size (default: memory and cpus). */
+  readonly workers?: { readonly memory?: number; readonly cpus?: number };
   readonly image?: QemuImageSpec;
   /** Node i (in spec.nodes order) is reached on 127.0.0.1:sshPortBase+i (default 2220). */
   readonly sshPortBase?: number;
@@ -48,6 +50,7 @@ export interface QemuLab {
 export interface ResolvedProvider {
   readonly memory: number;
   readonly cpus: number;
+  readonly workers: { readonly memory: number; readonly cpus: number };
   readonly image: QemuImageSpec;
   readonly sshPortBase: number;
   readonly accel: QemuAccelMode;
@@ -59,6 +62,7 @@ export interface ResolvedProvider {
 export const PROVIDER_DEFAULTS: ResolvedProvider = Object.freeze({
   memory: 2048,
   cpus: 2,
+  workers: Object.freeze({ memory: 2048, cpus: 2 }),
   image: Object.freeze({ type: 'debootstrap', suite: 'bookworm', mirror: 'http://deb.debian.org/debian' } as const),
   sshPortBase: 2220,
   accel: 'auto',
@@ -72,9 +76,12 @@ export function resolveProvider(lab: QemuLab): ResolvedProvider {
   if (p !== undefined && p.type !== 'qemu') {
     throw new UsageError(`provider type '${String((p as { type: unknown }).type)}' is not handled by the qemu provider`, 'spec.provider.type: qemu');
   }
+  const memory = p?.memory ?? PROVIDER_DEFAULTS.memory;
+  const cpus = p?.cpus ?? PROVIDER_DEFAULTS.cpus;
   return {
-    memory: p?.memory ?? PROVIDER_DEFAULTS.memory,
-    cpus: p?.cpus ?? PROVIDER_DEFAULTS.cpus,
+    memory,
+    cpus,
+    workers: { memory: p?.workers?.memory ?? memory, cpus: p?.workers?.cpus ?? cpus },
     image: p?.image ?? PROVIDER_DEFAULTS.image,
     sshPortBase: p?.sshPortBase ?? PROVIDER_DEFAULTS.sshPortBase,
     accel: p?.accel ?? PROVIDER_DEFAULTS.accel,
@@ -82,6 +89,11 @@ export function resolveProvider(lab: QemuLab): ResolvedProvider {
     hostPorts: p?.hostPorts ?? PROVIDER_DEFAULTS.hostPorts,
     diskCache: p?.diskCache ?? PROVIDER_DEFAULTS.diskCache,
   };
+}
+
+/** The size of one node's VM: a worker's own when spec.provider.workers gives it. */
+export function vmSize(prov: ResolvedProvider, node: Pick<QemuLabNode, 'role'>): { memory: number; cpus: number } {
+  return node.role === 'worker' ? prov.workers : { memory: prov.memory, cpus: prov.cpus };
 }
 
 /** Options every lifecycle call takes. */

@@ -17,7 +17,7 @@ import { liveProcess, pidAlive, readPidFile, waitForExit } from './process.js';
 import { qmpCommand } from './qmp.js';
 import { buildQemuArgs, kernelCmdline, type QemuVmSpec } from './qemu-args.js';
 import { SSH_WAIT_HINT, sshBanner, sshRun, waitForSsh, type SshTarget } from './ssh.js';
-import { resolveProvider, type QemuAccel, type QemuLab, type VmOptions } from './types.js';
+import { resolveProvider, vmSize, type QemuAccel, type QemuLab, type VmOptions } from './types.js';
 import { ensureVdeSwitch, stopVdeSwitch } from './vde.js';
 
 export { labKeyPath, waitForSsh };
@@ -181,8 +181,8 @@ export async function vmUp(lab: QemuLab, opts: VmUpOptions): Promise<VmUpResult[
     const spec: QemuVmSpec = {
       name: vmName(cluster, name),
       accel: accel!.accel,
-      memoryMiB: prov.memory,
-      cpus: prov.cpus,
+      memoryMiB: vmSize(prov, node).memory,
+      cpus: vmSize(prov, node).cpus,
       uuid: nodeUuid(cluster, name),
       disk: p.disk,
       boot,

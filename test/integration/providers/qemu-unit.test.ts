@@ -21,7 +21,7 @@ import { socketPath } from '../../../scripts/transport/socket-path.js';
 import { accelArgs, buildQemuArgs, kernelCmdline, qemuEscape, type QemuVmSpec } from '../../../scripts/providers/qemu/qemu-args.js';
 import { qmpCommand } from '../../../scripts/providers/qemu/qmp.js';
 import { sshBanner, waitForSsh } from '../../../scripts/providers/qemu/ssh.js';
-import { resolveProvider, type QemuLab } from '../../../scripts/providers/qemu/types.js';
+import { resolveProvider, vmSize, type QemuLab } from '../../../scripts/providers/qemu/types.js';
 import { providerEndpoints } from '../../../scripts/providers/qemu/vm.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBw3Yk8nAhZl0l6ZkO2k2b1Yd0W1Xr5sQm3fV2xYtZ1a kubelab-lab';
@@ -80,6 +80,15 @@ describe('identities', () => {
     assert.equal(p.sshPortBase, 2220);
     assert.equal(p.accel, 'auto');
     assert.deepEqual(p.image, { type: 'debootstrap', suite: 'bookworm', mirror: 'http://deb.debian.org/debian' });
+    assert.deepEqual(vmSize(p, { role: 'worker' }), { memory: 2048, cpus: 2 });
+  });
+
+  test('spec.provider.workers sizes the worker VMs; the control plane keeps memory and cpus', () => {
+    const p = resolveProvider(lab(['master', 'worker1'], { type: 'qemu', memory: 3072, cpus: 2, workers: { cpus: 1 } }));
+    assert.deepEqual(vmSize(p, { role: 'control-plane' }), { memory: 3072, cpus: 2 });
+    assert.deepEqual(vmSize(p, { role: 'worker' }), { memory: 3072, cpus: 1 }, 'memory not given for workers: the VMs\' own');
+    const q = resolveProvider(lab(['master', 'worker1'], { type: 'qemu', workers: { memory: 1536 } }));
+    assert.deepEqual(vmSize(q, { role: 'worker' }), { memory: 1536, cpus: 2 });
   });
 
   test('host-only address gets the nodeCidr prefix and must lie inside it', () => {

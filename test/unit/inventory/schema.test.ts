@@ -187,6 +187,13 @@ describe('inventory schema errors', () => {
     const [m, c] = problemsOf(mem);
     assertProblem(m!, { path: 'spec.provider.memory', message: ['1700 MiB'] });
     assertProblem(c!, { path: 'spec.provider.cpus', message: ['2 CPUs'] });
+    // workers may be smaller than kubeadm's control-plane minimum, down to 1 CPU and 1 GiB
+    const small = BASE + '  provider: { type: qemu, workers: { memory: 512, cpus: 0 } }\n';
+    const [wm, wc] = problemsOf(small);
+    assertProblem(wm!, { path: 'spec.provider.workers.memory', message: ['1024 MiB'] });
+    assertProblem(wc!, { path: 'spec.provider.workers.cpus', message: ['at least 1 CPU'] });
+    assert.deepEqual(parseInventory(BASE + '  provider: { type: qemu, workers: { memory: 1024, cpus: 1 } }\n', 'x.yaml').spec.provider?.workers, { memory: 1024, cpus: 1 });
+    assert.equal(problemsOf(BASE + '  provider: { type: qemu, workers: { disk: 10 } }\n')[0]?.path, 'spec.provider.workers.disk');
   });
 
   it('runtime: registry mirrors must be http(s) URLs keyed by registry host', () => {
