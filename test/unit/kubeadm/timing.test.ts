@@ -49,6 +49,8 @@ describe('kubeadm config for spec.timing', () => {
     assert.equal(init.ClusterConfiguration!.encryptionAlgorithm, undefined, "kubeadm's default RSA-2048 keys");
     assert.equal(init.ClusterConfiguration!.apiServer, undefined, "the API server's etcd checks keep their 2 s");
     assert.equal(kubeApiHealth(testInventory({})).argv.at(-1), '5', '/livez read with a 5 s request timeout');
+    assert.deepEqual(argsOf(init.InitConfiguration!.nodeRegistration.kubeletExtraArgs), { 'node-ip': '192.168.56.10' }, "the kubelet's own housekeeping");
+    assert.deepEqual(argsOf(join.nodeRegistration.kubeletExtraArgs), { 'node-ip': '192.168.56.11' });
   });
 
   it("emulated: the API server's etcd checks wait the waitFactor times 2 s (at most 30 s), and kubelab's /livez read waits for them", () => {
@@ -73,6 +75,9 @@ describe('kubeadm config for spec.timing', () => {
       assert.deepEqual(argsOf(init.ClusterConfiguration![c].extraArgs), { 'bind-address': '0.0.0.0', 'leader-elect': 'false' });
     }
     assert.equal(init.ClusterConfiguration!.encryptionAlgorithm, 'ECDSA-P256', 'cheap TLS handshakes under emulation');
+    // cAdvisor reads every container's cgroup files a third as often, on every node
+    assert.deepEqual(argsOf(init.InitConfiguration!.nodeRegistration.kubeletExtraArgs), { 'node-ip': '192.168.56.10', 'housekeeping-interval': '30s' });
+    assert.deepEqual(argsOf(join.nodeRegistration.kubeletExtraArgs), { 'node-ip': '192.168.56.11', 'housekeeping-interval': '30s' });
   });
 
   it("the API connection's handshake waits (2 s direct, 10 s through the SSH forward) times the factor", () => {
@@ -94,6 +99,7 @@ describe('kubeadm config for spec.timing', () => {
     assert.equal(join.timeouts, undefined);
     assert.equal(init.ClusterConfiguration!.encryptionAlgorithm, undefined, 'v1beta3 has no encryptionAlgorithm');
     assert.deepEqual(init.ClusterConfiguration!.controllerManager.extraArgs, { 'bind-address': '0.0.0.0', 'leader-elect': 'false' });
+    assert.deepEqual(join.nodeRegistration.kubeletExtraArgs, { 'node-ip': '192.168.56.11', 'housekeeping-interval': '30s' });
   });
 });
 
