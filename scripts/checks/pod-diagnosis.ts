@@ -50,8 +50,13 @@ export function mountFailureCause(message: string, node: string | undefined): st
   if (/access denied by server/i.test(message)) {
     return `the NFS server refused the mount${on} ("access denied by server"): /etc/exports must allow the nodes' network (spec.network.nodeCidr) and be re-exported (exportfs -ra)`;
   }
-  if (/(Connection timed out|No route to host|Connection refused|timed out)/i.test(message) && /mount/i.test(message)) {
+  // only an NFS mount's failure: "MountVolume.SetUp failed" alone names every kind of volume
+  if (/(Connection timed out|No route to host|Connection refused|timed out)/i.test(message) && /mount\.nfs|-t nfs|\bnfs\b/i.test(message)) {
     return `the NFS server is unreachable${on} (${clip(message, 160)}): check that nfs-server runs and the node reaches it on the host-only network`;
+  }
+  // a ConfigMap, Secret or service-account token volume: the kubelet reads it from the API server
+  if (/failed to sync (configmap|secret) cache|failed to fetch token/i.test(message)) {
+    return `the kubelet${on} could not read the volume's ConfigMap, Secret or token from the API server in time (${clip(message, 160)}): the API server is slow or unreachable from the node; it is tried again`;
   }
   return undefined;
 }
