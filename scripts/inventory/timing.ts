@@ -34,3 +34,17 @@ export function scaledProbe(inv: Pick<Inventory, 'spec'>, timeoutSeconds: number
 export function flannelIptablesResyncS(inv: Pick<Inventory, 'spec'>): number | undefined {
   return emulatedLab(inv) ? 60 : undefined;
 }
+
+/**
+ * The kubelet's cAdvisor housekeeping interval in an emulated lab (kubelet flag --housekeeping-interval, default
+ * 10s; no KubeletConfiguration field). A CPU profile of the kubelet on the emulated control plane (40 s from its
+ * /debug/pprof/profile, Kubernetes v1.35.4, 2026-12-03) put 24 % of its time in cAdvisor's housekeeping (reading
+ * every container's cgroup files), while the kubelet was the guest's busiest process (96 % of a vCPU). cAdvisor
+ * waits between one and two intervals (dynamic housekeeping does not lengthen an interval above its 15 s cap), so
+ * 30s reads stats a third as often; metrics-server (15 s resolution) keeps the previous point when a sample has not
+ * changed, so `kubectl top` answers with coarser figures. What it saves is measured only in part (README, Slow labs:
+ * nothing beyond the noise on the worker; the control plane not measured). Undefined: the kubelet's default.
+ */
+export function kubeletHousekeepingInterval(inv: Pick<Inventory, 'spec'>): string | undefined {
+  return emulatedLab(inv) ? '30s' : undefined;
+}

@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Inventory, InventoryNode } from '../inventory/types.js';
 import { API_SERVER_PORT, apiServerEndpoint, controlPlaneEndpoint, CRI_SOCKET, kubeletServingBootstrap } from '../inventory/topology.js';
-import { emulatedLab, scaledProbe, waitMs } from '../inventory/timing.js';
+import { emulatedLab, kubeletHousekeepingInterval, scaledProbe, waitMs } from '../inventory/timing.js';
 import { minorOf } from '../inventory/versions.js';
 import { KubelabError } from '../util/errors.js';
 
@@ -160,19 +160,6 @@ export function etcdCheckTimeoutS(inv: Inventory): number | undefined {
 function apiServerArgs(inv: Inventory): Record<string, string> {
   const s = etcdCheckTimeoutS(inv);
   return s === undefined ? {} : { 'etcd-healthcheck-timeout': `${s}s`, 'etcd-readycheck-timeout': `${s}s` };
-}
-
-/**
- * The kubelet's cAdvisor housekeeping interval in an emulated lab (kubelet flag --housekeeping-interval, default
- * 10s; no KubeletConfiguration field). A CPU profile of the kubelet on the emulated control plane (40 s from its
- * /debug/pprof/profile, Kubernetes v1.35.4, 2026-12-03) put 24 % of its time in cAdvisor's housekeeping (reading
- * every container's cgroup files), while the kubelet was the guest's busiest process (96 % of a vCPU). cAdvisor
- * waits between one and two intervals (dynamic housekeeping does not lengthen an interval above its 15 s cap), so
- * 30s reads stats a third as often; metrics-server (15 s resolution) keeps the previous point when a sample has not
- * changed, so `kubectl top` answers with coarser figures. Undefined: the kubelet's default.
- */
-export function kubeletHousekeepingInterval(inv: Pick<Inventory, 'spec'>): string | undefined {
-  return emulatedLab(inv) ? '30s' : undefined;
 }
 
 function nodeRegistration(inv: Inventory, apiVersion: KubeadmApiVersion, node: InventoryNode): Record<string, unknown> {

@@ -317,6 +317,7 @@ const REUSE = process.env.KUBELAB_E2E_REUSE === '1';
  * lockups in clear_page_erms while its vCPUs waited for the host (2026-12-03).
  */
 const REBOOT_TIMEOUT_MS = 10 * 60_000;
+const rebootOptions = () => ({ stateDir: stateDir(inv), cacheDir: cache, log: (m: string) => console.log(m), timeoutMs: REBOOT_TIMEOUT_MS });
 const NO_CLUSTER = 'the cluster part runs with npm run e2e:cluster (KUBELAB_E2E_CLUSTER=1)';
 
 /** Everything the os, runtime and nfs phases promise, read from outside. */
@@ -533,7 +534,7 @@ describe('e2e: the whole lab on 2 qemu VMs', { timeout: 150 * 60_000, skip: !k8s
 
   it('after both VMs reboot, the prepared nodes still hold', async () => {
     const t0 = Date.now();
-    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m), timeoutMs: REBOOT_TIMEOUT_MS });
+    await vmReboot(inv, rebootOptions());
     timings['reboot (prepared nodes)'] = Date.now() - t0;
     await connectAll();
     for (const n of inv.spec.nodes) await sh(n.name, 'systemctl is-system-running --wait >/dev/null || true', 300_000);
@@ -646,7 +647,7 @@ spec:
 
   it('after both VMs reboot, the lab comes back by itself: check passes, up changes nothing', { skip: !CLUSTER && NO_CLUSTER }, async () => {
     const t0 = Date.now();
-    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m), timeoutMs: REBOOT_TIMEOUT_MS });
+    await vmReboot(inv, rebootOptions());
     await connectAll();
     await waitOrKeepEvidence('kubelet, containerd active; swap off', 900_000, async () => {
       for (const n of inv.spec.nodes) {
@@ -695,7 +696,7 @@ spec:
       worker(),
       'set -e; dd if=/dev/zero of=/swap.img bs=1M count=64 status=none; chmod 600 /swap.img; mkswap /swap.img >/dev/null; echo "/swap.img none swap sw 0 0" >> /etc/fstab',
     );
-    await vmReboot(inv, { stateDir: stateDir(inv), cacheDir: cache, log: (m) => console.log(m), timeoutMs: REBOOT_TIMEOUT_MS }, worker());
+    await vmReboot(inv, rebootOptions(), worker());
     await connectAll();
     assert.match(await sh(worker(), 'swapon --show --noheadings'), /\/swap\.img/);
     await waitFor('the worker NotReady', 900_000, async () => /NotReady/.test(await kubectl(`get node ${worker()}`)));

@@ -178,11 +178,12 @@ export async function vmUp(lab: QemuLab, opts: VmUpOptions): Promise<VmUpResult[
       );
       boot = { kind: 'cloud', seed: p.seed };
     }
+    const size = vmSize(prov, node);
     const spec: QemuVmSpec = {
       name: vmName(cluster, name),
       accel: accel!.accel,
-      memoryMiB: vmSize(prov, node).memory,
-      cpus: vmSize(prov, node).cpus,
+      memoryMiB: size.memory,
+      cpus: size.cpus,
       uuid: nodeUuid(cluster, name),
       disk: p.disk,
       boot,
