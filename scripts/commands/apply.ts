@@ -27,7 +27,7 @@ export async function applyCommand(mode: RunMode, args: string[], ctx: CliContex
     },
     stopped,
   );
-  const recorder = openRecording(ctx.settings, [mode === 'apply' ? 'up' : 'plan', ...args], session.secrets);
+  const recorder = openRecording(ctx.settings, [mode === 'apply' ? 'up' : 'plan', ...args], session.secrets, { file: common.inventory, inv: session.inv });
   try {
     const summary = await runPhasesIn(session, ctx, {
       phases,

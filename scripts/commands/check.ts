@@ -88,7 +88,7 @@ export async function checkCommand(args: string[], ctx: CliContext): Promise<num
   });
 
   const session = await beforeChecks(async () => openSession(await loadReachable(common.inventory, ctx, false), ctx, { connectTimeoutMs: common.connectTimeoutMs }));
-  const recorder = openRecording(ctx.settings, ['check', ...args], session.secrets);
+  const recorder = openRecording(ctx.settings, ['check', ...args], session.secrets, { file: common.inventory, inv: session.inv });
   try {
     let api: ClusterApi;
     try {

@@ -30,7 +30,8 @@ export function writeRecorded(path: string, content: string): void {
  *   in the same phase (cache hits, other steps) is written once; a new answer after a change is written again.
  * - `<dir>/api/`: the API answers (k8s/recording-api.ts), the checks' SSH answers (ssh.json) and their run id
  *   (run.json), in the layout of a check scenario (test/support/check-scenario.ts).
- * - `<dir>/command.json`: the kubelab command line (writeCommand).
+ * - `<dir>/command.json`: the kubelab command line (writeCommand); `<dir>/spec.yaml`: the inventory spec it
+ *   planned with (writeSpec).
  *
  * Every string written goes through redactRecorded: the session's secrets (passwords) and the command's own
  * (bootstrap tokens on stdin), then bootstrap tokens and certificate keys recognised by their shape.
@@ -57,6 +58,11 @@ export class Recording implements RunRecorder {
   writeCommand(argv: readonly string[]): void {
     const command = ['kubelab', ...argv].map((a) => this.redact(a));
     writeRecorded(join(this.dir, 'command.json'), `${JSON.stringify({ command, recordedAt: new Date().toISOString() }, null, 2)}\n`);
+  }
+
+  /** <dir>/spec.yaml: the inventory spec the run planned with (commands/recording.ts plannedSpec), redacted. */
+  writeSpec(spec: Record<string, unknown>): void {
+    writeRecorded(join(this.dir, 'spec.yaml'), this.redact(stringify(spec, { lineWidth: 0 })));
   }
 
   fact(r: FactRecord): void {

@@ -5,9 +5,10 @@
  *   node dist/test/support/record-to-fixture.js <recording-dir> --node master --phase control-plane \
  *     --out test/fixtures/plan/control-plane/<name>.yaml --description "..."
  *
- * writes a plan fixture (plan-fixture.ts) holding the facts <node> was answered while planning <phase> (argv
- * included), the facts of other nodes its steps read (clusterFacts), and a header saying when and by which
- * command they were recorded. Its expected steps and commands are then filled in by running the plan test once
+ * writes a plan fixture (plan-fixture.ts) holding the inventory spec the run planned with (spec.yaml of the
+ * recording: nodes, versions, timing; not how nodes are reached), the facts <node> was answered while planning
+ * <phase> (argv included), the facts of other nodes its steps read (clusterFacts), and a header saying when and
+ * by which command they were recorded. Its expected steps and commands are then filled in by running the plan test once
  * with KUBELAB_UPDATE_FIXTURES=1 (and checked by hand: the diff is the review).
  *
  *   node dist/test/support/record-to-fixture.js <recording-dir> --scenario --out test/fixtures/checks/<name> \
@@ -34,6 +35,12 @@ export function readRecordedCommand(dir: string): RecordedCommand {
   const p = join(dir, 'command.json');
   if (!existsSync(p)) throw new Error(`${dir} is not a recording: no command.json`);
   return JSON.parse(readFileSync(p, 'utf8')) as RecordedCommand;
+}
+
+/** <dir>/spec.yaml: the inventory spec the recorded run planned with; undefined in a recording made before it was written. */
+export function readRecordedSpec(dir: string): Record<string, unknown> | undefined {
+  const p = join(dir, 'spec.yaml');
+  return existsSync(p) ? (parse(readFileSync(p, 'utf8')) as Record<string, unknown>) : undefined;
 }
 
 /** The entries of <dir>/facts/<node>.yaml, in the order they were read. */
@@ -94,9 +101,12 @@ export function planFixtureFromRecording(dir: string, o: ToPlanFixture): { fixtu
     if (Object.keys(theirs.facts).length) clusterFacts[other] = theirs.facts;
     warnings.push(...theirs.changed.map((k) => `${other}: fact ${k} had another answer later in ${o.phase}; the first is kept`));
   }
+  const spec = readRecordedSpec(dir);
+  if (!spec) warnings.push(`${join(dir, 'spec.yaml')} is missing (an older recording): write the fixture's spec block by hand`);
   const fixture: PlanFixture = {
     description: o.description,
     node: o.node,
+    ...(spec ? { spec } : {}),
     facts: own.facts,
     ...(Object.keys(clusterFacts).length ? { clusterFacts } : {}),
   };

@@ -1,16 +1,15 @@
 /**
  * Record mode end to end: `KUBELAB_RECORD=<dir> kubelab plan --only os` (the real CLI) against a real sshd on
- * 127.0.0.1 writes facts/<node>.yaml and command.json; the recorded answers, replayed through RecordedFacts (argv
- * checked), plan the os phase to exactly the changes the live run reported.
+ * 127.0.0.1 writes facts/<node>.yaml, command.json and spec.yaml; the recorded answers, replayed through
+ * RecordedFacts (argv checked) with the recorded spec, plan the os phase to exactly the changes the live run reported.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sshInventoryYaml } from '../../support/inventory.js';
+import { sshInventoryYaml, testInventory } from '../../support/inventory.js';
 import { hostContext, stepsFor } from '../../../scripts/engine/run.js';
-import { loadInventory } from '../../../scripts/inventory/load.js';
 import { PHASES } from '../../../scripts/phases/index.js';
 import { testCluster } from '../../support/cluster.js';
 import { RecordingPool } from '../../support/plan-fixture.js';
@@ -56,9 +55,20 @@ describe('record mode against a real sshd', { skip: sshdSkipReason() }, () => {
     }
     assert.match(readFileSync(join(recDir, 'facts', 'master.yaml'), 'utf8'), /^- phase: os\n {2}step: /);
 
-    // replay: the same inventory, the os phase's steps, answers from the recording only (argv checked)
-    const { fixture } = planFixtureFromRecording(recDir, { node: 'master', phase: 'os', description: 'replay' });
-    const inv = await loadInventory(invFile);
+    // the spec the run planned with, without how the node was reached (its ssh: a port of this test's sshd)
+    const { fixture, warnings } = planFixtureFromRecording(recDir, { node: 'master', phase: 'os', description: 'replay' });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(fixture.spec, {
+      kubernetes: { version: '1.35' },
+      network: { nodeCidr: '192.168.56.0/24' },
+      nodes: [{ name: 'master', role: 'control-plane', address: '192.168.56.10' }],
+    });
+    assert.doesNotMatch(readFileSync(join(recDir, 'spec.yaml'), 'utf8'), /ssh|127\.0\.0\.1|identityFile/);
+
+    // replay: the fixture's own inventory (its spec over the test inventory's, as the plan fixtures load it), the
+    // os phase's steps, answers from the recording only (argv checked)
+    const inv = testInventory(fixture.spec);
+    assert.equal(inv.spec.nodes.length, 1, 'the recorded nodes replace the test inventory\'s');
     const node = inv.spec.nodes[0]!;
     const phase = PHASES.find((p) => p.name === 'os')!;
     const facts = new RecordedFacts(fixture.facts);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { Recording } from '../../../scripts/engine/recording.js';
+import { plannedSpec } from '../../../scripts/commands/recording.js';
+import { testInventory } from '../../support/inventory.js';
 import { redactRecorded } from '../../../scripts/transport/redact.js';
 import { fixtureYaml, planFixtureFromRecording, readRecordedFacts } from '../../support/record-to-fixture.js';
 import type { PlanFixture } from '../../support/plan-fixture.js';
@@ -83,10 +85,16 @@ describe('record mode: the recording', () => {
     rec.fact({ ...own, phase: 'os', key: 'hostname', argv: ['hostname'], stdout: 'w\n', stderr: '', code: 0 });
     rec.fact({ ...own, node: 'master', for: 'worker1', key: 'file:/etc/kubernetes/pki/ca.crt', argv: ['cat'], stdout: 'PEM', stderr: '', code: 0 });
     rec.fact({ node: 'master', phase: 'join', step: 'x', stage: 'plan', key: 'own-master-fact', argv: ['true'], stdout: '', stderr: '', code: 0 });
+    // a recording without spec.yaml (made before it was written): the fixture has no spec, and a warning says so
+    const older = planFixtureFromRecording(d, { node: 'worker1', phase: 'join', description: 'x' });
+    assert.equal(older.fixture.spec, undefined);
+    assert.match(older.warnings.at(-1)!, /spec\.yaml is missing .*write the fixture's spec block by hand/);
+    rec.writeSpec({ timing: { profile: 'emulated', waitFactor: 8 }, nodes: [{ name: 'worker1', role: 'worker', address: '192.168.56.11' }] });
     const { fixture, header, warnings } = planFixtureFromRecording(d, { node: 'worker1', phase: 'join', description: 'a recorded worker' });
     assert.deepEqual(fixture, {
       description: 'a recorded worker',
       node: 'worker1',
+      spec: { timing: { profile: 'emulated', waitFactor: 8 }, nodes: [{ name: 'worker1', role: 'worker', address: '192.168.56.11' }] },
       facts: { 'kubeadm-files': { argv: ['sh', '-c', 'x'], stdout: '' } },
       clusterFacts: { master: { 'file:/etc/kubernetes/pki/ca.crt': { argv: ['cat'], stdout: 'PEM' } } },
     });
@@ -95,5 +103,26 @@ describe('record mode: the recording', () => {
     assert.match(yaml, /^# Recorded from a real run on \S+ by `kubelab plan -i lab\.yaml`/);
     assert.deepEqual(parse(yaml) as PlanFixture, fixture);
     assert.throws(() => planFixtureFromRecording(d, { node: 'worker1', phase: 'addons', description: '' }), /no fact that worker1 read while planning addons/);
+  });
+
+  it("keeps the inventory's planned spec as written, without how the nodes are reached; the run's bundle wins", () => {
+    const text = [
+      'apiVersion: kubelab/v1',
+      'kind: Cluster',
+      'metadata: {name: lab}',
+      'spec:',
+      '  kubernetes: {version: "1.35", install: binaries, bundle: ./old}',
+      '  ssh: {user: root, identityFile: ~/.ssh/id_ed25519, port: 2222}',
+      '  provider: {type: qemu, sshPortBase: 2320}',
+      '  nodes:',
+      '    - {name: master, role: control-plane, address: 192.168.56.10, ssh: {host: 127.0.0.1, port: 2320}}',
+      '  timing: {profile: emulated}',
+    ].join('\n');
+    const inv = testInventory({ kubernetes: { version: '1.35', install: 'binaries', bundle: '/work/bundle' } });
+    assert.deepEqual(plannedSpec(text, inv), {
+      kubernetes: { version: '1.35', install: 'binaries', bundle: '/work/bundle' },
+      nodes: [{ name: 'master', role: 'control-plane', address: '192.168.56.10' }],
+      timing: { profile: 'emulated' },
+    });
   });
 });
