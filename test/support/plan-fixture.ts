@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { parse, parseDocument } from 'yaml';
 import { hostContext } from '../../scripts/engine/run.js';
 import type { Change, ClusterContext, Phase, TransportPool } from '../../scripts/engine/types.js';
@@ -123,7 +124,8 @@ export async function runPlanFixture(
   assert.deepEqual(planPool.commands(), {}, 'planning runs no command');
 
   const run: FixtureRun = { changes };
-  if (update || fx.commands || fx.files || fx.filesContain || fx.clusterCommands) {
+  // update mode applies the plan of a fixture fresh from a recording (no steps yet) to learn its commands
+  if ((update && fx.steps === undefined) || fx.commands || fx.files || fx.filesContain || fx.clusterCommands) {
     const answers = Object.fromEntries(
       Object.entries(fx.commandAnswers ?? {}).map(([line, a]) => [
         line,
@@ -164,12 +166,23 @@ export async function runPlanFixture(
   return run;
 }
 
-/** Update mode: the fixture file with steps, commands and clusterCommands as this run planned and applied them. */
-function writeExpectations(file: string, steps: Record<string, string[]>, commands: string[] | undefined, clusterCommands: Record<string, string[]>): void {
+/**
+ * Update mode: the fixture file with steps, commands and clusterCommands as this run planned and applied them.
+ * A fixture that already expects exactly these is left as it is, byte for byte (its layout included): only the
+ * fixtures whose expectations changed show in the diff. Commands are written into a fixture that lists them, or
+ * that has no steps yet (fresh from record-to-fixture). True when the file was written.
+ */
+export function writeExpectations(file: string, steps: Record<string, string[]>, commands: string[] | undefined, clusterCommands: Record<string, string[]>): boolean {
   const doc = parseDocument(readFileSync(file, 'utf8'));
+  const before: unknown = doc.toJS();
+  // a fixture fresh from record-to-fixture (no steps yet) gets its commands; one that lists none (its files or the
+  // phase's own tests say what applying does) is not given them
+  const fresh = !doc.has('steps');
   doc.set('steps', steps);
-  if (commands?.length || (commands && doc.has('commands'))) doc.set('commands', commands);
+  if (commands && (fresh ? commands.length > 0 : doc.has('commands'))) doc.set('commands', commands);
   if (Object.keys(clusterCommands).length) doc.set('clusterCommands', clusterCommands);
   else doc.delete('clusterCommands');
+  if (isDeepStrictEqual(doc.toJS(), before)) return false;
   writeFileSync(file, doc.toString({ lineWidth: 0 }));
+  return true;
 }
