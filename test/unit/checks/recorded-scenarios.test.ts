@@ -13,6 +13,32 @@ const replay = (name: string, only?: CheckName[], namespaceStays = false) =>
   replayChecks(name, only, { inv: (s) => withAddons(scenarioInventory(s), { monitoring: { enabled: false } }), namespaceStays });
 
 describe('checks on recordings of the real lab', () => {
+  it('every check of a real run right after the whole up: all pass, each saying what it saw', async () => {
+    const r = await replay('recorded-passing');
+    assert.deepEqual(
+      r.results.map((x) => [x.name, x.status]),
+      [
+        ['nodes', 'passed'],
+        ['system-pods', 'passed'],
+        ['dns', 'passed'],
+        ['pod-network', 'passed'],
+        ['services', 'passed'],
+        ['storage', 'passed'],
+        ['metrics', 'passed'],
+        ['monitoring', 'skipped'],
+      ],
+    );
+    assert.equal(r.by('nodes').detail, '2 nodes Ready with their inventory addresses (master, worker1)');
+    assert.equal(r.by('dns').detail, 'kubernetes.default resolved on master -> 10.96.0.1, worker1 -> 10.96.0.1');
+    assert.equal(r.by('pod-network').detail, '4 pod-to-pod paths answered between master, worker1');
+    assert.match(r.by('storage').detail, /^PVC bound to pvc-\S+ \(StorageClass nfs-client\), file written and read back; master:\/srv\/nfs\/k8s\/kubelab-smoke-data-pvc-\S+\/kubelab-smoke\.txt holds it$/);
+    assert.match(r.by('metrics').detail, /^master cpu \d+n memory \d+Ki; worker1 cpu \d+n memory \d+Ki$/);
+    // restarts under emulation are reported, not hidden, and do not fail a lab whose pods are Ready
+    assert.match(r.by('system-pods').detail, /^12 pods Ready in kube-system, kube-flannel, nfs-provisioner; 2 containers restarted: .*kube-controller-manager ×1 \(last: Error exit 1\).*kube-flannel-ds-\S+ kube-flannel ×3 \(last: Error exit 1\)$/);
+    for (const x of r.results) assert.equal(x.diagnosis, undefined, `${x.name}: ${x.diagnosis}`);
+    assert.equal(r.slept, 0, 'the recorded answers were final: nothing waited for');
+  });
+
   it('every check of a real run: all pass but system-pods, which names the crash-looping NFS provisioner and the restarts', async () => {
     const r = await replay('recorded-provisioner-crashloop');
     assert.deepEqual(
