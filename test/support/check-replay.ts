@@ -45,3 +45,12 @@ export async function replayChecks(
   }
   return { results, cleanup, api, ssh, slept: clock.slept(), by: (n) => results.find((r) => r.name === n)! };
 }
+
+/** Each check's status, in the order the checks run: `except` for the checks it names, passed for the others. */
+export function assertStatuses(r: Pick<Replayed, 'results'>, except: Partial<Record<CheckName, CheckResult['status']>> = {}): void {
+  assert.deepEqual(
+    r.results.map((x) => [x.name, x.status]),
+    CHECKS.map((c) => [c.name, except[c.name] ?? 'passed']),
+    JSON.stringify(r.results, null, 2),
+  );
+}

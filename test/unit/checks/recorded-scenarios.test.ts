@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CheckName } from '../../../scripts/checks/types.js';
-import { replayChecks } from '../../support/check-replay.js';
+import { assertStatuses, replayChecks } from '../../support/check-replay.js';
 import { scenarioInventory, withAddons } from '../../support/check-scenario.js';
 
 /** The e2e lab: NFS on master from /srv/nfs/k8s (scenarioInventory), monitoring off. */
@@ -15,19 +15,7 @@ const replay = (name: string, only?: CheckName[], namespaceStays = false) =>
 describe('checks on recordings of the real lab', () => {
   it('every check of a real run right after the whole up: all pass, each saying what it saw', async () => {
     const r = await replay('recorded-passing');
-    assert.deepEqual(
-      r.results.map((x) => [x.name, x.status]),
-      [
-        ['nodes', 'passed'],
-        ['system-pods', 'passed'],
-        ['dns', 'passed'],
-        ['pod-network', 'passed'],
-        ['services', 'passed'],
-        ['storage', 'passed'],
-        ['metrics', 'passed'],
-        ['monitoring', 'skipped'],
-      ],
-    );
+    assertStatuses(r, { monitoring: 'skipped' });
     assert.equal(r.by('nodes').detail, '2 nodes Ready with their inventory addresses (master, worker1)');
     assert.equal(r.by('dns').detail, 'kubernetes.default resolved on master -> 10.96.0.1, worker1 -> 10.96.0.1');
     assert.equal(r.by('pod-network').detail, '4 pod-to-pod paths answered between master, worker1');
@@ -41,19 +29,7 @@ describe('checks on recordings of the real lab', () => {
 
   it('every check of a real run: all pass but system-pods, which names the crash-looping NFS provisioner and the restarts', async () => {
     const r = await replay('recorded-provisioner-crashloop');
-    assert.deepEqual(
-      r.results.map((x) => [x.name, x.status]),
-      [
-        ['nodes', 'passed'],
-        ['system-pods', 'failed'],
-        ['dns', 'passed'],
-        ['pod-network', 'passed'],
-        ['services', 'passed'],
-        ['storage', 'passed'],
-        ['metrics', 'passed'],
-        ['monitoring', 'skipped'],
-      ],
-    );
+    assertStatuses(r, { 'system-pods': 'failed', monitoring: 'skipped' });
     assert.equal(r.by('nodes').detail, '2 nodes Ready with their inventory addresses (master, worker1)');
     const sp = r.by('system-pods');
     assert.match(sp.detail, /^1 not Ready of 12 in kube-system, kube-flannel, nfs-provisioner: nfs-provisioner\/nfs-client-provisioner-\S+ on worker1: CrashLoopBackOff; 3 containers restarted: /);
@@ -84,19 +60,7 @@ describe('checks on recordings of the real lab', () => {
 describe('checks on a recording of the real lab powered on again (no kubelab run)', () => {
   it('flannel crash-looping on the control plane: system-pods names it, metrics names the unavailable APIService, the namespace checks name the stuck namespace', async () => {
     const r = await replay('recorded-after-poweron', undefined, true);
-    assert.deepEqual(
-      r.results.map((x) => [x.name, x.status]),
-      [
-        ['nodes', 'passed'],
-        ['system-pods', 'failed'],
-        ['dns', 'failed'],
-        ['pod-network', 'failed'],
-        ['services', 'failed'],
-        ['storage', 'failed'],
-        ['metrics', 'failed'],
-        ['monitoring', 'skipped'],
-      ],
-    );
+    assertStatuses(r, { 'system-pods': 'failed', dns: 'failed', 'pod-network': 'failed', services: 'failed', storage: 'failed', metrics: 'failed', monitoring: 'skipped' });
     assert.match(r.by('system-pods').detail, /^1 not Ready of 12 in kube-system, kube-flannel, nfs-provisioner: kube-flannel\/kube-flannel-ds-\S+ on master: CrashLoopBackOff; /);
     for (const name of ['dns', 'pod-network', 'services', 'storage'] as const) {
       const c = r.by(name);
