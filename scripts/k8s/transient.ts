@@ -17,7 +17,15 @@ const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
 const ETCD_MOMENT = /etcdserver: (request timed out|leader changed|too many requests)/i;
 /** The API server ran out of time for a read it needed (also inside a 403: not a permission problem). */
 export const SERVER_TIMED_OUT = /the server was unable to return a response in the time allotted/i;
-const SERVER_MOMENT = new RegExp(`${ETCD_MOMENT.source}|${SERVER_TIMED_OUT.source}`, 'i');
+/**
+ * An API server that has just started and not yet loaded its RBAC roles: every request is forbidden, the message
+ * naming its own bootstrap role cluster-admin as not found (the API server puts that role back at every start).
+ * Seen on the e2e lab a few minutes after both VMs rebooted: `namespaces "kubelab-smoke" is forbidden: User
+ * "kubernetes-admin" cannot delete resource ...: RBAC: [clusterrole.rbac.authorization.k8s.io "cluster-admin" not
+ * found, ...]`.
+ */
+const RBAC_NOT_LOADED = /RBAC: \[?clusterrole\.rbac\.authorization\.k8s\.io "cluster-admin" not found/;
+const SERVER_MOMENT = new RegExp(`${ETCD_MOMENT.source}|${SERVER_TIMED_OUT.source}|${RBAC_NOT_LOADED.source}`, 'i');
 const TRANSIENT_MESSAGE = new RegExp(`${SERVER_MOMENT.source}|Timeout: request did not complete|context deadline exceeded|ECONNRESET|ECONNREFUSED|socket hang up`, 'i');
 /**
  * A connection that dropped or an answer that never came, as undici (client-node's fetch) reports them: a TypeError

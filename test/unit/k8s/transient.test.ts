@@ -23,6 +23,13 @@ describe('transient API errors', () => {
     const admission = 'persistentvolumeclaims "data" is forbidden: the server was unable to return a response in the time allotted, but may still be processing the request (get limitranges)';
     assert.equal(isTransient(new ApiException(403, 'x', JSON.stringify({ kind: 'Status', message: admission, code: 403 }), {})), true);
     assert.equal(isTransient(new ApiException(403, 'x', JSON.stringify({ kind: 'Status', message: 'pods is forbidden: User "x" cannot create', code: 403 }), {})), false);
+    // the API server just started, its RBAC roles not loaded yet (the e2e lab after a reboot): forbidden for a moment
+    const rbac =
+      'namespaces "kubelab-smoke" is forbidden: User "kubernetes-admin" cannot delete resource "namespaces" in API group "" in the namespace "kubelab-smoke": RBAC: [clusterrole.rbac.authorization.k8s.io "cluster-admin" not found, clusterrole.rbac.authorization.k8s.io "system:basic-user" not found]';
+    assert.equal(isTransient(new ApiException(403, 'x', JSON.stringify({ kind: 'Status', message: rbac, code: 403 }), {})), true);
+    // a role of the user's own that is missing is a refusal
+    const own = 'pods is forbidden: User "ann" cannot list resource "pods": RBAC: clusterrole.rbac.authorization.k8s.io "lab-reader" not found';
+    assert.equal(isTransient(new ApiException(403, 'x', JSON.stringify({ kind: 'Status', message: own, code: 403 }), {})), false);
     assert.equal(isTransient(new ApiException(409, 'x', JSON.stringify({ message: 'pods "a" already exists' }), {})), false);
     assert.equal(isTransient(new ApiException(404, 'x', '{}', {})), false);
     assert.equal(isTransient(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })), true);
