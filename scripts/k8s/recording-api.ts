@@ -29,6 +29,11 @@ interface Named {
   metadata?: { name?: string };
 }
 
+/** Where a recording keeps an object read from the API: objects/<kind>/<namespace or _cluster>/<name>.json (safe names). */
+export function recordedObjectPath(kind: string, namespace: string | undefined, name: string): string {
+  return `objects/${safeName(kind)}/${safeName(namespace ?? '_cluster')}/${safeName(name)}.json`;
+}
+
 /**
  * Record mode's ClusterApi: every answer the checks and steps read is written into the recording's check-scenario
  * folder (recorder.apiDir; the layout test/support/check-scenario.ts replays): nodes.json, namespaces.json,
@@ -74,7 +79,7 @@ export function recordingApi(api: ClusterApi, recorder: RunRecorder): ClusterApi
     async read(obj) {
       const live = await api.read(obj);
       const m = (obj.metadata ?? {}) as { name?: string; namespace?: string };
-      json(`objects/${safeName(String(obj.kind))}/${safeName(m.namespace ?? '_cluster')}/${safeName(m.name ?? '')}.json`, live);
+      json(recordedObjectPath(String(obj.kind), m.namespace, m.name ?? ''), live);
       return live;
     },
     apply: (objs: readonly K8sObject[]) => api.apply(objs),

@@ -6,6 +6,7 @@ import type { ClusterApi } from '../../scripts/k8s/cluster-api.js';
 import type { CsrRecord } from '../../scripts/k8s/csr.js';
 import type { K8sObject } from '../../scripts/manifests/yaml.js';
 import type { Scenario } from './check-scenario.js';
+import { recordedObjectPath } from '../../scripts/k8s/recording-api.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -69,7 +70,7 @@ export class FakeApi implements ClusterApi {
   }
   /** The scenario's recorded copy of an object (recording-api.ts: objects/<kind>/<namespace or _cluster>/<name>.json). */
   private recordedObject(kind: string, namespace: string | undefined, name: string): K8sObject | undefined {
-    return this.file<K8sObject>(`objects/${kind}/${namespace ?? '_cluster'}/${name}.json`);
+    return this.file<K8sObject>(recordedObjectPath(kind, namespace, name));
   }
   async read(o: K8sObject) {
     const m = o.metadata as { name: string; namespace?: string };

@@ -7,7 +7,11 @@ import type { Change, ClusterContext, Phase, TransportPool } from '../../scripts
 import type { InstallArtifacts } from '../../scripts/engine/install-artifacts.js';
 import type { InventoryNode } from '../../scripts/inventory/types.js';
 import { remoteFactsKey } from '../../scripts/engine/remote-facts.js';
+import { setClusterApi } from '../../scripts/k8s/cluster-api.js';
+import { loadScenario } from './check-scenario.js';
 import { testCluster } from './cluster.js';
+import { FakeApi } from './fake-api.js';
+import { seedSettings } from './seed.js';
 import { RecordedFacts, type RecordedAnswer } from './recorded-facts.js';
 import { RecordingTransport } from './recording-transport.js';
 import { testInventory } from './inventory.js';
@@ -43,6 +47,12 @@ export interface PlanFixture {
   artifacts?: InstallArtifacts;
   /** Recorded answers to commands run while applying (by command line, e.g. a verification's sha256sum). */
   commandAnswers?: Record<string, RecordedAnswer>;
+  /**
+   * A recorded API beside the fixture (a folder name relative to it, with scenario.json and objects/<kind>/<namespace
+   * or _cluster>/<name>.json as record mode writes them): the steps read those objects through a FakeApi, and the
+   * pinned manifests from the seed dir (the network and addons phases).
+   */
+  api?: string;
   /** Exact content of uploaded files. */
   files?: Record<string, string>;
   /** Parts of uploaded files whose content is not fully known in advance (generated secrets). */
@@ -96,9 +106,12 @@ export async function runPlanFixture(
   const facts = new RecordedFacts(fx.facts, baseDir);
   const others = Object.entries(fx.clusterFacts ?? {}).map(([name, answers]) => [name, new RecordedFacts(answers, baseDir)] as const);
   const artifacts = fx.artifacts;
-  const settings = artifacts ? { installArtifacts: async () => artifacts } : {};
-  const cluster = (mode: 'plan' | 'apply', transports: RecordingPool): ClusterContext =>
-    testCluster(inv, mode, transports, new Map<string, unknown>(others.map(([name, f]) => [remoteFactsKey(name), f])), settings);
+  const settings = { ...(artifacts ? { installArtifacts: async () => artifacts } : {}), ...(fx.api ? seedSettings() : {}) };
+  const cluster = (mode: 'plan' | 'apply', transports: RecordingPool): ClusterContext => {
+    const c = testCluster(inv, mode, transports, new Map<string, unknown>(others.map(([name, f]) => [remoteFactsKey(name), f])), settings);
+    if (fx.api) setClusterApi(c, new FakeApi(loadScenario(fx.api, baseDir)));
+    return c;
+  };
 
   const planPool = new RecordingPool(makeTransport);
   const planHost = hostContext(cluster('plan', planPool), node, planPool.get(node), facts);

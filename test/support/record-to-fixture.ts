@@ -8,8 +8,10 @@
  * writes a plan fixture (plan-fixture.ts) holding the inventory spec the run planned with (spec.yaml of the
  * recording: nodes, versions, timing; not how nodes are reached), the facts <node> was answered while planning
  * <phase> (argv included), the facts of other nodes its steps read (clusterFacts), and a header saying when and
- * by which command they were recorded. Its expected steps and commands are then filled in by running the plan test once
- * with KUBELAB_UPDATE_FIXTURES=1 (and checked by hand: the diff is the review).
+ * by which command they were recorded. With --api, the objects the run's steps read from the API are copied to
+ * <name>.api/ beside it (the fixture's `api`: the network and addons phases plan against them). Its expected
+ * steps and commands are then filled in by running the plan test once with KUBELAB_UPDATE_FIXTURES=1 (and
+ * checked by hand: the diff is the review).
  *
  *   node dist/test/support/record-to-fixture.js <recording-dir> --scenario --out test/fixtures/checks/<name> \
  *     --description "..."
@@ -81,6 +83,8 @@ export interface ToPlanFixture {
   node: string;
   phase: string;
   description: string;
+  /** The folder (beside the fixture) its recorded API objects are copied to (copyRecordedObjects): the fixture's `api`. */
+  api?: string;
 }
 
 /** The plan fixture of `node` in `phase` from a recording, and the header comment naming its origin. */
@@ -95,8 +99,9 @@ export function planFixtureFromRecording(dir: string, o: ToPlanFixture): { fixtu
   const factsDir = join(dir, 'facts');
   for (const file of existsSync(factsDir) ? readdirSync(factsDir).sort() : []) {
     const other = basename(file, '.yaml');
-    if (other === o.node || !file.endsWith('.yaml')) continue;
-    // what the node's steps read on other nodes, while planning or applying (the join reads the control plane's CA)
+    if (!file.endsWith('.yaml')) continue;
+    // what the node's steps read on other nodes, while planning or applying (the join reads the control plane's CA),
+    // and on the node itself through the same cross-node read (flannel reads every node's interfaces, its own too)
     const theirs = planAnswers(readRecordedFacts(dir, other), o.phase, o.node, true);
     if (Object.keys(theirs.facts).length) clusterFacts[other] = theirs.facts;
     warnings.push(...theirs.changed.map((k) => `${other}: fact ${k} had another answer later in ${o.phase}; the first is kept`));
@@ -107,6 +112,7 @@ export function planFixtureFromRecording(dir: string, o: ToPlanFixture): { fixtu
     description: o.description,
     node: o.node,
     ...(spec ? { spec } : {}),
+    ...(o.api ? { api: o.api } : {}),
     facts: own.facts,
     ...(Object.keys(clusterFacts).length ? { clusterFacts } : {}),
   };
@@ -126,6 +132,19 @@ export function fixtureYaml(fixture: PlanFixture, header: string): string {
     .map((l) => ` ${l}`)
     .join('\n');
   return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * <recording>/api/objects (the objects the run's steps read from the API) copied into `out`, with scenario.json:
+ * the recorded API of a plan fixture (its `api`).
+ */
+export function copyRecordedObjects(dir: string, out: string, description: string): void {
+  const objects = join(dir, 'api', 'objects');
+  if (!existsSync(objects)) throw new Error(`${dir} has no api/objects folder: record a run whose steps read the API (kubelab plan or up)`);
+  const cmd = readRecordedCommand(dir);
+  mkdirSync(out, { recursive: true });
+  cpSync(objects, join(out, 'objects'), { recursive: true });
+  writeFileSync(join(out, 'scenario.json'), `${JSON.stringify({ description, recorded: { at: cmd.recordedAt, command: cmd.command.join(' ') } }, null, 2)}\n`);
 }
 
 /** <recording>/api copied into a check scenario folder, with scenario.json. */
@@ -149,10 +168,11 @@ function main(argv: string[]): void {
       out: { type: 'string' },
       description: { type: 'string' },
       scenario: { type: 'boolean', default: false },
+      api: { type: 'boolean', default: false },
     },
   });
   const [dir] = positionals;
-  const usage = 'usage: record-to-fixture <recording-dir> (--node N --phase P | --scenario) --out PATH --description TEXT';
+  const usage = 'usage: record-to-fixture <recording-dir> (--node N --phase P [--api] | --scenario) --out PATH --description TEXT';
   if (!dir || !values.out || !values.description) throw new Error(usage);
   if (values.scenario) {
     scenarioFromRecording(resolve(dir), resolve(values.out), values.description);
@@ -160,7 +180,10 @@ function main(argv: string[]): void {
     return;
   }
   if (!values.node || !values.phase) throw new Error(usage);
-  const { fixture, header, warnings } = planFixtureFromRecording(resolve(dir), { node: values.node, phase: values.phase, description: values.description });
+  // --api: the objects the steps read from the API go beside the fixture, in <name>.api/
+  const api = values.api ? `${basename(values.out, '.yaml')}.api` : undefined;
+  const { fixture, header, warnings } = planFixtureFromRecording(resolve(dir), { node: values.node, phase: values.phase, description: values.description, ...(api ? { api } : {}) });
+  if (api) copyRecordedObjects(resolve(dir), join(dirname(resolve(values.out)), api), values.description);
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   mkdirSync(dirname(resolve(values.out)), { recursive: true });
   writeFileSync(values.out, fixtureYaml(fixture, header));

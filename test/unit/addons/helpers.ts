@@ -1,7 +1,6 @@
 /** Shared helpers for the addon tests (not a test file itself). */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { hostContext } from '../../../scripts/engine/run.js';
@@ -15,20 +14,10 @@ import { FakeApi } from '../../support/fake-api.js';
 import { validateK8sObject, isNoSchema } from '../../support/k8s-schema.js';
 import { RecordingPool } from '../../support/plan-fixture.js';
 import { RecordedFacts } from '../../support/recorded-facts.js';
-import { ROOT, testSeedDir } from '../../support/seed.js';
+import { ROOT, seedSettings, testSeedDir } from '../../support/seed.js';
 
 export const seed = testSeedDir();
-
-let cacheDir: string | undefined;
-
-/** Offline settings reading the pinned files from the seed dir (never the network), cached in a temp dir. */
-export function seedSettings(): Partial<RunSettings> {
-  if (!cacheDir) {
-    const dir = (cacheDir = mkdtempSync(join(tmpdir(), 'kubelab-addons-cache-')));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  }
-  return { offline: true, manifestSeedDirs: seed ? [seed] : [], manifestCacheDir: cacheDir };
-}
+export { seedSettings };
 
 /** A loader run once: the pinned files are parsed once per test file (the renders never modify their input). */
 export function once<T>(load: () => Promise<T>): () => Promise<T> {

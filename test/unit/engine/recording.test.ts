@@ -85,6 +85,8 @@ describe('record mode: the recording', () => {
     rec.fact({ ...own, phase: 'os', key: 'hostname', argv: ['hostname'], stdout: 'w\n', stderr: '', code: 0 });
     rec.fact({ ...own, node: 'master', for: 'worker1', key: 'file:/etc/kubernetes/pki/ca.crt', argv: ['cat'], stdout: 'PEM', stderr: '', code: 0 });
     rec.fact({ node: 'master', phase: 'join', step: 'x', stage: 'plan', key: 'own-master-fact', argv: ['true'], stdout: '', stderr: '', code: 0 });
+    // read through the cross-node path on the node itself (flannel reads every node's interfaces, its own too)
+    rec.fact({ ...own, for: 'worker1', key: 'ipv4-interfaces', argv: ['ip', '-o', '-4', 'addr', 'show'], stdout: '2: eth1 inet 192.168.56.11/24\n', stderr: '', code: 0 });
     // a recording without spec.yaml (made before it was written): the fixture has no spec, and a warning says so
     const older = planFixtureFromRecording(d, { node: 'worker1', phase: 'join', description: 'x' });
     assert.equal(older.fixture.spec, undefined);
@@ -96,7 +98,10 @@ describe('record mode: the recording', () => {
       node: 'worker1',
       spec: { timing: { profile: 'emulated', waitFactor: 8 }, nodes: [{ name: 'worker1', role: 'worker', address: '192.168.56.11' }] },
       facts: { 'kubeadm-files': { argv: ['sh', '-c', 'x'], stdout: '' } },
-      clusterFacts: { master: { 'file:/etc/kubernetes/pki/ca.crt': { argv: ['cat'], stdout: 'PEM' } } },
+      clusterFacts: {
+        master: { 'file:/etc/kubernetes/pki/ca.crt': { argv: ['cat'], stdout: 'PEM' } },
+        worker1: { 'ipv4-interfaces': { argv: ['ip', '-o', '-4', 'addr', 'show'], stdout: '2: eth1 inet 192.168.56.11/24\n' } },
+      },
     });
     assert.deepEqual(warnings, ['worker1: fact kubeadm-files had another answer later in join (a change applied in between); the first is kept']);
     const yaml = fixtureYaml(fixture, header);
