@@ -2,13 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { Recording } from '../engine/recording.js';
 import type { Inventory } from '../inventory/types.js';
+import { isObj, type Obj } from '../util/objects.js';
 import type { Settings } from '../util/settings.js';
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * The part of an inventory file's spec that shapes what the steps plan, as the file says it (defaults not

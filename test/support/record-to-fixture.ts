@@ -134,6 +134,13 @@ export function fixtureYaml(fixture: PlanFixture, header: string): string {
   return doc.toString({ lineWidth: 0 });
 }
 
+/** <out>/scenario.json: the description, and when and by which command the recording `dir` was made. */
+function writeScenarioMeta(dir: string, out: string, description: string): void {
+  const cmd = readRecordedCommand(dir);
+  const meta = { description, recorded: { at: cmd.recordedAt, command: cmd.command.join(' ') } };
+  writeFileSync(join(out, 'scenario.json'), `${JSON.stringify(meta, null, 2)}\n`);
+}
+
 /**
  * <recording>/api/objects (the objects the run's steps read from the API) copied into `out`, with scenario.json:
  * the recorded API of a plan fixture (its `api`).
@@ -141,21 +148,18 @@ export function fixtureYaml(fixture: PlanFixture, header: string): string {
 export function copyRecordedObjects(dir: string, out: string, description: string): void {
   const objects = join(dir, 'api', 'objects');
   if (!existsSync(objects)) throw new Error(`${dir} has no api/objects folder: record a run whose steps read the API (kubelab plan or up)`);
-  const cmd = readRecordedCommand(dir);
   mkdirSync(out, { recursive: true });
   cpSync(objects, join(out, 'objects'), { recursive: true });
-  writeFileSync(join(out, 'scenario.json'), `${JSON.stringify({ description, recorded: { at: cmd.recordedAt, command: cmd.command.join(' ') } }, null, 2)}\n`);
+  writeScenarioMeta(dir, out, description);
 }
 
 /** <recording>/api copied into a check scenario folder, with scenario.json. */
 export function scenarioFromRecording(dir: string, out: string, description: string): void {
   const api = join(dir, 'api');
   if (!existsSync(api)) throw new Error(`${dir} has no api/ folder: record a run that reads the API (kubelab check or up)`);
-  const cmd = readRecordedCommand(dir);
   mkdirSync(out, { recursive: true });
   cpSync(api, out, { recursive: true });
-  const meta = { description, recorded: { at: cmd.recordedAt, command: cmd.command.join(' ') } };
-  writeFileSync(join(out, 'scenario.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  writeScenarioMeta(dir, out, description);
 }
 
 function main(argv: string[]): void {
